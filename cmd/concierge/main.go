@@ -1,0 +1,100 @@
+// Command concierge runs the Concierge server: it reads the configuration,
+// opens and migrates the database, and serves until SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/apikey"
+	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/config"
+	"github.com/conciergehq/concierge/internal/server"
+	"github.com/conciergehq/concierge/internal/sqlstore"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, config.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "concierge:", err)
+		os.Exit(1)
+	}
+}
+
+// run wires everything by hand and serves until ctx is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	db, err := sqlstore.Open(openCtx, cfg.Database)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer db.Close()
+
+	if err := bootstrapKey(ctx, db, cfg, stdout); err != nil {
+		return err
+	}
+
+	api := &backendapi.API{
+		Users:     user.NewService(db),
+		Keys:      apikey.NewKeyring(db, cfg.SecretKey),
+		PublicURL: cfg.PublicURL,
+	}
+	handler := server.Handler(server.Config{Backend: api, DB: db, Log: log})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine())
+	return server.Run(ctx, ln, handler, cfg.ShutdownTimeout, log)
+}
+
+// bootstrapKey makes the first secret key when none is configured or
+// stored, and prints it once: only its hash is kept.
+func bootstrapKey(ctx context.Context, db *sqlstore.DB, cfg config.Config, stdout io.Writer) error {
+	if cfg.SecretKey != "" {
+		return nil
+	}
+	keys, err := db.ActiveSecretKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("secret keys: %w", err)
+	}
+	if len(keys) > 0 {
+		return nil
+	}
+	key := apikey.Generate()
+	if err := db.CreateSecretKey(ctx, apikey.NewKey(key, time.Now())); err != nil {
+		return fmt.Errorf("secret keys: %w", err)
+	}
+	fmt.Fprintf(stdout, "Created the instance's secret key (shown only this once; store it safely):\n\n    %s\n\n", key)
+	fmt.Fprintf(stdout, "Use it as a bearer token: curl -H 'Authorization: Bearer %s' %s/v1/users\n\n", key, cfg.PublicURL)
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

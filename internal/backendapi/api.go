@@ -1,0 +1,75 @@
+// Package backendapi serves Clerk's Backend API (/v1/...) on top of the
+// domain services: one route table, thin handlers that decode, call one
+// service method and encode, and every route behind the secret key.
+package backendapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/conciergehq/concierge/internal/apikey"
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/respond"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// API is the Backend API surface.
+type API struct {
+	Users *user.Service
+	Keys  *apikey.Keyring
+	// PublicURL is Concierge's external base URL, for links in responses.
+	PublicURL string
+}
+
+// handler is an HTTP handler that returns its error for respond.Error.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h(w, r); err != nil {
+		respond.Error(w, r, err)
+	}
+}
+
+// Handler returns the /v1 routes, each behind the secret key.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /v1/users", handler(a.listUsers))
+	mux.Handle("GET /v1/users/count", handler(a.countUsers))
+	mux.Handle("POST /v1/users", handler(a.createUser))
+	mux.Handle("GET /v1/users/{user_id}", handler(a.getUser))
+	mux.Handle("PATCH /v1/users/{user_id}", handler(a.updateUser))
+	mux.Handle("DELETE /v1/users/{user_id}", handler(a.deleteUser))
+	mux.Handle("PATCH /v1/users/{user_id}/metadata", handler(a.mergeMetadata))
+	mux.Handle("PUT /v1/users/{user_id}/metadata", handler(a.replaceMetadata))
+	mux.Handle("POST /v1/users/{user_id}/ban", handler(a.banUser))
+	mux.Handle("POST /v1/users/{user_id}/unban", handler(a.unbanUser))
+	mux.Handle("POST /v1/users/{user_id}/lock", handler(a.lockUser))
+	mux.Handle("POST /v1/users/{user_id}/unlock", handler(a.unlockUser))
+	mux.Handle("/v1/", Fallback(mux, "/v1/"))
+	return a.requireSecretKey(mux)
+}
+
+var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete}
+
+// Fallback answers requests no route took: 405 with an Allow header when
+// the path exists under another method, else 404, both as Clerk's JSON
+// envelope rather than Go's plain text. catchAll is the pattern it is
+// registered under.
+func Fallback(mux *http.ServeMux, catchAll string) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		var allowed []string
+		for _, m := range probeMethods {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != catchAll {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			return errs.New(errs.MethodNotAllowed, "method_not_allowed", "Method not allowed",
+				r.Method+" is not allowed on "+r.URL.Path+"; use "+strings.Join(allowed, " or ")+".")
+		}
+		return errs.ResourceNotFound("not found", "The requested resource "+r.URL.Path+" was not found.")
+	})
+}

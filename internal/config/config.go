@@ -1,0 +1,148 @@
+// Package config reads Concierge's configuration: defaults, then CONCIERGE_*
+// environment variables, then command-line flags; secrets may also come
+// from a file named by the variable with a _FILE suffix. It is validated
+// once, at start.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Addr            string
+	Database        string
+	SecretKey       string
+	PublicURL       string
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// setting describes one option: its flag, its variable and its help text.
+type setting struct {
+	flag, env, def, help string
+	secret               bool
+}
+
+var settings = []setting{
+	{"addr", "CONCIERGE_ADDR", "127.0.0.1:8080", "address to listen on (host:port)", false},
+	{"database", "CONCIERGE_DATABASE", "concierge.db", "SQLite file path, or a postgres:// URL for PostgreSQL", false},
+	{"secret-key", "CONCIERGE_SECRET_KEY", "", "a secret key (sk_test_… or sk_live_…) the Backend API accepts in addition to stored keys; also CONCIERGE_SECRET_KEY_FILE", true},
+	{"public-url", "CONCIERGE_PUBLIC_URL", "", "external base URL of this server (default http://<addr>)", false},
+	{"log-level", "CONCIERGE_LOG_LEVEL", "info", "debug, info, warn or error", false},
+	{"log-format", "CONCIERGE_LOG_FORMAT", "text", "text or json", false},
+	{"shutdown-timeout", "CONCIERGE_SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests", false},
+}
+
+// ErrHelp is returned when --help was asked for; the usage was printed.
+var ErrHelp = flag.ErrHelp
+
+// Usage writes the help text listing every flag and variable.
+func Usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: concierge [flags]")
+	fmt.Fprintln(w, "\nConcierge is a self-hosted user-management and authentication server")
+	fmt.Fprintln(w, "that speaks Clerk's Backend API.")
+	fmt.Fprintln(w, "\nEach setting is read from its flag, else its environment variable, else the default:")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(w, "\n  -%s, %s\n      %s\n      default: %s\n", s.flag, s.env, s.help, def)
+	}
+}
+
+// Load builds the configuration from args (without the program name) and
+// the environment.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	vals := map[string]*string{}
+	fs := flag.NewFlagSet("concierge", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	for _, s := range settings {
+		v := s.def
+		if e := getenv(s.env); e != "" {
+			v = e
+		} else if s.secret {
+			if file := getenv(s.env + "_FILE"); file != "" {
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return Config{}, fmt.Errorf("%s_FILE: %w", s.env, err)
+				}
+				v = strings.TrimSpace(string(b))
+			}
+		}
+		vals[s.flag] = fs.String(s.flag, v, s.help)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			Usage(stderr)
+			return Config{}, ErrHelp
+		}
+		return Config{}, fmt.Errorf("%v (run with --help for the list of settings)", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q (run with --help for the list of settings)", fs.Arg(0))
+	}
+	c := Config{
+		Addr:      *vals["addr"],
+		Database:  *vals["database"],
+		SecretKey: strings.TrimSpace(*vals["secret-key"]),
+		PublicURL: strings.TrimRight(*vals["public-url"], "/"),
+		LogFormat: *vals["log-format"],
+	}
+	return c, c.validate(*vals["log-level"], *vals["shutdown-timeout"])
+}
+
+func (c *Config) validate(level, shutdown string) error {
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
+		return fmt.Errorf("CONCIERGE_ADDR %q: must be host:port, e.g. 127.0.0.1:8080", c.Addr)
+	}
+	if c.Database == "" {
+		return errors.New("CONCIERGE_DATABASE: must be a SQLite file path or a postgres:// URL")
+	}
+	if strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://") {
+		if u, err := url.Parse(c.Database); err != nil || u.Host == "" {
+			return fmt.Errorf("CONCIERGE_DATABASE: not a valid postgres:// URL")
+		}
+	} else if strings.Contains(c.Database, "://") {
+		return fmt.Errorf("CONCIERGE_DATABASE: unsupported URL scheme; use a file path for SQLite or postgres:// for PostgreSQL")
+	}
+	if c.SecretKey != "" && !(strings.HasPrefix(c.SecretKey, "sk_test_") || strings.HasPrefix(c.SecretKey, "sk_live_")) {
+		return errors.New("CONCIERGE_SECRET_KEY: must start with sk_test_ or sk_live_")
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		return errors.New("CONCIERGE_SECRET_KEY: too short; use at least 24 random characters after the prefix")
+	}
+	if c.PublicURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("CONCIERGE_PUBLIC_URL %q: must be an absolute http(s) URL", c.PublicURL)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return fmt.Errorf("CONCIERGE_LOG_LEVEL %q: must be debug, info, warn or error", level)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("CONCIERGE_LOG_FORMAT %q: must be text or json", c.LogFormat)
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout < 0 {
+		return fmt.Errorf("CONCIERGE_SHUTDOWN_TIMEOUT %q: must be a duration such as 15s", shutdown)
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+// Package id makes Concierge's resource IDs: a prefix and a 27-character
+// base62 KSUID (4 bytes of seconds since the KSUID epoch, 16 random bytes),
+// so IDs sort by creation time as Clerk's do.
+package id
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"math/big"
+	"time"
+)
+
+// Prefixes of the resources Concierge creates.
+const (
+	User         = "user_"
+	Identifier   = "idn_"
+	Session      = "sess_"
+	Client       = "client_"
+	Invitation   = "inv_"
+	Allowlist    = "alid_"
+	Email        = "ema_"
+	SMS          = "sms_"
+	Instance     = "ins_"
+	SecretKey    = "sk_"
+	KeyRecord    = "key_"
+	Operator     = "op_"
+	SignIn       = "sia_"
+	SignUp       = "sua_"
+	Verification = "ver_"
+)
+
+const (
+	epoch      = 1400000000 // KSUID epoch, 2014-05-13
+	encodedLen = 27
+	alphabet   = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
+// New returns prefix + a KSUID for the current time.
+func New(prefix string) string { return NewAt(prefix, time.Now()) }
+
+// NewAt returns prefix + a KSUID whose time part is t.
+func NewAt(prefix string, t time.Time) string {
+	var raw [20]byte
+	secs := t.Unix() - epoch
+	if secs < 0 {
+		secs = 0
+	}
+	binary.BigEndian.PutUint32(raw[:4], uint32(secs))
+	if _, err := rand.Read(raw[4:]); err != nil {
+		panic("id: crypto/rand failed: " + err.Error())
+	}
+	return prefix + encode(raw[:])
+}
+
+var base = big.NewInt(62)
+
+func encode(raw []byte) string {
+	n := new(big.Int).SetBytes(raw)
+	out := make([]byte, encodedLen)
+	mod := new(big.Int)
+	for i := encodedLen - 1; i >= 0; i-- {
+		n.DivMod(n, base, mod)
+		out[i] = alphabet[mod.Int64()]
+	}
+	return string(out)
+}
+
+// Random returns n random base62 characters, for secrets such as API keys.
+func Random(n int) string {
+	out := make([]byte, n)
+	buf := make([]byte, n+n/2)
+	i := 0
+	for i < n {
+		if _, err := rand.Read(buf); err != nil {
+			panic("id: crypto/rand failed: " + err.Error())
+		}
+		for _, b := range buf {
+			// 248 = 4*62: rejecting larger bytes keeps the distribution uniform.
+			if b < 248 && i < n {
+				out[i] = alphabet[b%62]
+				i++
+			}
+		}
+	}
+	return string(out)
+}
+
+// Valid reports whether s is prefix followed by a well-formed KSUID.
+func Valid(prefix, s string) bool {
+	if len(s) != len(prefix)+encodedLen || s[:len(prefix)] != prefix {
+		return false
+	}
+	for i := len(prefix); i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}

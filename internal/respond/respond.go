@@ -1,0 +1,121 @@
+// Package respond writes JSON responses and is the one place where an
+// error becomes an HTTP status and Clerk's error envelope.
+package respond
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/conciergehq/concierge/internal/errs"
+)
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	loggerKey
+)
+
+// WithRequest stores the request ID and a logger in ctx.
+func WithRequest(ctx context.Context, requestID string, log *slog.Logger) context.Context {
+	ctx = context.WithValue(ctx, requestIDKey, requestID)
+	return context.WithValue(ctx, loggerKey, log)
+}
+
+// RequestID returns the request ID stored in ctx, or "".
+func RequestID(ctx context.Context) string {
+	s, _ := ctx.Value(requestIDKey).(string)
+	return s
+}
+
+// Logger returns the request's logger, or a discarding one.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// JSON writes v with status. The Content-Type is exactly
+// "application/json": Clerk's Node SDKs compare it with ===.
+func JSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"Oops, an unexpected error occurred","long_message":"Oops, an unexpected error occurred","code":"internal_clerk_error"}]}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// Status maps an error kind to its HTTP status.
+func Status(k errs.Kind) int {
+	switch k {
+	case errs.BadRequest:
+		return http.StatusBadRequest
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.Gone:
+		return http.StatusGone
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.UnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case errs.Invalid:
+		return http.StatusUnprocessableEntity
+	case errs.TooManyRequests:
+		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Errors  []errorItem `json:"errors"`
+	TraceID string      `json:"clerk_trace_id,omitempty"`
+}
+
+type errorItem struct {
+	Message     string         `json:"message"`
+	LongMessage string         `json:"long_message"`
+	Code        string         `json:"code"`
+	Meta        map[string]any `json:"meta,omitempty"`
+}
+
+// Error writes err as Clerk's error envelope. An error that is not an
+// *errs.Error (or is of kind Internal) is logged with the request ID and
+// answered with a generic 500: its text never reaches the client.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := errs.As(err)
+	if !ok || e.Kind == errs.Internal {
+		Logger(r.Context()).Error("internal error", "err", err)
+		e = errs.New(errs.Internal, "internal_clerk_error", "Oops, an unexpected error occurred", "")
+	}
+	if e.Kind == errs.TooManyRequests && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	JSON(w, Status(e.Kind), errorBody{
+		Errors:  []errorItem{{Message: e.Message, LongMessage: e.LongMessage, Code: e.Code, Meta: e.Meta}},
+		TraceID: RequestID(r.Context()),
+	})
+}

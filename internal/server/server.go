@@ -1,0 +1,150 @@
+// Package server assembles Concierge's HTTP surfaces behind one handler
+// with request IDs, structured access logs and panic recovery, and runs
+// it with a graceful shutdown.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/respond"
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config is what the handler is built from.
+type Config struct {
+	Backend *backendapi.API
+	DB      Pinger
+	Log     *slog.Logger
+}
+
+// Handler returns the whole server's handler.
+func Handler(c Config) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", healthz(c.DB))
+	mux.Handle("GET /avatars/{file}", http.HandlerFunc(avatar))
+	mux.Handle("/v1/", c.Backend.Handler())
+	mux.Handle("/", backendapi.Fallback(mux, "/"))
+	return withRequest(c.Log, mux)
+}
+
+func healthz(db Pinger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			respond.Logger(r.Context()).Error("health check failed", "err", err)
+			respond.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+		respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+// statusWriter records the status and size of a response for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// withRequest gives each request an ID (echoed in Clerk-Trace-Id), logs
+// one line when it ends, and turns a panic into a logged 500. The query
+// string is not logged: it may hold email addresses.
+func withRequest(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rid := newRequestID()
+		reqLog := log.With("request_id", rid)
+		r = r.WithContext(respond.WithRequest(r.Context(), rid, reqLog))
+		w.Header().Set("Clerk-Trace-Id", rid)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				reqLog.Error("panic", "panic", p)
+				if sw.status == 0 {
+					respond.Error(sw, r, errors.New("panic"))
+				}
+			}
+			level := slog.LevelInfo
+			if sw.status >= 500 {
+				level = slog.LevelError
+			}
+			reqLog.LogAttrs(r.Context(), level, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
+				slog.Duration("duration", time.Since(start)))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// Run serves h on ln until ctx is done, then stops accepting connections
+// and waits up to drain for in-flight requests.
+func Run(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "drain", drain)
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+

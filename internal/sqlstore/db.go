@@ -1,0 +1,159 @@
+// Package sqlstore implements Concierge's stores on database/sql, once, for
+// two engines: embedded SQLite (modernc.org/sqlite) and PostgreSQL (pgx).
+// A small dialect value carries the real differences: placeholders,
+// unique-violation codes, migrations and substring search.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// DB is an open, migrated database. SQLite allows one writer at a time, so
+// writes go through a single-connection pool and reads through a separate
+// pool; on PostgreSQL both are the same pool.
+type DB struct {
+	write   *sql.DB
+	read    *sql.DB
+	dialect dialect
+	// Now is the clock used for timestamps the store sets itself.
+	Now func() time.Time
+}
+
+// Engine names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// EngineOf tells which engine a CONCIERGE_DATABASE value selects: a
+// postgres:// or postgresql:// URL is PostgreSQL, anything else a SQLite
+// file path.
+func EngineOf(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Open connects to dsn, applies pending migrations and returns the DB.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var db *DB
+	var err error
+	if EngineOf(dsn) == Postgres {
+		db, err = openPostgres(dsn)
+	} else {
+		db, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db.Now = time.Now
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openSQLite(path string) (*DB, error) {
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: empty database path")
+	}
+	// busy_timeout first, so that switching to WAL waits for other
+	// processes instead of failing; foreign keys for ON DELETE CASCADE.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	write, err := sql.Open("sqlite", base+"?"+pragmas)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	// Create the file and switch it to WAL before readers connect.
+	if err := write.Ping(); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	read.SetConnMaxLifetime(0)
+	return &DB{write: write, read: read, dialect: sqliteDialect{}}, nil
+}
+
+func openPostgres(dsn string) (*DB, error) {
+	if _, err := url.Parse(dsn); err != nil {
+		return nil, fmt.Errorf("postgres: invalid URL: %w", err)
+	}
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(max(8, runtime.GOMAXPROCS(0)*4))
+	pool.SetMaxIdleConns(max(8, runtime.GOMAXPROCS(0)*4))
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return &DB{write: pool, read: pool, dialect: postgresDialect{}}, nil
+}
+
+// Engine returns SQLite or Postgres.
+func (db *DB) Engine() string { return db.dialect.name() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		if e := db.read.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+func (db *DB) nowMillis() int64 { return db.Now().UnixMilli() }
+
+// tx runs fn in a write transaction and commits if fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

@@ -1,0 +1,82 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect holds what differs between the engines. SQL is written once with
+// "?" placeholders and rebound for PostgreSQL.
+type dialect interface {
+	name() string
+	// rebind turns "?" placeholders into the engine's own.
+	rebind(q string) string
+	// isUnique reports whether err is a unique-constraint violation,
+	// judged by the driver's error code.
+	isUnique(err error) bool
+	// forUpdate is appended to a SELECT that a transaction will update.
+	forUpdate() string
+	// migrationLock serialises migrations across processes.
+	migrationLock() string
+	// searchCond returns a condition on users (aliased u) matching users
+	// whose column (one of searchColumns, or "" for all) contains q.
+	searchCond(column, q string) (string, []any)
+	// syncSearch replaces the search row of a user.
+	syncSearch(ctx context.Context, q querier, userID string, d searchDoc) error
+	// deleteSearch removes the search row of a user.
+	deleteSearch() string
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string           { return SQLite }
+func (sqliteDialect) rebind(q string) string { return q }
+func (sqliteDialect) forUpdate() string      { return "" }
+func (sqliteDialect) migrationLock() string  { return "" }
+
+func (sqliteDialect) isUnique(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	c := e.Code()
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) name() string      { return Postgres }
+func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
+
+// A fixed key for pg_advisory_xact_lock: "conc" in ASCII.
+func (postgresDialect) migrationLock() string { return "SELECT pg_advisory_xact_lock(1668247139)" }
+
+func (postgresDialect) rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (postgresDialect) isUnique(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}

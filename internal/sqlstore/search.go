@@ -1,0 +1,132 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// Search columns, shared by both engines' search tables.
+const (
+	searchIDs       = "ids"
+	searchEmails    = "emails"
+	searchPhones    = "phones"
+	searchUsernames = "usernames"
+	searchNames     = "names"
+)
+
+// allSearchColumns is every column ?query= looks in.
+var allSearchColumns = []string{searchIDs, searchEmails, searchPhones, searchUsernames, "web3", searchNames}
+
+// searchDoc is what the search index holds for one user. Values in one
+// column are joined by newlines, which no search term contains, so a
+// match never spans two values.
+type searchDoc struct {
+	ids, emails, phones, usernames, web3, names string
+}
+
+func newSearchDoc(u *user.User) searchDoc {
+	var emails, phones, web3 []string
+	for _, i := range u.Identifiers {
+		switch i.Kind {
+		case user.EmailAddress:
+			emails = append(emails, i.Value)
+		case user.PhoneNumber:
+			phones = append(phones, i.Value)
+		case user.Web3Wallet:
+			web3 = append(web3, i.Value)
+		}
+	}
+	d := searchDoc{
+		ids:    u.ID,
+		emails: strings.Join(emails, "\n"),
+		phones: strings.Join(phones, "\n"),
+		web3:   strings.Join(web3, "\n"),
+	}
+	if u.ExternalID != nil {
+		d.ids += "\n" + *u.ExternalID
+	}
+	if u.Username != nil {
+		d.usernames = *u.Username
+	}
+	var name []string
+	if u.FirstName != nil && *u.FirstName != "" {
+		name = append(name, *u.FirstName)
+	}
+	if u.LastName != nil && *u.LastName != "" {
+		name = append(name, *u.LastName)
+	}
+	d.names = strings.Join(name, " ")
+	return d
+}
+
+// likePattern escapes LIKE wildcards in q and wraps it in %…%.
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(q) + "%"
+}
+
+// trigramable reports whether q is long enough for a trigram index.
+func trigramable(q string) bool { return utf8.RuneCountInString(q) >= 3 }
+
+func (sqliteDialect) syncSearch(ctx context.Context, q querier, userID string, d searchDoc) error {
+	if _, err := q.ExecContext(ctx, "DELETE FROM user_search WHERE rowid = (SELECT seq FROM users WHERE id = ?)", userID); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO user_search (rowid, ids, emails, phones, usernames, web3, names)
+		SELECT seq, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
+		d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, userID)
+	return err
+}
+
+func (sqliteDialect) deleteSearch() string {
+	return "DELETE FROM user_search WHERE rowid = (SELECT seq FROM users WHERE id = ?)"
+}
+
+// searchCond on SQLite uses FTS5 MATCH with a quoted phrase, which the
+// trigram tokenizer turns into a substring match; shorter terms fall back
+// to LIKE over the search table, which scans it.
+func (sqliteDialect) searchCond(column, q string) (string, []any) {
+	if trigramable(q) {
+		phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+		if column != "" {
+			phrase = "{" + column + "} : " + phrase
+		}
+		return "u.seq IN (SELECT rowid FROM user_search WHERE user_search MATCH ?)", []any{phrase}
+	}
+	cols := []string{column}
+	if column == "" {
+		cols = allSearchColumns
+	}
+	conds := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		conds[i] = c + ` LIKE ? ESCAPE '\'`
+		args[i] = likePattern(q)
+	}
+	return "u.seq IN (SELECT rowid FROM user_search WHERE " + strings.Join(conds, " OR ") + ")", args
+}
+
+func (postgresDialect) syncSearch(ctx context.Context, q querier, userID string, d searchDoc) error {
+	all := strings.Join([]string{d.ids, d.emails, d.phones, d.usernames, d.web3, d.names}, "\n")
+	_, err := q.ExecContext(ctx, `INSERT INTO user_search (user_id, ids, emails, phones, usernames, web3, names, all_text)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (user_id) DO UPDATE SET ids = excluded.ids, emails = excluded.emails,
+		  phones = excluded.phones, usernames = excluded.usernames, web3 = excluded.web3,
+		  names = excluded.names, all_text = excluded.all_text`,
+		userID, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, all)
+	return err
+}
+
+func (postgresDialect) deleteSearch() string { return "DELETE FROM user_search WHERE user_id = ?" }
+
+// searchCond on PostgreSQL uses ILIKE, which pg_trgm's GIN indexes serve
+// for terms of three characters or more.
+func (postgresDialect) searchCond(column, q string) (string, []any) {
+	if column == "" || column == "web3" {
+		column = "all_text"
+	}
+	return "u.id IN (SELECT user_id FROM user_search WHERE " + column + ` ILIKE ? ESCAPE '\')`, []any{likePattern(q)}
+}

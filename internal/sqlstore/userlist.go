@@ -1,0 +1,173 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// orderColumns maps Clerk's order_by fields to indexed columns.
+var orderColumns = map[string]string{
+	user.OrderCreatedAt:    "u.created_at",
+	user.OrderUpdatedAt:    "u.updated_at",
+	user.OrderEmailAddress: "u.primary_email_address",
+	user.OrderWeb3Wallet:   "u.primary_web3_wallet",
+	user.OrderFirstName:    "u.first_name",
+	user.OrderLastName:     "u.last_name",
+	user.OrderPhoneNumber:  "u.primary_phone_number",
+	user.OrderUsername:     "u.username",
+	user.OrderLastActiveAt: "u.last_active_at",
+	user.OrderLastSignInAt: "u.last_sign_in_at",
+}
+
+// where builds the WHERE clause (without the keyword) for f.
+func (db *DB) where(f *user.Filter) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(c string, a ...any) {
+		conds = append(conds, c)
+		args = append(args, a...)
+	}
+	in := func(values []string, norm func(string) string) (string, []any) {
+		a := make([]any, len(values))
+		for i, v := range values {
+			a[i] = norm(v)
+		}
+		return "(" + placeholders(len(values)) + ")", a
+	}
+	same := func(s string) string { return s }
+	lower := func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+	byIdentifier := func(kind user.IdentifierKind, values []string, norm func(string) string) {
+		if len(values) == 0 {
+			return
+		}
+		list, a := in(values, norm)
+		add("u.id IN (SELECT user_id FROM identifiers WHERE kind = ? AND value IN "+list+")", append([]any{string(kind)}, a...)...)
+	}
+	byIdentifier(user.EmailAddress, f.EmailAddresses, lower)
+	byIdentifier(user.PhoneNumber, f.PhoneNumbers, strings.TrimSpace)
+	byIdentifier(user.Web3Wallet, f.Web3Wallets, lower)
+	column := func(col string, values []string, norm func(string) string, not bool) {
+		if len(values) == 0 {
+			return
+		}
+		list, a := in(values, norm)
+		if not {
+			// NOT IN must not drop rows whose column is NULL.
+			add("("+col+" IS NULL OR "+col+" NOT IN "+list+")", a...)
+			return
+		}
+		add(col+" IN "+list, a...)
+	}
+	column("u.username", f.Usernames, lower, false)
+	column("u.external_id", f.ExternalIDs, same, false)
+	column("u.external_id", f.NotExternalIDs, same, true)
+	column("u.id", f.UserIDs, same, false)
+	column("u.id", f.NotUserIDs, same, true)
+
+	for _, s := range []struct{ column, q string }{
+		{"", f.Query}, {searchEmails, f.EmailAddressQuery}, {searchPhones, f.PhoneNumberQuery},
+		{searchUsernames, f.UsernameQuery}, {searchNames, f.NameQuery},
+	} {
+		if s.q != "" {
+			c, a := db.dialect.searchCond(s.column, s.q)
+			add(c, a...)
+		}
+	}
+	if f.Banned != nil {
+		add("u.banned = ?", *f.Banned)
+	}
+	for _, r := range []struct {
+		col string
+		op  string
+		v   *int64
+	}{
+		{"u.created_at", "<", f.CreatedBefore}, {"u.created_at", ">", f.CreatedAfter},
+		{"u.last_active_at", "<", f.LastActiveBefore}, {"u.last_active_at", ">", f.LastActiveAfter},
+		{"u.last_sign_in_at", "<", f.LastSignInBefore}, {"u.last_sign_in_at", ">", f.LastSignInAfter},
+	} {
+		if r.v != nil {
+			add(r.col+" "+r.op+" ?", *r.v)
+		}
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// ListUsers returns one page of users, with their identifiers loaded in a
+// single second query.
+func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error) {
+	col, ok := orderColumns[q.OrderBy]
+	if !ok {
+		col = orderColumns[user.OrderCreatedAt]
+	}
+	dir := " ASC"
+	if q.Desc {
+		dir = " DESC"
+	}
+	where, args := db.where(&q.Filter)
+	if q.StartingAfter != "" {
+		// Keyset paging on (created_at, id), in the list's direction.
+		var at int64
+		err := db.read.QueryRowContext(ctx, db.dialect.rebind("SELECT created_at FROM users WHERE id = ?"), q.StartingAfter).Scan(&at)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, errs.ParamValue("starting_after", q.StartingAfter)
+		}
+		if err != nil {
+			return nil, err
+		}
+		op := ">"
+		if q.Desc {
+			op = "<"
+		}
+		cond := "(u.created_at " + op + " ? OR (u.created_at = ? AND u.id " + op + " ?))"
+		if where == "" {
+			where = " WHERE " + cond
+		} else {
+			where += " AND " + cond
+		}
+		args = append(args, at, at, q.StartingAfter)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = user.DefaultLimit
+	}
+	sqlText := "SELECT " + userColumns + " FROM users u" + where +
+		" ORDER BY " + col + dir + ", u.id" + dir + " LIMIT ? OFFSET ?"
+	args = append(args, limit, q.Offset)
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(sqlText), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	users := make([]*user.User, 0, limit)
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if err := db.loadIdentifiers(ctx, db.read, users); err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+// CountUsers counts users matching f.
+func (db *DB) CountUsers(ctx context.Context, f user.Filter) (int64, error) {
+	where, args := db.where(&f)
+	var n int64
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind("SELECT COUNT(*) FROM users u"+where), args...).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,265 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+var _ user.Store = (*DB)(nil)
+
+const userColumns = `u.id, u.external_id, u.username, u.first_name, u.last_name, u.locale,
+	u.primary_email_address_id, u.primary_phone_number_id, u.primary_web3_wallet_id,
+	u.password_digest, u.password_hasher, u.password_last_updated_at,
+	u.public_metadata, u.private_metadata, u.unsafe_metadata,
+	u.banned, u.locked, u.delete_self_enabled, u.create_organization_enabled,
+	u.create_organizations_limit, u.bypass_client_trust,
+	u.last_sign_in_at, u.last_active_at, u.legal_accepted_at, u.created_at, u.updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(s scanner) (*user.User, error) {
+	u := &user.User{}
+	var limit sql.NullInt64
+	var pub, priv, unsafe string
+	err := s.Scan(&u.ID, &u.ExternalID, &u.Username, &u.FirstName, &u.LastName, &u.Locale,
+		&u.PrimaryEmailAddressID, &u.PrimaryPhoneNumberID, &u.PrimaryWeb3WalletID,
+		&u.PasswordDigest, &u.PasswordHasher, &u.PasswordLastUpdatedAt,
+		&pub, &priv, &unsafe,
+		&u.Banned, &u.Locked, &u.DeleteSelfEnabled, &u.CreateOrganizationEnabled,
+		&limit, &u.BypassClientTrust,
+		&u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt, &u.CreatedAt, &u.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if limit.Valid {
+		n := int(limit.Int64)
+		u.CreateOrganizationsLimit = &n
+	}
+	u.PublicMetadata, u.PrivateMetadata, u.UnsafeMetadata = []byte(pub), []byte(priv), []byte(unsafe)
+	return u, nil
+}
+
+// userValues are the users columns a write sets, in insertColumns order.
+const insertColumns = `id, external_id, username, first_name, last_name, locale,
+	primary_email_address_id, primary_phone_number_id, primary_web3_wallet_id,
+	primary_email_address, primary_phone_number, primary_web3_wallet,
+	password_digest, password_hasher, password_last_updated_at,
+	public_metadata, private_metadata, unsafe_metadata,
+	banned, locked, delete_self_enabled, create_organization_enabled,
+	create_organizations_limit, bypass_client_trust,
+	last_sign_in_at, last_active_at, legal_accepted_at, created_at, updated_at`
+
+func userValues(u *user.User) []any {
+	return []any{u.ID, u.ExternalID, u.Username, u.FirstName, u.LastName, u.Locale,
+		u.PrimaryEmailAddressID, u.PrimaryPhoneNumberID, u.PrimaryWeb3WalletID,
+		primaryValue(u, u.PrimaryEmailAddressID), primaryValue(u, u.PrimaryPhoneNumberID), primaryValue(u, u.PrimaryWeb3WalletID),
+		u.PasswordDigest, u.PasswordHasher, u.PasswordLastUpdatedAt,
+		string(u.PublicMetadata), string(u.PrivateMetadata), string(u.UnsafeMetadata),
+		u.Banned, u.Locked, u.DeleteSelfEnabled, u.CreateOrganizationEnabled,
+		u.CreateOrganizationsLimit, u.BypassClientTrust,
+		u.LastSignInAt, u.LastActiveAt, u.LegalAcceptedAt, u.CreatedAt, u.UpdatedAt}
+}
+
+func primaryValue(u *user.User, idnID *string) *string {
+	if idnID == nil {
+		return nil
+	}
+	if i := u.Identifier(*idnID); i != nil {
+		v := i.Value
+		return &v
+	}
+	return nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(29) + ")"
+
+var updateUserSQL = func() string {
+	cols := strings.Split(insertColumns, ",")
+	set := make([]string, 0, len(cols))
+	for _, c := range cols[1:] {
+		set = append(set, strings.TrimSpace(c)+" = ?")
+	}
+	return "UPDATE users SET " + strings.Join(set, ", ") + " WHERE id = ?"
+}()
+
+// CreateUser stores u, its identifiers and its search row atomically.
+func (db *DB) CreateUser(ctx context.Context, u *user.User) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind(insertUserSQL), userValues(u)...); err != nil {
+			if db.dialect.isUnique(err) {
+				return db.userConflict(ctx, tx, u)
+			}
+			return err
+		}
+		for i := range u.Identifiers {
+			if err := db.insertIdentifier(ctx, tx, &u.Identifiers[i]); err != nil {
+				return err
+			}
+		}
+		return db.dialect.syncSearch(ctx, tx, u.ID, newSearchDoc(u))
+	})
+	return err
+}
+
+func (db *DB) insertIdentifier(ctx context.Context, tx *sql.Tx, i *user.Identifier) error {
+	_, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO identifiers
+		(id, user_id, kind, value, reserved, verification_status, verification_strategy, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		i.ID, i.UserID, string(i.Kind), i.Value, i.Reserved, i.VerificationStatus, i.VerificationStrategy, i.CreatedAt, i.UpdatedAt)
+	if db.dialect.isUnique(err) {
+		// (kind, value) is the only unique key a fresh idn_ ID can hit.
+		return errs.IdentifierExists(string(i.Kind), strings.ReplaceAll(string(i.Kind), "_", " "))
+	}
+	return err
+}
+
+// userConflict explains a unique violation on the users row: it can only
+// be the username or the external ID. On PostgreSQL the failed statement
+// aborted the transaction, so the check runs outside it.
+func (db *DB) userConflict(ctx context.Context, tx *sql.Tx, u *user.User) error {
+	// SQLite's single writer connection is held by tx, and a failed
+	// statement leaves the transaction usable; PostgreSQL aborts it.
+	var q querier = tx
+	if db.dialect.name() == Postgres {
+		tx.Rollback()
+		q = db.write
+	}
+	taken := func(col string, v *string) bool {
+		if v == nil {
+			return false
+		}
+		var n int
+		err := q.QueryRowContext(ctx, db.dialect.rebind("SELECT COUNT(*) FROM users WHERE "+col+" = ? AND id <> ?"), *v, u.ID).Scan(&n)
+		return err == nil && n > 0
+	}
+	if taken("username", u.Username) {
+		return errs.IdentifierExists("username", "username")
+	}
+	if taken("external_id", u.ExternalID) {
+		return errs.New(errs.Invalid, "form_identifier_exists", "That external ID is taken.",
+			"Another user already has this external_id.").WithParam("external_id")
+	}
+	// Neither is taken now: the other writer has since gone away. Report
+	// the most likely cause rather than an internal error.
+	return errs.IdentifierExists("username", "username")
+}
+
+// User returns the user with id.
+func (db *DB) User(ctx context.Context, id string) (*user.User, error) {
+	u, err := scanUser(db.read.QueryRowContext(ctx, db.dialect.rebind("SELECT "+userColumns+" FROM users u WHERE u.id = ?"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errUserNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.loadIdentifiers(ctx, db.read, []*user.User{u}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func errUserNotFound(id string) error {
+	return errs.ResourceNotFound("not found", "No user was found with id "+id)
+}
+
+// loadIdentifiers fills in the identifiers of users with one query.
+func (db *DB) loadIdentifiers(ctx context.Context, q querier, users []*user.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	byID := make(map[string]*user.User, len(users))
+	args := make([]any, len(users))
+	for i, u := range users {
+		byID[u.ID] = u
+		args[i] = u.ID
+	}
+	rows, err := q.QueryContext(ctx, db.dialect.rebind(`SELECT id, user_id, kind, value, reserved,
+		verification_status, verification_strategy, created_at, updated_at
+		FROM identifiers WHERE user_id IN (`+placeholders(len(users))+`) ORDER BY seq`), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i user.Identifier
+		var kind string
+		if err := rows.Scan(&i.ID, &i.UserID, &kind, &i.Value, &i.Reserved,
+			&i.VerificationStatus, &i.VerificationStrategy, &i.CreatedAt, &i.UpdatedAt); err != nil {
+			return err
+		}
+		i.Kind = user.IdentifierKind(kind)
+		if u := byID[i.UserID]; u != nil {
+			u.Identifiers = append(u.Identifiers, i)
+		}
+	}
+	return rows.Err()
+}
+
+// UpdateUser loads, changes and stores a user in one write transaction.
+func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) error) (*user.User, error) {
+	var out *user.User
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		u, err := scanUser(tx.QueryRowContext(ctx, db.dialect.rebind("SELECT "+userColumns+" FROM users u WHERE u.id = ?"+db.dialect.forUpdate()), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errUserNotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := db.loadIdentifiers(ctx, tx, []*user.User{u}); err != nil {
+			return err
+		}
+		before := *u
+		if err := fn(u); err != nil {
+			return err
+		}
+		args := append(userValues(u)[1:], u.ID)
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind(updateUserSQL), args...); err != nil {
+			if db.dialect.isUnique(err) {
+				return db.userConflict(ctx, tx, u)
+			}
+			return err
+		}
+		if searchChanged(&before, u) {
+			if err := db.dialect.syncSearch(ctx, tx, u.ID, newSearchDoc(u)); err != nil {
+				return err
+			}
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+func searchChanged(a, b *user.User) bool {
+	return newSearchDoc(a) != newSearchDoc(b)
+}
+
+// DeleteUser removes a user; its identifiers go with it (ON DELETE CASCADE).
+func (db *DB) DeleteUser(ctx context.Context, id string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind(db.dialect.deleteSearch()), id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.dialect.rebind("DELETE FROM users WHERE id = ?"), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return errUserNotFound(id)
+		}
+		return nil
+	})
+}

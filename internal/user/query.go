@@ -1,0 +1,77 @@
+package user
+
+// Filter selects users. Lists of values match any of them; separate
+// fields must all match. The *Query fields are case-insensitive substring
+// matches; the others are exact.
+type Filter struct {
+	EmailAddresses     []string
+	PhoneNumbers       []string
+	Usernames          []string
+	Web3Wallets        []string
+	ExternalIDs        []string
+	NotExternalIDs     []string
+	UserIDs            []string
+	NotUserIDs         []string
+	OrganizationIDs    []string
+	NotOrganizationIDs []string
+	// ProviderUserIDs, with Provider, selects users by OAuth account.
+	Provider        string
+	ProviderUserIDs []string
+
+	Query             string
+	EmailAddressQuery string
+	PhoneNumberQuery  string
+	UsernameQuery     string
+	NameQuery         string
+
+	Banned *bool
+
+	CreatedBefore, CreatedAfter       *int64
+	LastActiveBefore, LastActiveAfter *int64
+	LastSignInBefore, LastSignInAfter *int64
+}
+
+// MatchesNothing reports whether the filter can be answered as empty without
+// asking the store: Concierge has no organizations or OAuth accounts yet,
+// so filters that require one match nobody.
+func (f *Filter) MatchesNothing() bool {
+	return len(f.OrganizationIDs) > 0 || len(f.ProviderUserIDs) > 0
+}
+
+// Order fields, as Clerk names them in order_by.
+const (
+	OrderCreatedAt    = "created_at"
+	OrderUpdatedAt    = "updated_at"
+	OrderEmailAddress = "email_address"
+	OrderWeb3Wallet   = "web3wallet"
+	OrderFirstName    = "first_name"
+	OrderLastName     = "last_name"
+	OrderPhoneNumber  = "phone_number"
+	OrderUsername     = "username"
+	OrderLastActiveAt = "last_active_at"
+	OrderLastSignInAt = "last_sign_in_at"
+)
+
+// OrderFields lists every field a list can be ordered by.
+var OrderFields = []string{
+	OrderCreatedAt, OrderUpdatedAt, OrderEmailAddress, OrderWeb3Wallet, OrderFirstName,
+	OrderLastName, OrderPhoneNumber, OrderUsername, OrderLastActiveAt, OrderLastSignInAt,
+}
+
+// Query is a Filter with ordering and paging.
+type Query struct {
+	Filter
+	OrderBy string // one of OrderFields
+	Desc    bool
+	Limit   int
+	Offset  int
+	// StartingAfter is a user ID: the page starts after that user in
+	// created_at order.
+	StartingAfter string
+}
+
+// Paging bounds, as Clerk's.
+const (
+	DefaultLimit = 10
+	MaxLimit     = 500
+)

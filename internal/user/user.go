@@ -1,0 +1,135 @@
+// Package user holds Concierge's user domain: the User and its identifiers,
+// the parameters that create and change one, the rules they must obey, and
+// the Store interface that persists them.
+package user
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// IdentifierKind names the kind of an identifier, as Clerk's object names.
+type IdentifierKind string
+
+// The identifier kinds a user can hold.
+const (
+	EmailAddress IdentifierKind = "email_address"
+	PhoneNumber  IdentifierKind = "phone_number"
+	Web3Wallet   IdentifierKind = "web3_wallet"
+)
+
+// Verification statuses and strategies Concierge records.
+const (
+	StatusVerified   = "verified"
+	StatusUnverified = "unverified"
+	StrategyAdmin    = "admin"
+)
+
+// Identifier is one email address, phone number or web3 wallet of a user.
+// Its value is unique across the instance, whoever holds it.
+type Identifier struct {
+	ID     string
+	UserID string
+	Kind   IdentifierKind
+	Value  string
+	// Reserved marks an identifier held for the user but not yet usable
+	// (Clerk's identification_status "reserved"); it has no verification.
+	Reserved bool
+	// VerificationStatus and VerificationStrategy are empty when there is
+	// no verification at all.
+	VerificationStatus   string
+	VerificationStrategy string
+	CreatedAt            int64
+	UpdatedAt            int64
+}
+
+// Verified reports whether the identifier has been verified.
+func (i *Identifier) Verified() bool { return i.VerificationStatus == StatusVerified }
+
+// User is an end user of the instance. Times are Unix milliseconds.
+type User struct {
+	ID         string
+	ExternalID *string
+	Username   *string
+	FirstName  *string
+	LastName   *string
+	Locale     *string
+
+	PrimaryEmailAddressID *string
+	PrimaryPhoneNumberID  *string
+	PrimaryWeb3WalletID   *string
+	Identifiers           []Identifier
+
+	// PasswordDigest and PasswordHasher hold the password hash; Concierge
+	// makes bcrypt hashes, imported users may carry another hasher's.
+	// Neither ever leaves the server.
+	PasswordDigest        string
+	PasswordHasher        string
+	PasswordLastUpdatedAt *int64
+
+	PublicMetadata  json.RawMessage
+	PrivateMetadata json.RawMessage
+	UnsafeMetadata  json.RawMessage
+
+	Banned                    bool
+	Locked                    bool
+	DeleteSelfEnabled         bool
+	CreateOrganizationEnabled bool
+	CreateOrganizationsLimit  *int
+	BypassClientTrust         bool
+
+	LastSignInAt    *int64
+	LastActiveAt    *int64
+	LegalAcceptedAt *int64
+	CreatedAt       int64
+	UpdatedAt       int64
+}
+
+// PasswordEnabled reports whether the user can sign in with a password.
+func (u *User) PasswordEnabled() bool { return u.PasswordDigest != "" }
+
+// OfKind returns the user's identifiers of kind k, in creation order.
+func (u *User) OfKind(k IdentifierKind) []Identifier {
+	var out []Identifier
+	for _, i := range u.Identifiers {
+		if i.Kind == k {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Identifier returns the user's identifier with the given ID, or nil.
+func (u *User) Identifier(id string) *Identifier {
+	for i := range u.Identifiers {
+		if u.Identifiers[i].ID == id {
+			return &u.Identifiers[i]
+		}
+	}
+	return nil
+}
+
+// HasIdentifier reports whether the user can be found by anything at all:
+// an email address, phone number, web3 wallet or username.
+func (u *User) HasIdentifier() bool {
+	return len(u.Identifiers) > 0 || (u.Username != nil && *u.Username != "")
+}
+
+// Store persists users. Implementations enforce uniqueness of identifier
+// values, usernames and external IDs with database constraints and report a
+// violation as an *errs.Error of kind Invalid and code form_identifier_exists.
+type Store interface {
+	// CreateUser stores u and its identifiers in one transaction.
+	CreateUser(ctx context.Context, u *User) error
+	// User returns the user with the given ID, or a not-found error.
+	User(ctx context.Context, id string) (*User, error)
+	// UpdateUser loads the user, lets fn change it, and stores the result,
+	// all in one transaction; fn's error aborts the change.
+	UpdateUser(ctx context.Context, id string, fn func(*User) error) (*User, error)
+	// DeleteUser removes the user and frees its identifiers.
+	DeleteUser(ctx context.Context, id string) error
+	// ListUsers returns a page of users matching q.
+	ListUsers(ctx context.Context, q Query) ([]*User, error)
+	// CountUsers counts the users matching f.
+	CountUsers(ctx context.Context, f Filter) (int64, error)
+}
