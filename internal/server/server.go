@@ -147,4 +147,3 @@ func Run(ctx context.Context, ln net.Listener, h http.Handler, drain time.Durati
 	}
 	return nil
 }
-

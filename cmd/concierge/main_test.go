@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestBinary builds the real binary, starts it on a fresh SQLite file,
+// checks the first-start key, /healthz and an authenticated call, then
+// sends SIGTERM and expects a clean exit; a second start prints no key.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "concierge")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "concierge.db")
+
+	start := func() (*exec.Cmd, string, *syncBuffer) {
+		addr := freeAddr(t)
+		cmd := exec.Command(bin, "-addr", addr)
+		cmd.Env = append(os.Environ(), "CONCIERGE_DATABASE="+db, "CONCIERGE_SECRET_KEY=", "CONCIERGE_LOG_LEVEL=warn")
+		stdout := &syncBuffer{}
+		cmd.Stdout = stdout
+		cmd.Stderr = io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill() })
+		waitHealthy(t, "http://"+addr)
+		return cmd, "http://" + addr, stdout
+	}
+
+	cmd, _, out := start()
+	stop(t, cmd)
+	first := out.String()
+	key := regexp.MustCompile(`sk_test_[0-9A-Za-z]{40}`).FindString(first)
+	if key == "" {
+		t.Fatalf("first start printed no secret key:\n%s", first)
+	}
+	cmd, url, out := start()
+	req, _ := http.NewRequest("GET", url+"/v1/users/count", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"total_count":0`) {
+		t.Fatalf("count with printed key: %d %s", res.StatusCode, body)
+	}
+	stop(t, cmd)
+	second := out.String()
+	if strings.Contains(second, "sk_test_") {
+		t.Fatalf("second start printed a key again:\n%s", second)
+	}
+}
+
+func stop(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no exit 20s after SIGTERM")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitHealthy(t *testing.T, url string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(url + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal(fmt.Sprintf("%s/healthz never answered 200", url))
+}
+
+// syncBuffer is a bytes.Buffer safe for the writer goroutine of exec.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.Database != "concierge.db" || c.PublicURL != "http://127.0.0.1:8080" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestPrecedenceAndFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "key")
+	os.WriteFile(file, []byte("sk_test_fromfilefromfilefromfilefromfile\n"), 0o600)
+	c, err := Load([]string{"-addr", "127.0.0.1:9999"}, env(map[string]string{
+		"CONCIERGE_ADDR": "127.0.0.1:7777", "CONCIERGE_SECRET_KEY_FILE": file, "CONCIERGE_PUBLIC_URL": "https://clerk.example.com/",
+	}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.SecretKey != "sk_test_fromfilefromfilefromfilefromfile" || c.PublicURL != "https://clerk.example.com" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	for name, e := range map[string]map[string]string{
+		"addr":       {"CONCIERGE_ADDR": "8080"},
+		"database":   {"CONCIERGE_DATABASE": "mysql://x"},
+		"pg url":     {"CONCIERGE_DATABASE": "postgres://"},
+		"key prefix": {"CONCIERGE_SECRET_KEY": "pk_test_abcdefghijklmnopqrstuvwxyz0123"},
+		"key short":  {"CONCIERGE_SECRET_KEY": "sk_test_abc"},
+		"public url": {"CONCIERGE_PUBLIC_URL": "example.com"},
+		"log level":  {"CONCIERGE_LOG_LEVEL": "loud"},
+		"log format": {"CONCIERGE_LOG_FORMAT": "xml"},
+		"shutdown":   {"CONCIERGE_SHUTDOWN_TIMEOUT": "soon"},
+	} {
+		if _, err := Load(nil, env(e), &bytes.Buffer{}); err == nil {
+			t.Errorf("%s: accepted %v", name, e)
+		}
+	}
+	if _, err := Load([]string{"extra"}, env(nil), &bytes.Buffer{}); err == nil {
+		t.Error("stray argument accepted")
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	_, err := Load([]string{"--help"}, env(nil), &out)
+	if !errors.Is(err, ErrHelp) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), s.env) || !strings.Contains(out.String(), "-"+s.flag) {
+			t.Errorf("help lacks %s / -%s", s.env, s.flag)
+		}
+	}
+}
