@@ -2,18 +2,21 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/conciergehq/concierge/internal/apikey"
 )
 
 var _ apikey.Store = (*DB)(nil)
 
+const insertSecretKeySQL = "INSERT INTO secret_keys (id, hash, hint, created_at) VALUES (?, ?, ?, ?)"
+
 // CreateSecretKey stores a key's hash.
 func (db *DB) CreateSecretKey(ctx context.Context, k apikey.Key) error {
-	_, err := db.write.ExecContext(ctx, db.dialect.rebind(
-		"INSERT INTO secret_keys (id, hash, hint, created_at) VALUES (?, ?, ?, ?)"),
-		k.ID, k.Hash, k.Hint, k.CreatedAt)
-	return err
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := db.in(tx).ExecContext(ctx, insertSecretKeySQL, k.ID, k.Hash, k.Hint, k.CreatedAt)
+		return err
+	})
 }
 
 // ActiveSecretKeys returns the keys that have not been revoked.

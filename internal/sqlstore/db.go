@@ -24,6 +24,10 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	dialect dialect
+	// batch groups SQLite's writes into shared commits; nil on PostgreSQL.
+	batch      *batcher
+	readStmts  *stmtCache
+	writeStmts *stmtCache
 	// Now is the clock used for timestamps the store sets itself.
 	Now func() time.Time
 }
@@ -57,9 +61,17 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	db.Now = time.Now
+	db.readStmts, db.writeStmts = newStmtCache(db.read), newStmtCache(db.write)
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := db.writeStmts.preload(ctx, db.dialect, db.writeStatements()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if db.dialect.name() == SQLite {
+		db.batch = newBatcher(db.write)
 	}
 	return db, nil
 }
@@ -70,7 +82,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	// busy_timeout first, so that switching to WAL waits for other
 	// processes instead of failing; foreign keys for ON DELETE CASCADE.
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=mmap_size(1073741824)&_pragma=cache_size(-16000)&_txlock=immediate"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	write, err := sql.Open("sqlite", base+"?"+pragmas)
 	if err != nil {
@@ -127,6 +139,13 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	if db.batch != nil {
+		db.batch.close()
+	}
+	if db.readStmts != nil {
+		db.readStmts.close()
+		db.writeStmts.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		if e := db.read.Close(); err == nil {
@@ -138,22 +157,23 @@ func (db *DB) Close() error {
 
 func (db *DB) nowMillis() int64 { return db.Now().UnixMilli() }
 
-// tx runs fn in a write transaction and commits if fn returns nil.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+// tx runs fn in a write transaction; its changes are committed if and
+// only if it returns nil. fn must use the context it is given.
+func (db *DB) tx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	if db.batch != nil {
+		return db.batch.do(ctx, fn)
+	}
+	return db.plainTx(ctx, fn)
+}
+
+func (db *DB) plainTx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
-}
-
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

@@ -28,7 +28,9 @@ type dialect interface {
 	// whose column (one of searchColumns, or "" for all) contains q.
 	searchCond(column, q string) (string, []any)
 	// syncSearch replaces the search row of a user.
-	syncSearch(ctx context.Context, q querier, userID string, d searchDoc) error
+	syncSearch(ctx context.Context, c q, userID string, d searchDoc) error
+	// searchStatements lists the SQL syncSearch runs, for preparing.
+	searchStatements() []string
 	// deleteSearch removes the search row of a user.
 	deleteSearch() string
 }
@@ -52,7 +54,7 @@ func (sqliteDialect) isUnique(err error) bool {
 type postgresDialect struct{}
 
 func (postgresDialect) name() string      { return Postgres }
-func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
+func (postgresDialect) forUpdate() string { return " FOR UPDATE OF u" }
 
 // A fixed key for pg_advisory_xact_lock: "conc" in ASCII.
 func (postgresDialect) migrationLock() string { return "SELECT pg_advisory_xact_lock(1668247139)" }

@@ -76,7 +76,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range ms {
-		err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := db.plainTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			if lock := db.dialect.migrationLock(); lock != "" {
 				if _, err := tx.ExecContext(ctx, lock); err != nil {
 					return err

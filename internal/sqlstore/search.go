@@ -71,19 +71,32 @@ func likePattern(q string) string {
 // trigramable reports whether q is long enough for a trigram index.
 func trigramable(q string) bool { return utf8.RuneCountInString(q) >= 3 }
 
-func (sqliteDialect) syncSearch(ctx context.Context, q querier, userID string, d searchDoc) error {
-	if _, err := q.ExecContext(ctx, "DELETE FROM user_search WHERE rowid = (SELECT seq FROM users WHERE id = ?)", userID); err != nil {
+func (sqliteDialect) syncSearch(ctx context.Context, c q, userID string, d searchDoc) error {
+	if _, err := c.ExecContext(ctx, sqliteDeleteSearchSQL, userID); err != nil {
 		return err
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO user_search (rowid, ids, emails, phones, usernames, web3, names)
-		SELECT seq, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
-		d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, userID)
+	_, err := c.ExecContext(ctx, sqliteInsertSearchSQL, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, userID)
 	return err
 }
 
-func (sqliteDialect) deleteSearch() string {
-	return "DELETE FROM user_search WHERE rowid = (SELECT seq FROM users WHERE id = ?)"
+const (
+	sqliteDeleteSearchSQL = "DELETE FROM user_search WHERE rowid = (SELECT seq FROM users WHERE id = ?)"
+	sqliteInsertSearchSQL = `INSERT INTO user_search (rowid, ids, emails, phones, usernames, web3, names)
+		SELECT seq, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?`
+	postgresUpsertSearchSQL = `INSERT INTO user_search (user_id, ids, emails, phones, usernames, web3, names, all_text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET ids = excluded.ids, emails = excluded.emails,
+		  phones = excluded.phones, usernames = excluded.usernames, web3 = excluded.web3,
+		  names = excluded.names, all_text = excluded.all_text`
+)
+
+func (sqliteDialect) deleteSearch() string { return sqliteDeleteSearchSQL }
+
+func (sqliteDialect) searchStatements() []string {
+	return []string{sqliteDeleteSearchSQL, sqliteInsertSearchSQL}
 }
+
+func (postgresDialect) searchStatements() []string { return []string{postgresUpsertSearchSQL} }
 
 // searchCond on SQLite uses FTS5 MATCH with a quoted phrase, which the
 // trigram tokenizer turns into a substring match; shorter terms fall back
@@ -109,14 +122,9 @@ func (sqliteDialect) searchCond(column, q string) (string, []any) {
 	return "u.seq IN (SELECT rowid FROM user_search WHERE " + strings.Join(conds, " OR ") + ")", args
 }
 
-func (postgresDialect) syncSearch(ctx context.Context, q querier, userID string, d searchDoc) error {
+func (postgresDialect) syncSearch(ctx context.Context, c q, userID string, d searchDoc) error {
 	all := strings.Join([]string{d.ids, d.emails, d.phones, d.usernames, d.web3, d.names}, "\n")
-	_, err := q.ExecContext(ctx, `INSERT INTO user_search (user_id, ids, emails, phones, usernames, web3, names, all_text)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (user_id) DO UPDATE SET ids = excluded.ids, emails = excluded.emails,
-		  phones = excluded.phones, usernames = excluded.usernames, web3 = excluded.web3,
-		  names = excluded.names, all_text = excluded.all_text`,
-		userID, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, all)
+	_, err := c.ExecContext(ctx, postgresUpsertSearchSQL, userID, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, all)
 	return err
 }
 

@@ -115,7 +115,7 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 	if q.StartingAfter != "" {
 		// Keyset paging on (created_at, id), in the list's direction.
 		var at int64
-		err := db.read.QueryRowContext(ctx, db.dialect.rebind("SELECT created_at FROM users WHERE id = ?"), q.StartingAfter).Scan(&at)
+		err := db.reader().QueryRowContext(ctx, "SELECT created_at FROM users WHERE id = ?", q.StartingAfter).Scan(&at)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errs.ParamValue("starting_after", q.StartingAfter)
 		}
@@ -141,7 +141,7 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 	sqlText := "SELECT " + userColumns + " FROM users u" + where +
 		" ORDER BY " + col + dir + ", u.id" + dir + " LIMIT ? OFFSET ?"
 	args = append(args, limit, q.Offset)
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(sqlText), args...)
+	rows, err := db.reader().QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 		return nil, err
 	}
 	rows.Close()
-	if err := db.loadIdentifiers(ctx, db.read, users); err != nil {
+	if err := db.loadIdentifiers(ctx, db.reader(), users); err != nil {
 		return nil, err
 	}
 	return users, nil
@@ -168,6 +168,6 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 func (db *DB) CountUsers(ctx context.Context, f user.Filter) (int64, error) {
 	where, args := db.where(&f)
 	var n int64
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind("SELECT COUNT(*) FROM users u"+where), args...).Scan(&n)
+	err := db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM users u"+where, args...).Scan(&n)
 	return n, err
 }

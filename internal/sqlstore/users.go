@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/errs"
@@ -80,6 +79,34 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+const insertIdentifierSQL = `INSERT INTO identifiers
+	(id, user_id, kind, value, reserved, verification_status, verification_strategy, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const (
+	// PostgreSQL cannot lock the nullable side of an outer join, so the
+	// update path locks the user row only (FOR UPDATE OF u).
+	selectUserForUpdateSQL = "SELECT " + userColumns + `,
+	i.id, i.kind, i.value, i.reserved, i.verification_status, i.verification_strategy, i.created_at, i.updated_at
+	FROM users u LEFT JOIN identifiers i ON i.user_id = u.id WHERE u.id = ? ORDER BY i.seq`
+	deleteUserSQL        = "DELETE FROM users WHERE id = ?"
+	usernameTakenSQL     = "SELECT COUNT(*) FROM users WHERE username = ? AND id <> ?"
+	externalIDTakenSQL   = "SELECT COUNT(*) FROM users WHERE external_id = ? AND id <> ?"
+	identifiersOfUserSQL = `SELECT id, user_id, kind, value, reserved,
+		verification_status, verification_strategy, created_at, updated_at
+		FROM identifiers WHERE user_id IN (`
+)
+
+// writeStatements lists the SQL that write transactions run, prepared at
+// start (see stmtCache).
+func (db *DB) writeStatements() []string {
+	return append([]string{
+		insertUserSQL, insertIdentifierSQL, updateUserSQL, deleteUserSQL,
+		selectUserForUpdateSQL + db.dialect.forUpdate(),
+		usernameTakenSQL, externalIDTakenSQL, db.dialect.deleteSearch(), insertSecretKeySQL,
+	}, db.dialect.searchStatements()...)
+}
+
 var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(29) + ")"
 
 var updateUserSQL = func() string {
@@ -93,28 +120,39 @@ var updateUserSQL = func() string {
 
 // CreateUser stores u, its identifiers and its search row atomically.
 func (db *DB) CreateUser(ctx context.Context, u *user.User) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.dialect.rebind(insertUserSQL), userValues(u)...); err != nil {
-			if db.dialect.isUnique(err) {
-				return db.userConflict(ctx, tx, u)
-			}
-			return err
-		}
-		for i := range u.Identifiers {
-			if err := db.insertIdentifier(ctx, tx, &u.Identifiers[i]); err != nil {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.createUser(ctx, tx, u) })
+}
+
+// CreateUsers stores many users in one transaction. It is for seeding
+// (benchmarks, imports): one failure aborts the whole batch.
+func (db *DB) CreateUsers(ctx context.Context, users []*user.User) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for _, u := range users {
+			if err := db.createUser(ctx, tx, u); err != nil {
 				return err
 			}
 		}
-		return db.dialect.syncSearch(ctx, tx, u.ID, newSearchDoc(u))
+		return nil
 	})
-	return err
+}
+
+func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *user.User) error {
+	if _, err := db.in(tx).ExecContext(ctx, insertUserSQL, userValues(u)...); err != nil {
+		if db.dialect.isUnique(err) {
+			return db.userConflict(ctx, tx, u)
+		}
+		return err
+	}
+	for i := range u.Identifiers {
+		if err := db.insertIdentifier(ctx, tx, &u.Identifiers[i]); err != nil {
+			return err
+		}
+	}
+	return db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u))
 }
 
 func (db *DB) insertIdentifier(ctx context.Context, tx *sql.Tx, i *user.Identifier) error {
-	_, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO identifiers
-		(id, user_id, kind, value, reserved, verification_status, verification_strategy, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		i.ID, i.UserID, string(i.Kind), i.Value, i.Reserved, i.VerificationStatus, i.VerificationStrategy, i.CreatedAt, i.UpdatedAt)
+	_, err := db.in(tx).ExecContext(ctx, insertIdentifierSQL, i.ID, i.UserID, string(i.Kind), i.Value, i.Reserved, i.VerificationStatus, i.VerificationStrategy, i.CreatedAt, i.UpdatedAt)
 	if db.dialect.isUnique(err) {
 		// (kind, value) is the only unique key a fresh idn_ ID can hit.
 		return errs.IdentifierExists(string(i.Kind), strings.ReplaceAll(string(i.Kind), "_", " "))
@@ -128,23 +166,27 @@ func (db *DB) insertIdentifier(ctx context.Context, tx *sql.Tx, i *user.Identifi
 func (db *DB) userConflict(ctx context.Context, tx *sql.Tx, u *user.User) error {
 	// SQLite's single writer connection is held by tx, and a failed
 	// statement leaves the transaction usable; PostgreSQL aborts it.
-	var q querier = tx
+	var exists func(query string, args ...any) scanner = func(query string, args ...any) scanner {
+		return db.in(tx).QueryRowContext(ctx, query, args...)
+	}
 	if db.dialect.name() == Postgres {
 		tx.Rollback()
-		q = db.write
+		exists = func(query string, args ...any) scanner {
+			return db.write.QueryRowContext(ctx, db.dialect.rebind(query), args...)
+		}
 	}
-	taken := func(col string, v *string) bool {
+	taken := func(query string, v *string) bool {
 		if v == nil {
 			return false
 		}
 		var n int
-		err := q.QueryRowContext(ctx, db.dialect.rebind("SELECT COUNT(*) FROM users WHERE "+col+" = ? AND id <> ?"), *v, u.ID).Scan(&n)
+		err := exists(query, *v, u.ID).Scan(&n)
 		return err == nil && n > 0
 	}
-	if taken("username", u.Username) {
+	if taken(usernameTakenSQL, u.Username) {
 		return errs.IdentifierExists("username", "username")
 	}
-	if taken("external_id", u.ExternalID) {
+	if taken(externalIDTakenSQL, u.ExternalID) {
 		return errs.New(errs.Invalid, "form_identifier_exists", "That external ID is taken.",
 			"Another user already has this external_id.").WithParam("external_id")
 	}
@@ -153,27 +195,66 @@ func (db *DB) userConflict(ctx context.Context, tx *sql.Tx, u *user.User) error 
 	return errs.IdentifierExists("username", "username")
 }
 
-// User returns the user with id.
+// User returns the user with id, with its identifiers, in one query.
 func (db *DB) User(ctx context.Context, id string) (*user.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx, db.dialect.rebind("SELECT "+userColumns+" FROM users u WHERE u.id = ?"), id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errUserNotFound(id)
-	}
+	return db.userWithIdentifiers(ctx, db.reader(), selectUserJoinedSQL, id)
+}
+
+// selectUserJoinedSQL reads a user and its identifiers in one statement:
+// one row per identifier (or one with NULLs), user columns repeated.
+const selectUserJoinedSQL = "SELECT " + userColumns + `,
+	i.id, i.kind, i.value, i.reserved, i.verification_status, i.verification_strategy, i.created_at, i.updated_at
+	FROM users u LEFT JOIN identifiers i ON i.user_id = u.id WHERE u.id = ? ORDER BY i.seq`
+
+func (db *DB) userWithIdentifiers(ctx context.Context, c q, query, id string) (*user.User, error) {
+	rows, err := c.QueryContext(ctx, query, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.loadIdentifiers(ctx, db.read, []*user.User{u}); err != nil {
+	defer rows.Close()
+	var u *user.User
+	for rows.Next() {
+		var idnID, kind, value, status, strategy sql.NullString
+		var reserved sql.NullBool
+		var created, updated sql.NullInt64
+		got, err := scanUser(rowScanner{rows, []any{&idnID, &kind, &value, &reserved, &status, &strategy, &created, &updated}})
+		if err != nil {
+			return nil, err
+		}
+		if u == nil {
+			u = got
+		}
+		if idnID.Valid {
+			u.Identifiers = append(u.Identifiers, user.Identifier{
+				ID: idnID.String, UserID: u.ID, Kind: user.IdentifierKind(kind.String), Value: value.String,
+				Reserved: reserved.Bool, VerificationStatus: status.String, VerificationStrategy: strategy.String,
+				CreatedAt: created.Int64, UpdatedAt: updated.Int64,
+			})
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if u == nil {
+		return nil, errUserNotFound(id)
 	}
 	return u, nil
 }
+
+// rowScanner scans the user columns plus extra trailing destinations.
+type rowScanner struct {
+	rows  *sql.Rows
+	extra []any
+}
+
+func (r rowScanner) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.extra...)...) }
 
 func errUserNotFound(id string) error {
 	return errs.ResourceNotFound("not found", "No user was found with id "+id)
 }
 
 // loadIdentifiers fills in the identifiers of users with one query.
-func (db *DB) loadIdentifiers(ctx context.Context, q querier, users []*user.User) error {
+func (db *DB) loadIdentifiers(ctx context.Context, c q, users []*user.User) error {
 	if len(users) == 0 {
 		return nil
 	}
@@ -183,9 +264,7 @@ func (db *DB) loadIdentifiers(ctx context.Context, q querier, users []*user.User
 		byID[u.ID] = u
 		args[i] = u.ID
 	}
-	rows, err := q.QueryContext(ctx, db.dialect.rebind(`SELECT id, user_id, kind, value, reserved,
-		verification_status, verification_strategy, created_at, updated_at
-		FROM identifiers WHERE user_id IN (`+placeholders(len(users))+`) ORDER BY seq`), args...)
+	rows, err := c.QueryContext(ctx, identifiersOfUserSQL+placeholders(len(users))+") ORDER BY seq", args...)
 	if err != nil {
 		return err
 	}
@@ -208,15 +287,9 @@ func (db *DB) loadIdentifiers(ctx context.Context, q querier, users []*user.User
 // UpdateUser loads, changes and stores a user in one write transaction.
 func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) error) (*user.User, error) {
 	var out *user.User
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, db.dialect.rebind("SELECT "+userColumns+" FROM users u WHERE u.id = ?"+db.dialect.forUpdate()), id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errUserNotFound(id)
-		}
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		u, err := db.userWithIdentifiers(ctx, db.in(tx), selectUserForUpdateSQL+db.dialect.forUpdate(), id)
 		if err != nil {
-			return err
-		}
-		if err := db.loadIdentifiers(ctx, tx, []*user.User{u}); err != nil {
 			return err
 		}
 		before := *u
@@ -224,14 +297,14 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) err
 			return err
 		}
 		args := append(userValues(u)[1:], u.ID)
-		if _, err := tx.ExecContext(ctx, db.dialect.rebind(updateUserSQL), args...); err != nil {
+		if _, err := db.in(tx).ExecContext(ctx, updateUserSQL, args...); err != nil {
 			if db.dialect.isUnique(err) {
 				return db.userConflict(ctx, tx, u)
 			}
 			return err
 		}
 		if searchChanged(&before, u) {
-			if err := db.dialect.syncSearch(ctx, tx, u.ID, newSearchDoc(u)); err != nil {
+			if err := db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u)); err != nil {
 				return err
 			}
 		}
@@ -247,11 +320,11 @@ func searchChanged(a, b *user.User) bool {
 
 // DeleteUser removes a user; its identifiers go with it (ON DELETE CASCADE).
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.dialect.rebind(db.dialect.deleteSearch()), id); err != nil {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := db.in(tx).ExecContext(ctx, db.dialect.deleteSearch(), id); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, db.dialect.rebind("DELETE FROM users WHERE id = ?"), id)
+		res, err := db.in(tx).ExecContext(ctx, deleteUserSQL, id)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,281 @@
+// Command concierge-bench measures the Users Backend API over HTTP on
+// loopback. It seeds a fresh database with N users straight through the
+// store, starts the real server handler on 127.0.0.1, and drives each
+// operation from concurrent keep-alive clients for a fixed time, printing
+// requests per second and latency percentiles as a Markdown table.
+//
+//	go run ./cmd/concierge-bench -engine sqlite -users 100000
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/apikey"
+	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/server"
+	"github.com/conciergehq/concierge/internal/sqlstore"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+const key = "sk_test_benchbenchbenchbenchbenchbenchbench"
+
+// profile, when set, receives a CPU profile of the measured runs.
+var profile io.Writer
+
+func main() {
+	engine := flag.String("engine", "sqlite", "sqlite or postgres")
+	dsn := flag.String("dsn", "", "database (default: a fresh SQLite file in a temp dir; required for postgres: a URL to a fresh, empty database)")
+	n := flag.Int("users", 100_000, "users to seed")
+	dur := flag.Duration("duration", 10*time.Second, "how long each operation runs")
+	conc := flag.Int("concurrency", 16, "concurrent clients")
+	ops := flag.String("ops", "get,create,list100,email,query,count_query", "operations to run, comma-separated")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "concierge-bench:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		profile = f
+	}
+	if err := run(*engine, *dsn, *n, *dur, *conc, strings.Split(*ops, ",")); err != nil {
+		fmt.Fprintln(os.Stderr, "concierge-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string) error {
+	ctx := context.Background()
+	if dsn == "" {
+		if engine != sqlstore.SQLite {
+			return fmt.Errorf("-dsn is required for %s", engine)
+		}
+		dir, err := os.MkdirTemp("", "concierge-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dsn = filepath.Join(dir, "bench.db")
+	}
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	seedStart := time.Now()
+	seeded, err := seed(ctx, db, n)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "seeded %d users on %s in %s\n", n, db.Engine(), time.Since(seedStart).Round(time.Second))
+
+	api := &backendapi.API{Users: user.NewService(db), Keys: apikey.NewKeyring(db, key)}
+	// Access logs are formatted as in production, then discarded.
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	api.PublicURL = base
+	srvCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go server.Run(srvCtx, ln, server.Handler(server.Config{Backend: api, DB: db, Log: log}), time.Second, log)
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
+	fmt.Printf("\n%d users, %s, %d cores (GOMAXPROCS %d), %d clients, %s per operation\n\n",
+		n, db.Engine(), runtime.NumCPU(), runtime.GOMAXPROCS(0), conc, dur)
+	fmt.Println("| operation | requests | req/s | p50 | p90 | p99 | errors |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	var created atomic.Int64
+	if profile != nil {
+		pprof.StartCPUProfile(profile)
+		defer pprof.StopCPUProfile()
+	}
+	for _, op := range ops {
+		mk, ok := operations(base, seeded, &created)[strings.TrimSpace(op)]
+		if !ok {
+			return fmt.Errorf("unknown operation %q", op)
+		}
+		r := drive(client, mk, dur, conc)
+		fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %d |\n", op, r.count, float64(r.count)/r.elapsed.Seconds(),
+			ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), r.errors)
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+var firstNames = strings.Fields("james mary robert patricia john jennifer michael linda david elizabeth william barbara richard susan joseph jessica thomas sarah charles karen christopher lisa daniel nancy matthew betty anthony margaret mark sandra donald ashley steven kimberly paul emily andrew donna joshua michelle kenneth carol kevin amanda brian melissa george deborah")
+var lastNames = strings.Fields("smith johnson williams brown jones garcia miller davis rodriguez martinez hernandez lopez gonzalez wilson anderson thomas taylor moore jackson martin lee perez thompson white harris sanchez clark ramirez lewis robinson walker young allen king wright scott torres nguyen hill flores green adams nelson baker hall rivera campbell mitchell carter roberts")
+
+// seeded is what the operations need to know about the seeded users.
+type seeded struct {
+	ids    []string
+	emails []string
+	n      int
+}
+
+// person returns the deterministic name parts of seeded user i.
+func person(i int) (first, last, email string) {
+	first, last = firstNames[i%len(firstNames)], lastNames[(i/len(firstNames))%len(lastNames)]
+	return first, last, fmt.Sprintf("%s.%s%d@example%d.com", first, last, i, i%97)
+}
+
+func seed(ctx context.Context, db *sqlstore.DB, n int) (*seeded, error) {
+	s := &seeded{n: n, ids: make([]string, n), emails: make([]string, n)}
+	const batch = 5000
+	start := time.Now().Add(-time.Duration(n) * time.Second)
+	for lo := 0; lo < n; lo += batch {
+		hi := min(lo+batch, n)
+		users := make([]*user.User, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			at := start.Add(time.Duration(i) * time.Second)
+			ms := at.UnixMilli()
+			first, last, email := person(i)
+			u := &user.User{
+				ID: id.NewAt(id.User, at), FirstName: &first, LastName: &last,
+				PublicMetadata: []byte(`{}`), PrivateMetadata: []byte(`{}`), UnsafeMetadata: []byte(`{}`),
+				DeleteSelfEnabled: true, CreateOrganizationEnabled: true, CreatedAt: ms, UpdatedAt: ms,
+			}
+			idn := user.Identifier{ID: id.NewAt(id.Identifier, at), UserID: u.ID, Kind: user.EmailAddress, Value: email,
+				VerificationStatus: user.StatusVerified, VerificationStrategy: user.StrategyAdmin, CreatedAt: ms, UpdatedAt: ms}
+			u.Identifiers = []user.Identifier{idn}
+			u.PrimaryEmailAddressID = &u.Identifiers[0].ID
+			users = append(users, u)
+			s.ids[i], s.emails[i] = u.ID, email
+		}
+		if err := db.CreateUsers(ctx, users); err != nil {
+			return nil, err
+		}
+		if hi%100_000 == 0 {
+			fmt.Fprintf(os.Stderr, "  %d users\n", hi)
+		}
+	}
+	return s, nil
+}
+
+// request makes one request; it is called concurrently.
+type request func(r *rand.Rand) (*http.Request, error)
+
+func operations(base string, s *seeded, created *atomic.Int64) map[string]request {
+	get := func(path string) (*http.Request, error) {
+		req, err := http.NewRequest("GET", base+path, nil)
+		if err == nil {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		return req, err
+	}
+	// substring picks "<last name><digits>" from a random user's email:
+	// a realistic search that matches a handful of users.
+	substring := func(r *rand.Rand) string {
+		i := r.IntN(s.n)
+		_, last, _ := person(i)
+		d := fmt.Sprint(i)
+		return last + d[:min(len(d), 3)]
+	}
+	return map[string]request{
+		"get": func(r *rand.Rand) (*http.Request, error) { return get("/v1/users/" + s.ids[r.IntN(s.n)]) },
+		"create": func(r *rand.Rand) (*http.Request, error) {
+			body, _ := json.Marshal(map[string]any{
+				"email_address":             []string{fmt.Sprintf("new%d-%d@bench.example.com", created.Add(1), r.Int64())},
+				"first_name":                "Bench",
+				"skip_password_requirement": true,
+			})
+			req, err := http.NewRequest("POST", base+"/v1/users", strings.NewReader(string(body)))
+			if err == nil {
+				req.Header.Set("Authorization", "Bearer "+key)
+				req.Header.Set("Content-Type", "application/json")
+			}
+			return req, err
+		},
+		"list100": func(r *rand.Rand) (*http.Request, error) { return get("/v1/users?limit=100") },
+		"email": func(r *rand.Rand) (*http.Request, error) {
+			return get("/v1/users?email_address=" + url.QueryEscape(s.emails[r.IntN(s.n)]))
+		},
+		"query":       func(r *rand.Rand) (*http.Request, error) { return get("/v1/users?query=" + url.QueryEscape(substring(r))) },
+		"count_query": func(r *rand.Rand) (*http.Request, error) { return get("/v1/users/count?query=" + url.QueryEscape(substring(r))) },
+	}
+}
+
+type result struct {
+	count, errors int
+	elapsed       time.Duration
+	lat           []time.Duration
+}
+
+func (r *result) pct(p int) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[min(len(r.lat)-1, len(r.lat)*p/100)]
+}
+
+// drive runs mk from conc goroutines for dur and collects latencies.
+func drive(client *http.Client, mk request, dur time.Duration, conc int) *result {
+	var mu sync.Mutex
+	res := &result{}
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(dur)
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, seed*7+1))
+			var lat []time.Duration
+			errors := 0
+			for time.Now().Before(deadline) {
+				req, err := mk(r)
+				if err != nil {
+					errors++
+					continue
+				}
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					errors++
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errors++
+					continue
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			mu.Lock()
+			res.lat = append(res.lat, lat...)
+			res.errors += errors
+			mu.Unlock()
+		}(uint64(w + 1))
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.count = len(res.lat)
+	sort.Slice(res.lat, func(i, j int) bool { return res.lat[i] < res.lat[j] })
+	return res
+}

@@ -1,0 +1,44 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// BenchmarkGetUser measures the store's get-by-id on each engine, without
+// HTTP: go test -bench GetUser ./internal/sqlstore
+func BenchmarkGetUser(b *testing.B) {
+	for _, engine := range dbtest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			db := dbtest.Open(b, engine)
+			svc := user.NewService(db)
+			var ids []string
+			for i := 0; i < 1000; i++ {
+				u, err := svc.Create(ctx, user.CreateParams{
+					EmailAddresses: []string{fmt.Sprintf("u%d@example.com", i)}, SkipPasswordRequirement: ptr(true),
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids = append(ids, u.ID)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					if _, err := db.User(ctx, ids[i%len(ids)]); err != nil {
+						b.Error(err)
+						return
+					}
+					i += 7
+				}
+			})
+		})
+	}
+}
