@@ -215,8 +215,12 @@ func operations(base string, s *seeded, created *atomic.Int64) map[string]reques
 		"email": func(r *rand.Rand) (*http.Request, error) {
 			return get("/v1/users?email_address=" + url.QueryEscape(s.emails[r.IntN(s.n)]))
 		},
-		"query":       func(r *rand.Rand) (*http.Request, error) { return get("/v1/users?query=" + url.QueryEscape(substring(r))) },
-		"count_query": func(r *rand.Rand) (*http.Request, error) { return get("/v1/users/count?query=" + url.QueryEscape(substring(r))) },
+		"query": func(r *rand.Rand) (*http.Request, error) {
+			return get("/v1/users?query=" + url.QueryEscape(substring(r)))
+		},
+		"count_query": func(r *rand.Rand) (*http.Request, error) {
+			return get("/v1/users/count?query=" + url.QueryEscape(substring(r)))
+		},
 	}
 }
 
