@@ -47,7 +47,9 @@ func main() {
 	n := flag.Int("users", 100_000, "users to seed")
 	dur := flag.Duration("duration", 10*time.Second, "how long each operation runs")
 	conc := flag.Int("concurrency", 16, "concurrent clients")
-	ops := flag.String("ops", "get,create,list100,email,query,count_query", "operations to run, comma-separated")
+	ops := flag.String("ops", "get,create,list100,email,query,count_query,query@1,count_query@1",
+		"operations to run, comma-separated; name@N runs one with N clients")
+	reuse := flag.Bool("reuse", false, "the database given by -dsn was seeded by an earlier run with the same -users: skip seeding")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -59,13 +61,13 @@ func main() {
 		defer f.Close()
 		profile = f
 	}
-	if err := run(*engine, *dsn, *n, *dur, *conc, strings.Split(*ops, ",")); err != nil {
+	if err := run(*engine, *dsn, *n, *dur, *conc, strings.Split(*ops, ","), *reuse); err != nil {
 		fmt.Fprintln(os.Stderr, "concierge-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string) error {
+func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, reuse bool) error {
 	ctx := context.Background()
 	if dsn == "" {
 		if engine != sqlstore.SQLite {
@@ -85,11 +87,16 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string) e
 	defer db.Close()
 
 	seedStart := time.Now()
-	seeded, err := seed(ctx, db, n)
+	var seeded *seeded
+	if reuse {
+		seeded, err = reload(ctx, db, n)
+	} else {
+		seeded, err = seed(ctx, db, n)
+	}
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "seeded %d users on %s in %s\n", n, db.Engine(), time.Since(seedStart).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "seeded %d users on %s in %s (reuse=%v)\n", n, db.Engine(), time.Since(seedStart).Round(time.Second), reuse)
 
 	api := &backendapi.API{Users: user.NewService(db), Keys: apikey.NewKeyring(db, key)}
 	// Access logs are formatted as in production, then discarded.
@@ -105,22 +112,30 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string) e
 	go server.Run(srvCtx, ln, server.Handler(server.Config{Backend: api, DB: db, Log: log}), time.Second, log)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
-	fmt.Printf("\n%d users, %s, %d cores (GOMAXPROCS %d), %d clients, %s per operation\n\n",
-		n, db.Engine(), runtime.NumCPU(), runtime.GOMAXPROCS(0), conc, dur)
-	fmt.Println("| operation | requests | req/s | p50 | p90 | p99 | errors |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("\n%d users, %s, %d cores (GOMAXPROCS %d), %s per operation\n\n",
+		n, db.Engine(), runtime.NumCPU(), runtime.GOMAXPROCS(0), dur)
+	fmt.Println("| operation | clients | requests | req/s | p50 | p90 | p99 | errors |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
 	var created atomic.Int64
 	if profile != nil {
 		pprof.StartCPUProfile(profile)
 		defer pprof.StopCPUProfile()
 	}
 	for _, op := range ops {
-		mk, ok := operations(base, seeded, &created)[strings.TrimSpace(op)]
+		// "name@N" runs the operation with N clients instead of -concurrency.
+		name, clients := strings.TrimSpace(op), conc
+		if n, c, ok := strings.Cut(name, "@"); ok {
+			if _, err := fmt.Sscan(c, &clients); err != nil || clients < 1 {
+				return fmt.Errorf("bad client count in %q", op)
+			}
+			name = n
+		}
+		mk, ok := operations(base, seeded, &created)[name]
 		if !ok {
 			return fmt.Errorf("unknown operation %q", op)
 		}
-		r := drive(client, mk, dur, conc)
-		fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %d |\n", op, r.count, float64(r.count)/r.elapsed.Seconds(),
+		r := drive(client, mk, dur, clients)
+		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %s | %d |\n", name, clients, r.count, float64(r.count)/r.elapsed.Seconds(),
 			ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), r.errors)
 	}
 	return nil
@@ -173,6 +188,31 @@ func seed(ctx context.Context, db *sqlstore.DB, n int) (*seeded, error) {
 		if hi%100_000 == 0 {
 			fmt.Fprintf(os.Stderr, "  %d users\n", hi)
 		}
+	}
+	return s, nil
+}
+
+// reload reads back the IDs and emails of users seeded by an earlier run:
+// they are the n oldest, in seeding order.
+func reload(ctx context.Context, db *sqlstore.DB, n int) (*seeded, error) {
+	s := &seeded{n: n, ids: make([]string, 0, n), emails: make([]string, 0, n)}
+	after := ""
+	for len(s.ids) < n {
+		page, err := db.ListUsers(ctx, user.Query{OrderBy: user.OrderCreatedAt, Limit: user.MaxLimit, StartingAfter: after})
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			return nil, fmt.Errorf("database holds %d users, want %d", len(s.ids), n)
+		}
+		for _, u := range page {
+			if len(s.ids) == n {
+				break
+			}
+			_, _, email := person(len(s.ids))
+			s.ids, s.emails = append(s.ids, u.ID), append(s.emails, email)
+		}
+		after = page[len(page)-1].ID
 	}
 	return s, nil
 }

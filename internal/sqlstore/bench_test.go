@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
@@ -37,6 +38,34 @@ func BenchmarkGetUser(b *testing.B) {
 						return
 					}
 					i += 7
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkCreateUser measures concurrent creates through the store's
+// write path (group commit on SQLite), without HTTP.
+func BenchmarkCreateUser(b *testing.B) {
+	for _, engine := range dbtest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			db := dbtest.Open(b, engine)
+			svc := user.NewService(db)
+			var n atomic.Int64
+			b.SetParallelism(8)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					if _, err := svc.Create(ctx, user.CreateParams{
+						EmailAddresses: []string{fmt.Sprintf("bench%d@example.com", i)}, FirstName: ptr("Bench"),
+						SkipPasswordRequirement: ptr(true),
+					}); err != nil {
+						b.Error(err)
+						return
+					}
 				}
 			})
 		})

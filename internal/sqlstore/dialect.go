@@ -27,8 +27,9 @@ type dialect interface {
 	// searchCond returns a condition on users (aliased u) matching users
 	// whose column (one of searchColumns, or "" for all) contains q.
 	searchCond(column, q string) (string, []any)
-	// syncSearch replaces the search row of a user.
-	syncSearch(ctx context.Context, c q, userID string, d searchDoc) error
+	// syncSearch writes the search row of a user; fresh says the user
+	// was just created, so there is no old row to replace.
+	syncSearch(ctx context.Context, c q, userID string, d searchDoc, fresh bool) error
 	// searchStatements lists the SQL syncSearch runs, for preparing.
 	searchStatements() []string
 	// deleteSearch removes the search row of a user.

@@ -71,9 +71,11 @@ func likePattern(q string) string {
 // trigramable reports whether q is long enough for a trigram index.
 func trigramable(q string) bool { return utf8.RuneCountInString(q) >= 3 }
 
-func (sqliteDialect) syncSearch(ctx context.Context, c q, userID string, d searchDoc) error {
-	if _, err := c.ExecContext(ctx, sqliteDeleteSearchSQL, userID); err != nil {
-		return err
+func (sqliteDialect) syncSearch(ctx context.Context, c q, userID string, d searchDoc, fresh bool) error {
+	if !fresh {
+		if _, err := c.ExecContext(ctx, sqliteDeleteSearchSQL, userID); err != nil {
+			return err
+		}
 	}
 	_, err := c.ExecContext(ctx, sqliteInsertSearchSQL, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, userID)
 	return err
@@ -122,7 +124,7 @@ func (sqliteDialect) searchCond(column, q string) (string, []any) {
 	return "u.seq IN (SELECT rowid FROM user_search WHERE " + strings.Join(conds, " OR ") + ")", args
 }
 
-func (postgresDialect) syncSearch(ctx context.Context, c q, userID string, d searchDoc) error {
+func (postgresDialect) syncSearch(ctx context.Context, c q, userID string, d searchDoc, _ bool) error {
 	all := strings.Join([]string{d.ids, d.emails, d.phones, d.usernames, d.web3, d.names}, "\n")
 	_, err := c.ExecContext(ctx, postgresUpsertSearchSQL, userID, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, all)
 	return err

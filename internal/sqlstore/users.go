@@ -148,7 +148,7 @@ func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *user.User) error {
 			return err
 		}
 	}
-	return db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u))
+	return db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u), true)
 }
 
 func (db *DB) insertIdentifier(ctx context.Context, tx *sql.Tx, i *user.Identifier) error {
@@ -304,7 +304,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) err
 			return err
 		}
 		if searchChanged(&before, u) {
-			if err := db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u)); err != nil {
+			if err := db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u), false); err != nil {
 				return err
 			}
 		}
