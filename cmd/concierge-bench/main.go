@@ -96,6 +96,11 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
+	if !reuse {
+		if err := db.Analyze(ctx); err != nil {
+			return fmt.Errorf("analyze: %w", err)
+		}
+	}
 	fmt.Fprintf(os.Stderr, "seeded %d users on %s in %s (reuse=%v)\n", n, db.Engine(), time.Since(seedStart).Round(time.Second), reuse)
 
 	api := &backendapi.API{Users: user.NewService(db), Keys: apikey.NewKeyring(db, key)}
@@ -315,7 +320,7 @@ func drive(client *http.Client, mk request, dur time.Duration, conc int) *result
 			res.lat = append(res.lat, lat...)
 			res.errors += errors
 			mu.Unlock()
-		}(uint64(w + 1))
+		}(uint64(time.Now().UnixNano()) + uint64(w))
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)

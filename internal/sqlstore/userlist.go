@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/errs"
@@ -138,9 +139,12 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 	if limit <= 0 {
 		limit = user.DefaultLimit
 	}
+	// LIMIT and OFFSET are validated integers written into the text: as
+	// parameters, PostgreSQL's generic plan cannot see how few rows are
+	// wanted and sorts the whole table instead of walking an index.
 	sqlText := "SELECT " + userColumns + " FROM users u" + where +
-		" ORDER BY " + col + dir + ", u.id" + dir + " LIMIT ? OFFSET ?"
-	args = append(args, limit, q.Offset)
+		" ORDER BY " + col + dir + ", u.id" + dir +
+		" LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(max(q.Offset, 0))
 	rows, err := db.reader().QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, err
