@@ -1,0 +1,36 @@
+package backendapi_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conciergehq/concierge/internal/dbtest"
+)
+
+// TestUsersThroughNodeSDK runs testdata/node/users.mjs, which drives the
+// users API with Clerk's official @clerk/backend (pinned in package.json).
+// It needs node and `npm install` in testdata/node; .ci/run does both and
+// sets CONCIERGE_TEST_NODE, which makes a missing SDK a failure.
+func TestUsersThroughNodeSDK(t *testing.T) {
+	dir := filepath.Join("testdata", "node")
+	_, statErr := os.Stat(filepath.Join(dir, "node_modules", "@clerk", "backend"))
+	_, nodeErr := exec.LookPath("node")
+	if statErr != nil || nodeErr != nil {
+		if os.Getenv("CONCIERGE_TEST_NODE") != "" {
+			t.Fatalf("CONCIERGE_TEST_NODE is set but node or @clerk/backend is missing (run npm install in %s)", dir)
+		}
+		t.Skip("node or @clerk/backend not installed (npm install in " + dir + ")")
+	}
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		cmd := exec.Command("node", "users.mjs", e.url, testKey)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "ok") {
+			t.Fatalf("node SDK check: %v\n%s", err, out)
+		}
+	})
+}

@@ -1,0 +1,78 @@
+// Drives the users API through @clerk/backend. Usage:
+//   node users.mjs <base URL> <secret key>
+// Exits non-zero, naming the step, on the first unexpected result.
+import assert from 'node:assert/strict';
+import { createClerkClient } from '@clerk/backend';
+
+const [apiUrl, secretKey] = process.argv.slice(2);
+const clerk = createClerkClient({ secretKey, apiUrl });
+const step = async (name, fn) => {
+  try {
+    await fn();
+  } catch (e) {
+    console.error(`step "${name}" failed:`, e?.errors ?? e);
+    process.exit(1);
+  }
+};
+const expectError = async (promise, status, code) => {
+  try {
+    await promise;
+  } catch (e) {
+    assert.equal(e.status, status);
+    assert.equal(e.errors[0].code, code);
+    return e;
+  }
+  assert.fail(`expected ${status} ${code}`);
+};
+
+let user;
+await step('create', async () => {
+  user = await clerk.users.createUser({
+    emailAddress: ['node@example.com'], password: 'node-sdk-check-2026', firstName: 'Node',
+    publicMetadata: { fooBar: 1 },
+  });
+  assert.equal(user.constructor.name, '_User');
+  assert.equal(user.primaryEmailAddress.emailAddress, 'node@example.com');
+  assert.deepEqual(user.publicMetadata, { fooBar: 1 });
+  assert.equal(user.passwordEnabled, true);
+});
+await step('get', async () => {
+  const got = await clerk.users.getUser(user.id);
+  assert.equal(got.id, user.id);
+});
+await step('list and count', async () => {
+  const list = await clerk.users.getUserList({ query: 'node', limit: 5 });
+  assert.equal(list.totalCount, 1);
+  assert.equal(list.data[0].id, user.id);
+  assert.equal(await clerk.users.getCount(), 1);
+});
+await step('update (PATCH then PUT metadata)', async () => {
+  const u = await clerk.users.updateUser(user.id, { lastName: 'JS', publicMetadata: { a: 1 } });
+  assert.equal(u.lastName, 'JS');
+  assert.deepEqual(u.publicMetadata, { a: 1 });
+});
+await step('merge metadata', async () => {
+  const u = await clerk.users.updateUserMetadata(user.id, { publicMetadata: { nested: { x: 1 } } });
+  assert.deepEqual(u.publicMetadata, { a: 1, nested: { x: 1 } });
+});
+await step('ban, unban, lock, unlock', async () => {
+  assert.equal((await clerk.users.banUser(user.id)).banned, true);
+  assert.equal((await clerk.users.unbanUser(user.id)).banned, false);
+  assert.equal((await clerk.users.lockUser(user.id)).locked, true);
+  assert.equal((await clerk.users.unlockUser(user.id)).locked, false);
+});
+await step('errors', async () => {
+  const dup = await expectError(
+    clerk.users.createUser({ emailAddress: ['node@example.com'], skipPasswordRequirement: true }),
+    422, 'form_identifier_exists');
+  assert.equal(dup.errors[0].meta.paramName, 'email_address');
+  assert.ok(dup.clerkTraceId);
+  await expectError(clerk.users.getUser('user_missing'), 404, 'resource_not_found');
+});
+await step('delete', async () => {
+  const d = await clerk.users.deleteUser(user.id);
+  assert.equal(d.constructor.name, '_DeletedObject');
+  assert.equal(d.deleted, true);
+  assert.equal(d.id, user.id);
+});
+console.log('ok');
