@@ -39,11 +39,13 @@ func newEnv(t *testing.T, engine string) *env {
 		Users: user.NewService(db),
 		Keys:  apikey.NewKeyring(db, testKey),
 	}
-	srv := httptest.NewServer(server.Handler(server.Config{
+	srv := httptest.NewUnstartedServer(server.Handler(server.Config{
 		Backend: api, DB: db, Log: slog.New(slog.DiscardHandler),
 	}))
+	// The public URL must be set before the server serves anything.
+	api.PublicURL = "http://" + srv.Listener.Addr().String()
+	srv.Start()
 	t.Cleanup(srv.Close)
-	api.PublicURL = srv.URL
 	cfg := &clerk.ClientConfig{}
 	cfg.URL = clerk.String(srv.URL + "/v1")
 	cfg.Key = clerk.String(testKey)
