@@ -5,7 +5,9 @@ package backendapi
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/errs"
@@ -46,8 +48,41 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/users/{user_id}/lock", handler(a.lockUser))
 	mux.Handle("POST /v1/users/{user_id}/unlock", handler(a.unlockUser))
 	mux.Handle("/v1/", Fallback(mux, "/v1/"))
-	return a.requireSecretKey(mux)
+	return a.requireSecretKey(cleanParams(mux))
 }
+
+var errParamsMalformed = errs.New(errs.BadRequest, "malformed_request_parameters", "Malformed request parameters",
+	"The request parameters are malformed and could not be parsed: they must be valid UTF-8 without NUL characters.")
+
+// cleanParams refuses paths and query strings that are not valid UTF-8 or
+// hold NUL: PostgreSQL cannot compare such text and would fail the query.
+func cleanParams(next http.Handler) http.Handler {
+	return handler(func(w http.ResponseWriter, r *http.Request) error {
+		if !cleanText(r.URL.Path) {
+			return errParamsMalformed
+		}
+		if r.URL.RawQuery != "" {
+			q, err := url.ParseQuery(r.URL.RawQuery)
+			if err != nil {
+				return errParamsMalformed
+			}
+			for k, vs := range q {
+				if !cleanText(k) {
+					return errParamsMalformed
+				}
+				for _, v := range vs {
+					if !cleanText(v) {
+						return errParamsMalformed
+					}
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete}
 

@@ -50,6 +50,10 @@ func decodeBytes(contentType string, body []byte, dst any) error {
 				"Content-Type "+contentType+" is unsupported. You should use application/json instead.")
 		}
 	}
+	// JSON may spell NUL as \u0000, which PostgreSQL cannot store in text.
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		return errs.BodyInvalid("The request body must not contain NUL characters (\\u0000).")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
