@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/id"
@@ -103,7 +104,7 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 	}
 	fmt.Fprintf(os.Stderr, "seeded %d users on %s in %s (reuse=%v)\n", n, db.Engine(), time.Since(seedStart).Round(time.Second), reuse)
 
-	api := &backendapi.API{Users: user.NewService(db), Keys: apikey.NewKeyring(db, key)}
+	api := &backendapi.API{Users: user.NewService(db), Allowlist: allowlist.NewService(db), Keys: apikey.NewKeyring(db, key)}
 	// Access logs are formatted as in production, then discarded.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

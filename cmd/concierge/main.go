@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/config"
@@ -56,6 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	api := &backendapi.API{
 		Users:     user.NewService(db),
+		Allowlist: allowlist.NewService(db),
 		Keys:      apikey.NewKeyring(db, cfg.SecretKey),
 		PublicURL: cfg.PublicURL,
 	}

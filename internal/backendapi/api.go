@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/respond"
@@ -17,8 +18,9 @@ import (
 
 // API is the Backend API surface.
 type API struct {
-	Users *user.Service
-	Keys  *apikey.Keyring
+	Users     *user.Service
+	Allowlist *allowlist.Service
+	Keys      *apikey.Keyring
 	// PublicURL is Concierge's external base URL, for links in responses.
 	PublicURL string
 }
@@ -47,6 +49,9 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/users/{user_id}/unban", handler(a.unbanUser))
 	mux.Handle("POST /v1/users/{user_id}/lock", handler(a.lockUser))
 	mux.Handle("POST /v1/users/{user_id}/unlock", handler(a.unlockUser))
+	mux.Handle("GET /v1/allowlist_identifiers", handler(a.listAllowlist))
+	mux.Handle("POST /v1/allowlist_identifiers", handler(a.createAllowlist))
+	mux.Handle("DELETE /v1/allowlist_identifiers/{identifier_id}", handler(a.deleteAllowlist))
 	mux.Handle("/v1/", Fallback(mux, "/v1/"))
 	return a.requireSecretKey(cleanParams(mux))
 }

@@ -11,8 +11,10 @@ import (
 	"testing"
 
 	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/allowlistidentifier"
 	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
 
+	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/dbtest"
@@ -26,18 +28,20 @@ const testKey = "sk_test_0123456789abcdefghijklmnopqrstuv"
 
 // env is a running server on a fresh database of one engine.
 type env struct {
-	t      *testing.T
-	url    string
-	engine string
-	users  *clerkuser.Client
+	t         *testing.T
+	url       string
+	engine    string
+	users     *clerkuser.Client
+	allowlist *allowlistidentifier.Client
 }
 
 func newEnv(t *testing.T, engine string) *env {
 	t.Helper()
 	db := dbtest.Open(t, engine)
 	api := &backendapi.API{
-		Users: user.NewService(db),
-		Keys:  apikey.NewKeyring(db, testKey),
+		Users:     user.NewService(db),
+		Allowlist: allowlist.NewService(db),
+		Keys:      apikey.NewKeyring(db, testKey),
 	}
 	srv := httptest.NewUnstartedServer(server.Handler(server.Config{
 		Backend: api, DB: db, Log: slog.New(slog.DiscardHandler),
@@ -50,7 +54,8 @@ func newEnv(t *testing.T, engine string) *env {
 	cfg.URL = clerk.String(srv.URL + "/v1")
 	cfg.Key = clerk.String(testKey)
 	cfg.HTTPClient = srv.Client()
-	return &env{t: t, url: srv.URL, engine: engine, users: clerkuser.NewClient(cfg)}
+	return &env{t: t, url: srv.URL, engine: engine, users: clerkuser.NewClient(cfg),
+		allowlist: allowlistidentifier.NewClient(cfg)}
 }
 
 // do sends a raw request with the test key and returns status and body.
