@@ -245,3 +245,54 @@ func assertJSON(t *testing.T, got json.RawMessage, want string) {
 		t.Fatalf("got %s, want %s", ja, jb)
 	}
 }
+
+// TestListTiesAndCursor gives five users the same created_at: the list
+// breaks the tie by insertion order, and starting_after walks the pages
+// without skipping or repeating anyone.
+func TestListTiesAndCursor(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		ctx := context.Background()
+		var ids []string
+		for i := 0; i < 5; i++ {
+			u, err := e.users.Create(ctx, &clerkuser.CreateParams{
+				Username: ptr("tie" + string(rune('a'+i)) + "user"), SkipPasswordRequirement: ptr(true),
+				CreatedAt: ptr("2024-05-01T10:00:00Z"),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, u.ID)
+		}
+		var walked []string
+		after := ""
+		for page := 0; page < 5; page++ {
+			path := "/v1/users?limit=2"
+			if after != "" {
+				path += "&starting_after=" + after
+			}
+			st, body := e.do("GET", path, nil)
+			var users []struct {
+				ID string `json:"id"`
+			}
+			if st != 200 || json.Unmarshal(body, &users) != nil {
+				t.Fatalf("%s: %d %s", path, st, body)
+			}
+			if len(users) == 0 {
+				break
+			}
+			for _, u := range users {
+				walked = append(walked, u.ID)
+			}
+			after = users[len(users)-1].ID
+		}
+		if len(walked) != 5 {
+			t.Fatalf("walked %d users, want 5: %v", len(walked), walked)
+		}
+		for i := range walked {
+			if walked[i] != ids[4-i] {
+				t.Fatalf("order %v, want newest inserted first %v", walked, ids)
+			}
+		}
+	})
+}

@@ -30,7 +30,7 @@ func (db *DB) AllowlistIdentifiers(ctx context.Context, limit, offset int) ([]al
 		return nil, 0, err
 	}
 	rows, err := db.reader().QueryContext(ctx, `SELECT id, identifier, identifier_type, invitation_id, created_at, updated_at
-		FROM allowlist_identifiers ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)
+		FROM allowlist_identifiers ORDER BY seq DESC LIMIT ? OFFSET ?`, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}

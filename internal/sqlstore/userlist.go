@@ -114,9 +114,10 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 	}
 	where, args := db.where(&q.Filter)
 	if q.StartingAfter != "" {
-		// Keyset paging on (created_at, id), in the list's direction.
-		var at int64
-		err := db.reader().QueryRowContext(ctx, "SELECT created_at FROM users WHERE id = ?", q.StartingAfter).Scan(&at)
+		// Keyset paging on (created_at, seq), in the list's direction;
+		// seq (insertion order) breaks ties within a millisecond.
+		var at, seq int64
+		err := db.reader().QueryRowContext(ctx, "SELECT created_at, seq FROM users WHERE id = ?", q.StartingAfter).Scan(&at, &seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errs.ParamValue("starting_after", q.StartingAfter)
 		}
@@ -127,13 +128,13 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 		if q.Desc {
 			op = "<"
 		}
-		cond := "(u.created_at " + op + " ? OR (u.created_at = ? AND u.id " + op + " ?))"
+		cond := "(u.created_at " + op + " ? OR (u.created_at = ? AND u.seq " + op + " ?))"
 		if where == "" {
 			where = " WHERE " + cond
 		} else {
 			where += " AND " + cond
 		}
-		args = append(args, at, at, q.StartingAfter)
+		args = append(args, at, at, seq)
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -143,7 +144,7 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 	// parameters, PostgreSQL's generic plan cannot see how few rows are
 	// wanted and sorts the whole table instead of walking an index.
 	sqlText := "SELECT " + userColumns + " FROM users u" + where +
-		" ORDER BY " + col + dir + ", u.id" + dir +
+		" ORDER BY " + col + dir + ", u.seq" + dir +
 		" LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(max(q.Offset, 0))
 	rows, err := db.reader().QueryContext(ctx, sqlText, args...)
 	if err != nil {

@@ -33,14 +33,14 @@ CREATE TABLE users (
     created_at                  BIGINT NOT NULL,
     updated_at                  BIGINT NOT NULL
 );
-CREATE INDEX users_created_at      ON users (created_at, id);
-CREATE INDEX users_updated_at      ON users (updated_at, id);
-CREATE INDEX users_last_active_at  ON users (last_active_at, id);
-CREATE INDEX users_last_sign_in_at ON users (last_sign_in_at, id);
-CREATE INDEX users_first_name      ON users (first_name, id);
-CREATE INDEX users_last_name       ON users (last_name, id);
-CREATE INDEX users_email_address   ON users (primary_email_address, id);
-CREATE INDEX users_phone_number    ON users (primary_phone_number, id);
+CREATE INDEX users_created_at      ON users (created_at, seq);
+CREATE INDEX users_updated_at      ON users (updated_at, seq);
+CREATE INDEX users_last_active_at  ON users (last_active_at, seq);
+CREATE INDEX users_last_sign_in_at ON users (last_sign_in_at, seq);
+CREATE INDEX users_first_name      ON users (first_name, seq);
+CREATE INDEX users_last_name       ON users (last_name, seq);
+CREATE INDEX users_email_address   ON users (primary_email_address, seq);
+CREATE INDEX users_phone_number    ON users (primary_phone_number, seq);
 CREATE INDEX users_web3_wallet     ON users (primary_web3_wallet, id);
 
 CREATE TABLE identifiers (

@@ -1,10 +1,11 @@
 -- The allowlist: identifiers allowed to sign up on a restricted instance.
+-- seq orders entries by insertion, which created_at cannot within a millisecond.
 CREATE TABLE allowlist_identifiers (
-    id              TEXT    PRIMARY KEY,
+    seq             INTEGER PRIMARY KEY,
+    id              TEXT    NOT NULL UNIQUE,
     identifier      TEXT    NOT NULL UNIQUE,
     identifier_type TEXT    NOT NULL,
     invitation_id   TEXT,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 );
-CREATE INDEX allowlist_identifiers_created_at ON allowlist_identifiers (created_at, id);
