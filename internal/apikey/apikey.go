@@ -136,10 +136,3 @@ func (k *Keyring) snapshot(ctx context.Context, miss bool) (hashes [][]byte, fre
 	k.hashes, k.loadedAt = hs, k.now()
 	return hs, true, nil
 }
-
-// Invalidate drops the cache, e.g. after a key is created or revoked.
-func (k *Keyring) Invalidate() {
-	k.mu.Lock()
-	k.loadedAt = time.Time{}
-	k.mu.Unlock()
-}

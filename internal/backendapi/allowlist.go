@@ -32,18 +32,10 @@ type paginatedJSON struct {
 	TotalCount int64 `json:"total_count"`
 }
 
-// page reads limit (1–500, default 10), offset (≥ 0) and paginated.
+// page reads limit, offset and paginated.
 func page(v url.Values) (limit, offset int, paginated bool, err error) {
-	limit = 10
-	if s := v.Get("limit"); s != "" {
-		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 500 {
-			return 0, 0, false, errs.ParamValue("limit", s)
-		}
-	}
-	if s := v.Get("offset"); s != "" {
-		if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
-			return 0, 0, false, errs.ParamValue("offset", s)
-		}
+	if limit, offset, err = limitOffset(v); err != nil {
+		return 0, 0, false, err
 	}
 	if s := v.Get("paginated"); s != "" {
 		if paginated, err = strconv.ParseBool(s); err != nil {

@@ -51,7 +51,7 @@ func decodeBytes(contentType string, body []byte, dst any) error {
 		}
 	}
 	// JSON may spell NUL as \u0000, which PostgreSQL cannot store in text.
-	if bytes.Contains(body, []byte(`\u0000`)) {
+	if escapesNUL(body) {
 		return errs.BodyInvalid("The request body must not contain NUL characters (\\u0000).")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -101,4 +101,25 @@ func jsonType(goType string) string {
 		return "string"
 	}
 	return goType
+}
+
+// escapesNUL reports whether body holds the JSON escape \u0000: an odd run
+// of backslashes before "u0000" (an even run is an escaped backslash
+// followed by plain text).
+func escapesNUL(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		n := 0
+		for k := at - 1; k >= 0 && body[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = at + 1
+	}
 }

@@ -155,6 +155,7 @@ func testBadInput(t *testing.T, engine string) {
 		{"nul in filter", "GET", "/v1/users?email_address=a%00b%40x.co", nil, 400, "malformed_request_parameters"},
 		{"invalid utf-8 path", "GET", "/v1/users/user_%ff", nil, 400, "malformed_request_parameters"},
 		{"nul in body", "POST", "/v1/users", `{"external_id":"a\u0000b","username":"nulltest"}`, 400, "request_body_invalid"},
+		{"escaped backslash is not NUL", "POST", "/v1/users", `{"first_name":"a\\u0000b","username":"notnul","skip_password_requirement":true}`, 200, ""},
 		{"odd search", "GET", "/v1/users/count?query=%22%2A%3A%28%29%20OR%20%7B", nil, 200, ""},
 	}
 	for _, c := range cases {

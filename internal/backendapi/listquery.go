@@ -145,20 +145,9 @@ func parseUserQuery(v url.Values) (user.Query, error) {
 	if err != nil {
 		return user.Query{}, err
 	}
-	q := user.Query{Filter: f, OrderBy: user.OrderCreatedAt, Desc: true, Limit: user.DefaultLimit}
-	if s := v.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > user.MaxLimit {
-			return q, errs.ParamValue("limit", s)
-		}
-		q.Limit = n
-	}
-	if s := v.Get("offset"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return q, errs.ParamValue("offset", s)
-		}
-		q.Offset = n
+	q := user.Query{Filter: f, OrderBy: user.OrderCreatedAt, Desc: true}
+	if q.Limit, q.Offset, err = limitOffset(v); err != nil {
+		return q, err
 	}
 	if s := v.Get("order_by"); s != "" {
 		field, desc := s, false
@@ -188,6 +177,23 @@ func parseUserQuery(v url.Values) (user.Query, error) {
 		q.StartingAfter = s
 	}
 	return q, nil
+}
+
+// limitOffset reads Clerk's paging parameters: limit 1–500 (default 10)
+// and offset ≥ 0. Out-of-range values are refused, never clamped.
+func limitOffset(v url.Values) (limit, offset int, err error) {
+	limit = user.DefaultLimit
+	if s := v.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > user.MaxLimit {
+			return 0, 0, errs.ParamValue("limit", s)
+		}
+	}
+	if s := v.Get("offset"); s != "" {
+		if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
+			return 0, 0, errs.ParamValue("offset", s)
+		}
+	}
+	return limit, offset, nil
 }
 
 func validOrder(field string) bool {

@@ -3,7 +3,9 @@ package backendapi_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -295,4 +297,22 @@ func TestListTiesAndCursor(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestImageURLServesAvatar fetches a user's image_url over HTTP.
+func TestImageURLServesAvatar(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	u, err := e.users.Create(context.Background(), &clerkuser.CreateParams{Username: ptr("avatarowner"), SkipPasswordRequirement: ptr(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(*u.ImageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(string(b), "<svg") {
+		t.Fatalf("%s: %d %q %.40s", *u.ImageURL, res.StatusCode, res.Header.Get("Content-Type"), b)
+	}
 }

@@ -77,14 +77,6 @@ func As(err error) (*Error, bool) {
 	return e, ok
 }
 
-// KindOf returns the kind of err, Internal for errors that are not *Error.
-func KindOf(err error) Kind {
-	if e, ok := As(err); ok {
-		return e.Kind
-	}
-	return Internal
-}
-
 // ParamMissing is Clerk's 422 form_param_missing.
 func ParamMissing(param string) *Error {
 	return New(Invalid, "form_param_missing", "is missing", param+" must be included.").WithParam(param)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 )
 
 // maxBatch bounds how many write transactions share one commit.
@@ -108,7 +109,7 @@ func (b *batcher) runShared(batch []*writeOp) (results []error, ok bool) {
 	for _, op := range batch {
 		// Statements must not be interrupted by a caller's cancellation:
 		// an interrupt rolls back the whole shared transaction.
-		if err := op.fn(context.WithoutCancel(op.ctx), tx); err != nil {
+		if err := op.call(context.WithoutCancel(op.ctx), tx); err != nil {
 			tx.Rollback()
 			return nil, false
 		}
@@ -128,9 +129,20 @@ func (b *batcher) runAlone(op *writeOp) error {
 	if err != nil {
 		return err
 	}
-	if err := op.fn(ctx, tx); err != nil {
+	if err := op.call(ctx, tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
+}
+
+// call runs the write, turning a panic into an error: the batcher's
+// goroutine serves every writer, and must outlive one bad write.
+func (op *writeOp) call(ctx context.Context, tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqlstore: write panicked: %v", p)
+		}
+	}()
+	return op.fn(ctx, tx)
 }

@@ -54,7 +54,10 @@ func (sqliteDialect) isUnique(err error) bool {
 
 type postgresDialect struct{}
 
-func (postgresDialect) name() string      { return Postgres }
+func (postgresDialect) name() string { return Postgres }
+
+// forUpdate locks the user row only: PostgreSQL cannot lock the nullable
+// side of the outer join that reads a user with its identifiers.
 func (postgresDialect) forUpdate() string { return " FOR UPDATE OF u" }
 
 // A fixed key for pg_advisory_xact_lock: "conc" in ASCII.

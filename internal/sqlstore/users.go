@@ -84,11 +84,6 @@ const insertIdentifierSQL = `INSERT INTO identifiers
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const (
-	// PostgreSQL cannot lock the nullable side of an outer join, so the
-	// update path locks the user row only (FOR UPDATE OF u).
-	selectUserForUpdateSQL = "SELECT " + userColumns + `,
-	i.id, i.kind, i.value, i.reserved, i.verification_status, i.verification_strategy, i.created_at, i.updated_at
-	FROM users u LEFT JOIN identifiers i ON i.user_id = u.id WHERE u.id = ? ORDER BY i.seq`
 	deleteUserSQL        = "DELETE FROM users WHERE id = ?"
 	usernameTakenSQL     = "SELECT COUNT(*) FROM users WHERE username = ? AND id <> ?"
 	externalIDTakenSQL   = "SELECT COUNT(*) FROM users WHERE external_id = ? AND id <> ?"
@@ -102,7 +97,7 @@ const (
 func (db *DB) writeStatements() []string {
 	return append([]string{
 		insertUserSQL, insertIdentifierSQL, updateUserSQL, deleteUserSQL,
-		selectUserForUpdateSQL + db.dialect.forUpdate(),
+		selectUserJoinedSQL + db.dialect.forUpdate(),
 		usernameTakenSQL, externalIDTakenSQL, db.dialect.deleteSearch(), insertSecretKeySQL,
 	}, db.dialect.searchStatements()...)
 }
@@ -288,7 +283,7 @@ func (db *DB) loadIdentifiers(ctx context.Context, c q, users []*user.User) erro
 func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) error) (*user.User, error) {
 	var out *user.User
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		u, err := db.userWithIdentifiers(ctx, db.in(tx), selectUserForUpdateSQL+db.dialect.forUpdate(), id)
+		u, err := db.userWithIdentifiers(ctx, db.in(tx), selectUserJoinedSQL+db.dialect.forUpdate(), id)
 		if err != nil {
 			return err
 		}
