@@ -28,9 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/conciergehq/concierge/internal/allowlist"
-	"github.com/conciergehq/concierge/internal/apikey"
-	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/sqlstore"
@@ -104,7 +102,6 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 	}
 	fmt.Fprintf(os.Stderr, "seeded %d users on %s in %s (reuse=%v)\n", n, db.Engine(), time.Since(seedStart).Round(time.Second), reuse)
 
-	api := &backendapi.API{Users: user.NewService(db), Allowlist: allowlist.NewService(db), Keys: apikey.NewKeyring(db, key)}
 	// Access logs are formatted as in production, then discarded.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -112,10 +109,13 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	api.PublicURL = base
+	a, err := app.New(ctx, db, app.Options{PublicURL: base, SecretKey: key, EmailDomain: "localhost", Log: log})
+	if err != nil {
+		return err
+	}
 	srvCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	go server.Run(srvCtx, ln, server.Handler(server.Config{Backend: api, DB: db, Log: log}), time.Second, log)
+	go server.Run(srvCtx, ln, a.Handler, time.Second, log)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
 	fmt.Printf("\n%d users, %s, %d cores (GOMAXPROCS %d), %s per operation\n\n",

@@ -14,13 +14,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
-	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/config"
+	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/sqlstore"
-	"github.com/conciergehq/concierge/internal/user"
 )
 
 func main() {
@@ -55,20 +54,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	api := &backendapi.API{
-		Users:     user.NewService(db),
-		Allowlist: allowlist.NewService(db),
-		Keys:      apikey.NewKeyring(db, cfg.SecretKey),
-		PublicURL: cfg.PublicURL,
+	opts, err := app.OptionsFrom(cfg, log)
+	if err != nil {
+		return err
 	}
-	handler := server.Handler(server.Config{Backend: api, DB: db, Log: log})
+	a, err := app.New(ctx, db, opts)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine())
-	return server.Run(ctx, ln, handler, cfg.ShutdownTimeout, log)
+	// The dispatcher starts with the server and resumes whatever a
+	// previous run left queued; on shutdown it finishes the sends in
+	// flight after the HTTP server has drained.
+	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
+	dispDone := make(chan struct{})
+	go func() { defer close(dispDone); a.Dispatcher.Run(dispCtx) }()
+	defer func() { stopDisp(); <-dispDone }()
+
+	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine(),
+		"email", transportName(opts.Email), "sms", transportName(opts.SMS))
+	return server.Run(ctx, ln, a.Handler, cfg.ShutdownTimeout, log)
+}
+
+func transportName(t delivery.Transport) string {
+	if t == nil {
+		return "development outbox (log)"
+	}
+	return t.Name()
 }
 
 // bootstrapKey makes the first secret key when none is configured or

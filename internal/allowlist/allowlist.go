@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/identifier"
+	"github.com/conciergehq/concierge/internal/invitation"
 )
 
 // Identifier types, as Clerk's identifier_type. A wildcard domain
@@ -34,10 +36,22 @@ type Identifier struct {
 // Wildcard reports whether the entry is a wildcard email domain.
 func (i *Identifier) Wildcard() bool { return strings.HasPrefix(i.Identifier, "*@") }
 
+// Notice is what a new entry with notify sends, stored with the entry.
+type Notice struct {
+	// Invitation invites an email address. If the address belongs to a
+	// user already, the entry is stored without it: that person has
+	// nothing to sign up for.
+	Invitation *invitation.New
+	// SMS invites a phone number.
+	SMS *delivery.Message
+}
+
 // Store persists allowlist entries; the identifier text is unique, and a
 // duplicate is reported as 400 duplicate_record.
 type Store interface {
-	CreateAllowlistIdentifier(ctx context.Context, i *Identifier) error
+	// CreateAllowlistIdentifier stores i and its notice in one
+	// transaction, setting i.InvitationID when an invitation was made.
+	CreateAllowlistIdentifier(ctx context.Context, i *Identifier, n Notice) error
 	// AllowlistIdentifiers returns a page, newest first, and the total.
 	AllowlistIdentifiers(ctx context.Context, limit, offset int) ([]Identifier, int64, error)
 	DeleteAllowlistIdentifier(ctx context.Context, id string) error
@@ -46,11 +60,17 @@ type Store interface {
 // Service applies the allowlist rules on a Store.
 type Service struct {
 	Store Store
-	Now   func() time.Time
+	// Invitations builds the invitations notify sends.
+	Invitations *invitation.Service
+	// Wake is called after messages were queued.
+	Wake func()
+	Now  func() time.Time
 }
 
 // NewService returns a Service on store using the wall clock.
-func NewService(store Store) *Service { return &Service{Store: store, Now: time.Now} }
+func NewService(store Store, invitations *invitation.Service) *Service {
+	return &Service{Store: store, Invitations: invitations, Now: time.Now}
+}
 
 // Normalize validates an allowlist identifier and returns its canonical
 // form and type.
@@ -85,27 +105,45 @@ func Normalize(raw string) (value, typ string, err error) {
 	return "", "", bad
 }
 
-// Create adds an entry. notify asks for an invitation to be sent to the
-// identifier; it needs message delivery, which Concierge does not have
-// yet, so it is refused with a clear error rather than silently ignored.
+// Create adds an entry. With notify, an email address is sent an
+// invitation (replacing a pending one, so the newest link works) and a
+// phone number an SMS linking to sign-up; a wildcard domain or a wallet
+// has nobody to notify.
 func (s *Service) Create(ctx context.Context, raw string, notify bool) (*Identifier, error) {
 	value, typ, err := Normalize(raw)
 	if err != nil {
 		return nil, err
 	}
-	if notify && strings.HasPrefix(value, "*@") {
-		return nil, errs.New(errs.Invalid, "form_param_value_invalid", "is invalid",
-			"notify cannot be used with a wildcard domain: there is nobody to notify.").WithParam("notify")
-	}
-	if notify {
-		return nil, errs.New(errs.Invalid, "feature_not_enabled", "not available",
-			"notify is not available yet: Concierge cannot send invitations until message delivery is configured.").WithParam("notify")
-	}
 	now := s.Now()
+	var n Notice
+	if notify {
+		switch {
+		case strings.HasPrefix(value, "*@"):
+			return nil, errs.New(errs.Invalid, "form_param_value_invalid", "is invalid",
+				"notify cannot be used with a wildcard domain: there is nobody to notify.").WithParam("notify")
+		case typ == TypeWeb3Wallet:
+			return nil, errs.New(errs.Invalid, "form_param_value_invalid", "is invalid",
+				"notify cannot be used with a web3 wallet: it cannot receive messages.").WithParam("notify")
+		case typ == TypeEmailAddress:
+			inv, err := s.Invitations.Prepare(ctx, invitation.CreateParams{EmailAddress: &value}, now)
+			if err != nil {
+				return nil, err
+			}
+			inv.ReplacePending = true
+			n.Invitation = &inv
+		case typ == TypePhoneNumber:
+			if n.SMS, err = s.Invitations.SignUpSMS(ctx, value, now); err != nil {
+				return nil, err
+			}
+		}
+	}
 	ms := now.UnixMilli()
 	i := &Identifier{ID: id.NewAt(id.Allowlist, now), Identifier: value, Type: typ, CreatedAt: ms, UpdatedAt: ms}
-	if err := s.Store.CreateAllowlistIdentifier(ctx, i); err != nil {
+	if err := s.Store.CreateAllowlistIdentifier(ctx, i, n); err != nil {
 		return nil, err
+	}
+	if (i.InvitationID != nil || n.SMS != nil) && s.Wake != nil {
+		s.Wake()
 	}
 	return i, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -57,9 +58,9 @@ func TestAllowlistThroughClerkSDK(t *testing.T) {
 		apiErr(t, err, http.StatusUnprocessableEntity, "form_param_missing")
 		_, err = e.allowlist.Create(ctx, &allowlistidentifier.CreateParams{Identifier: ptr("*@example.net"), Notify: ptr(true)})
 		apiErr(t, err, http.StatusUnprocessableEntity, "form_param_value_invalid")
-		// notify needs message delivery, which is not built yet: refused, not ignored.
-		_, err = e.allowlist.Create(ctx, &allowlistidentifier.CreateParams{Identifier: ptr("new@example.net"), Notify: ptr(true)})
-		apiErr(t, err, http.StatusUnprocessableEntity, "feature_not_enabled")
+		// A wallet cannot receive messages either; notify is refused, not ignored.
+		_, err = e.allowlist.Create(ctx, &allowlistidentifier.CreateParams{Identifier: ptr("0x" + strings.Repeat("ab", 20)), Notify: ptr(true)})
+		apiErr(t, err, http.StatusUnprocessableEntity, "form_param_value_invalid")
 		st, body = e.do("GET", "/v1/allowlist_identifiers?limit=0", nil)
 		envelope(t, st, body, 422, "form_param_value_invalid")
 

@@ -11,16 +11,20 @@ import (
 
 	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
+	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
 // API is the Backend API surface.
 type API struct {
-	Users     *user.Service
-	Allowlist *allowlist.Service
-	Keys      *apikey.Keyring
+	Users       *user.Service
+	Allowlist   *allowlist.Service
+	Invitations *invitation.Service
+	Messages    *delivery.Service
+	Keys        *apikey.Keyring
 	// PublicURL is Concierge's external base URL, for links in responses.
 	PublicURL string
 }
@@ -52,6 +56,14 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/allowlist_identifiers", handler(a.listAllowlist))
 	mux.Handle("POST /v1/allowlist_identifiers", handler(a.createAllowlist))
 	mux.Handle("DELETE /v1/allowlist_identifiers/{identifier_id}", handler(a.deleteAllowlist))
+	mux.Handle("GET /v1/invitations", handler(a.listInvitations))
+	mux.Handle("POST /v1/invitations", handler(a.createInvitation))
+	mux.Handle("POST /v1/invitations/bulk", handler(a.bulkCreateInvitations))
+	mux.Handle("POST /v1/invitations/{invitation_id}/revoke", handler(a.revokeInvitation))
+	mux.Handle("POST /v1/emails", handler(a.createEmail))
+	mux.Handle("GET /v1/emails/{email_id}", handler(a.getEmail))
+	mux.Handle("POST /v1/sms_messages", handler(a.createSMS))
+	mux.Handle("GET /v1/sms_messages/{sms_message_id}", handler(a.getSMS))
 	mux.Handle("/v1/", Fallback(mux, "/v1/"))
 	return a.requireSecretKey(cleanParams(mux))
 }

@@ -2,60 +2,139 @@ package backendapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/allowlistidentifier"
+	"github.com/clerk/clerk-sdk-go/v2/invitation"
 	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
 
-	"github.com/conciergehq/concierge/internal/allowlist"
-	"github.com/conciergehq/concierge/internal/apikey"
-	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/dbtest"
-	"github.com/conciergehq/concierge/internal/server"
-	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/delivery"
+	"github.com/conciergehq/concierge/internal/smtptest"
+	"github.com/conciergehq/concierge/internal/sqlstore"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 const testKey = "sk_test_0123456789abcdefghijklmnopqrstuv"
 
-// env is a running server on a fresh database of one engine.
+// env is a running server, with its outbox dispatcher, on a fresh
+// database of one engine.
 type env struct {
-	t         *testing.T
-	url       string
-	engine    string
-	users     *clerkuser.Client
-	allowlist *allowlistidentifier.Client
+	t           *testing.T
+	url         string
+	engine      string
+	dsn         string
+	db          *sqlstore.DB
+	app         *app.App
+	users       *clerkuser.Client
+	allowlist   *allowlistidentifier.Client
+	invitations *invitation.Client
+	stop        func()
 }
 
-func newEnv(t *testing.T, engine string) *env {
-	t.Helper()
-	db := dbtest.Open(t, engine)
-	api := &backendapi.API{
-		Users:     user.NewService(db),
-		Allowlist: allowlist.NewService(db),
-		Keys:      apikey.NewKeyring(db, testKey),
+// envConfig is what newEnv's options change.
+type envConfig struct {
+	dsn      string
+	opts     app.Options
+	dispatch bool
+}
+
+type envOption func(*envConfig)
+
+// withSMTP sends email to a test SMTP server.
+func withSMTP(s *smtptest.Server) envOption {
+	return func(c *envConfig) {
+		t, err := delivery.ParseSMTPURL(s.URL(), "concierge.test")
+		if err != nil {
+			panic(err)
+		}
+		c.opts.Email = t
 	}
-	srv := httptest.NewUnstartedServer(server.Handler(server.Config{
-		Backend: api, DB: db, Log: slog.New(slog.DiscardHandler),
-	}))
-	// The public URL must be set before the server serves anything.
-	api.PublicURL = "http://" + srv.Listener.Addr().String()
+}
+
+// withSMS sends SMS through t.
+func withSMS(t delivery.Transport) envOption { return func(c *envConfig) { c.opts.SMS = t } }
+
+// withDSN opens an existing database instead of a fresh one.
+func withDSN(dsn string) envOption { return func(c *envConfig) { c.dsn = dsn } }
+
+// withSettings sets the environment's instance settings.
+func withSettings(kv map[string]string) envOption { return func(c *envConfig) { c.opts.Settings = kv } }
+
+// withoutDispatcher leaves queued messages alone.
+func withoutDispatcher() envOption { return func(c *envConfig) { c.dispatch = false } }
+
+func newEnv(t *testing.T, engine string, options ...envOption) *env {
+	t.Helper()
+	cfg := envConfig{dispatch: true, opts: app.Options{SecretKey: testKey, EmailDomain: "concierge.test",
+		SMSFrom: "+15005550006", Log: slog.New(slog.DiscardHandler)}}
+	for _, o := range options {
+		o(&cfg)
+	}
+	if cfg.dsn == "" {
+		cfg.dsn = dbtest.DSN(t, engine)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := sqlstore.Open(ctx, cfg.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The public URL is part of the wiring: listen first.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.opts.PublicURL = "http://" + ln.Addr().String()
+	a, err := app.New(ctx, db, cfg.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(a.Handler)
+	srv.Listener.Close()
+	srv.Listener = ln
 	srv.Start()
-	t.Cleanup(srv.Close)
-	cfg := &clerk.ClientConfig{}
-	cfg.URL = clerk.String(srv.URL + "/v1")
-	cfg.Key = clerk.String(testKey)
-	cfg.HTTPClient = srv.Client()
-	return &env{t: t, url: srv.URL, engine: engine, users: clerkuser.NewClient(cfg),
-		allowlist: allowlistidentifier.NewClient(cfg)}
+
+	// Retries come fast in tests; the schedule's shape is the same.
+	d := a.Dispatcher
+	d.BaseDelay, d.MaxDelay, d.Poll, d.MaxAttempts = 10*time.Millisecond, 100*time.Millisecond, 20*time.Millisecond, 50
+	dctx, dstop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	if cfg.dispatch {
+		go func() { defer close(done); d.Run(dctx) }()
+	} else {
+		close(done)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			srv.Close()
+			dstop()
+			<-done
+			db.Close()
+		})
+	}
+	t.Cleanup(stop)
+
+	cc := &clerk.ClientConfig{}
+	cc.URL = clerk.String(srv.URL + "/v1")
+	cc.Key = clerk.String(testKey)
+	cc.HTTPClient = srv.Client()
+	return &env{t: t, url: srv.URL, engine: engine, dsn: cfg.dsn, db: db, app: a, stop: stop,
+		users: clerkuser.NewClient(cc), allowlist: allowlistidentifier.NewClient(cc), invitations: invitation.NewClient(cc)}
 }
 
 // do sends a raw request with the test key and returns status and body.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Config is the whole configuration.
@@ -26,6 +27,21 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+
+	// Instance settings: initial values for what the dashboard edits.
+	SignUpMode string // "" = not set (public)
+	AppName    string // "" = not set (Concierge)
+
+	// Delivery.
+	SMTPURL          string
+	EmailDomain      string
+	SMSWebhookURL    string
+	SMSWebhookSecret string
+	SMSFrom          string
+	TwilioAccountSID string
+	TwilioAuthToken  string
+	TwilioFrom       string
+	TwilioAPIURL     string
 }
 
 // setting describes one option: its flag, its variable and its help text.
@@ -42,6 +58,17 @@ var settings = []setting{
 	{"log-level", "CONCIERGE_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"log-format", "CONCIERGE_LOG_FORMAT", "text", "text or json", false},
 	{"shutdown-timeout", "CONCIERGE_SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests", false},
+	{"sign-up-mode", "CONCIERGE_SIGN_UP_MODE", "", "who may sign up: public (the default), restricted (allowlisted or invited) or invitation_only; the initial value of an instance setting the dashboard can change", false},
+	{"app-name", "CONCIERGE_APP_NAME", "", "application name shown in emails and pages (default Concierge); an instance setting like sign-up-mode", false},
+	{"smtp-url", "CONCIERGE_SMTP_URL", "", "SMTP relay for email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465; optional ?auth=<mechanism>, ?tls=required. Unset: emails go to the development outbox (the log); also CONCIERGE_SMTP_URL_FILE", true},
+	{"email-domain", "CONCIERGE_EMAIL_DOMAIN", "", "domain emails are sent from, as <from_email_name>@<domain> (default: the public URL's host)", false},
+	{"sms-webhook-url", "CONCIERGE_SMS_WEBHOOK_URL", "", "SMS gateway: each SMS is POSTed there as JSON {id, to, from, message}; also CONCIERGE_SMS_WEBHOOK_URL_FILE", true},
+	{"sms-webhook-secret", "CONCIERGE_SMS_WEBHOOK_SECRET", "", "if set, webhook requests carry Concierge-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\">; also CONCIERGE_SMS_WEBHOOK_SECRET_FILE", true},
+	{"sms-from", "CONCIERGE_SMS_FROM", "", "sender phone number or name of SMS sent through the webhook", false},
+	{"twilio-account-sid", "CONCIERGE_TWILIO_ACCOUNT_SID", "", "send SMS through Twilio's Messages API with this account (with the two below)", false},
+	{"twilio-auth-token", "CONCIERGE_TWILIO_AUTH_TOKEN", "", "Twilio auth token; also CONCIERGE_TWILIO_AUTH_TOKEN_FILE", true},
+	{"twilio-from", "CONCIERGE_TWILIO_FROM", "", "Twilio sender number (E.164) or messaging service SID", false},
+	{"twilio-api-url", "CONCIERGE_TWILIO_API_URL", "https://api.twilio.com", "Twilio API base URL (tests point it at a local server)", false},
 }
 
 // ErrHelp is returned when --help was asked for; the usage was printed.
@@ -100,6 +127,18 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		SecretKey: strings.TrimSpace(*vals["secret-key"]),
 		PublicURL: strings.TrimRight(*vals["public-url"], "/"),
 		LogFormat: *vals["log-format"],
+
+		SignUpMode:       strings.TrimSpace(*vals["sign-up-mode"]),
+		AppName:          strings.TrimSpace(*vals["app-name"]),
+		SMTPURL:          strings.TrimSpace(*vals["smtp-url"]),
+		EmailDomain:      strings.ToLower(strings.TrimSpace(*vals["email-domain"])),
+		SMSWebhookURL:    strings.TrimSpace(*vals["sms-webhook-url"]),
+		SMSWebhookSecret: *vals["sms-webhook-secret"],
+		SMSFrom:          strings.TrimSpace(*vals["sms-from"]),
+		TwilioAccountSID: strings.TrimSpace(*vals["twilio-account-sid"]),
+		TwilioAuthToken:  strings.TrimSpace(*vals["twilio-auth-token"]),
+		TwilioFrom:       strings.TrimSpace(*vals["twilio-from"]),
+		TwilioAPIURL:     strings.TrimRight(strings.TrimSpace(*vals["twilio-api-url"]), "/"),
 	}
 	return c, c.validate(*vals["log-level"], *vals["shutdown-timeout"])
 }
@@ -143,6 +182,45 @@ func (c *Config) validate(level, shutdown string) error {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout < 0 {
 		return fmt.Errorf("CONCIERGE_SHUTDOWN_TIMEOUT %q: must be a duration such as 15s", shutdown)
+	}
+	return c.validateDelivery(u.Hostname())
+}
+
+func (c *Config) validateDelivery(publicHost string) error {
+	switch c.SignUpMode {
+	case "", "public", "restricted", "invitation_only":
+	default:
+		return fmt.Errorf("CONCIERGE_SIGN_UP_MODE %q: must be public, restricted or invitation_only", c.SignUpMode)
+	}
+	if len(c.AppName) > 100 || strings.IndexFunc(c.AppName, unicode.IsControl) >= 0 {
+		return errors.New("CONCIERGE_APP_NAME: must be at most 100 characters without control characters")
+	}
+	if c.EmailDomain == "" {
+		c.EmailDomain = strings.ToLower(publicHost)
+	}
+	if strings.ContainsAny(c.EmailDomain, "@ /:") {
+		return fmt.Errorf("CONCIERGE_EMAIL_DOMAIN %q: must be a domain name such as example.com", c.EmailDomain)
+	}
+	if c.SMTPURL != "" {
+		// The value may hold a password: the message never repeats it.
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return errors.New("CONCIERGE_SMTP_URL: must be smtp://[user:pass@]host[:port] or smtps://…")
+		}
+	}
+	if c.SMSWebhookURL != "" {
+		if u, err := url.Parse(c.SMSWebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("CONCIERGE_SMS_WEBHOOK_URL: must be an absolute http(s) URL")
+		}
+	}
+	twilio := c.TwilioAccountSID != "" || c.TwilioAuthToken != "" || c.TwilioFrom != ""
+	if twilio && (c.TwilioAccountSID == "" || c.TwilioAuthToken == "" || c.TwilioFrom == "") {
+		return errors.New("CONCIERGE_TWILIO_ACCOUNT_SID, CONCIERGE_TWILIO_AUTH_TOKEN and CONCIERGE_TWILIO_FROM must be set together")
+	}
+	if twilio && c.SMSWebhookURL != "" {
+		return errors.New("set either CONCIERGE_SMS_WEBHOOK_URL or the CONCIERGE_TWILIO_* settings, not both")
+	}
+	if u, err := url.Parse(c.TwilioAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("CONCIERGE_TWILIO_API_URL %q: must be an absolute http(s) URL", c.TwilioAPIURL)
 	}
 	return nil
 }

@@ -5,14 +5,32 @@ import (
 	"database/sql"
 
 	"github.com/conciergehq/concierge/internal/allowlist"
+	"github.com/conciergehq/concierge/internal/errs"
 )
 
 var _ allowlist.Store = (*DB)(nil)
 
-// CreateAllowlistIdentifier stores an entry; the unique identifier column
-// decides concurrent duplicates.
-func (db *DB) CreateAllowlistIdentifier(ctx context.Context, i *allowlist.Identifier) error {
+// CreateAllowlistIdentifier stores an entry and its notice; the unique
+// identifier column decides concurrent duplicates.
+func (db *DB) CreateAllowlistIdentifier(ctx context.Context, i *allowlist.Identifier, n allowlist.Notice) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		i.InvitationID = nil // the transaction may run twice (see batcher)
+		if n.Invitation != nil {
+			err := db.createInvitation(ctx, tx, *n.Invitation, i.CreatedAt)
+			if e, ok := errs.As(err); ok && e.Code == "form_identifier_exists" {
+				err = nil // a user has the address: nobody to invite
+			} else if err == nil {
+				i.InvitationID = &n.Invitation.Invitation.ID
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if n.SMS != nil {
+			if err := db.insertMessage(ctx, tx, n.SMS); err != nil {
+				return err
+			}
+		}
 		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO allowlist_identifiers
 			(id, identifier, identifier_type, invitation_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			i.ID, i.Identifier, i.Type, i.InvitationID, i.CreatedAt, i.UpdatedAt)

@@ -22,6 +22,11 @@ type dialect interface {
 	isUnique(err error) bool
 	// forUpdate is appended to a SELECT that a transaction will update.
 	forUpdate() string
+	// lockRows is appended to a single-table SELECT that a transaction
+	// will update; skipLocked to one that claims rows other processes
+	// may be claiming at once. SQLite has one writer, so needs neither.
+	lockRows() string
+	skipLocked() string
 	// migrationLock serialises migrations across processes.
 	migrationLock() string
 	// searchCond returns a condition on users (aliased u) matching users
@@ -42,6 +47,8 @@ func (sqliteDialect) name() string           { return SQLite }
 func (sqliteDialect) rebind(q string) string { return q }
 func (sqliteDialect) forUpdate() string      { return "" }
 func (sqliteDialect) migrationLock() string  { return "" }
+func (sqliteDialect) lockRows() string       { return "" }
+func (sqliteDialect) skipLocked() string     { return "" }
 
 func (sqliteDialect) isUnique(err error) bool {
 	var e *sqlite.Error
@@ -58,7 +65,9 @@ func (postgresDialect) name() string { return Postgres }
 
 // forUpdate locks the user row only: PostgreSQL cannot lock the nullable
 // side of the outer join that reads a user with its identifiers.
-func (postgresDialect) forUpdate() string { return " FOR UPDATE OF u" }
+func (postgresDialect) forUpdate() string  { return " FOR UPDATE OF u" }
+func (postgresDialect) lockRows() string   { return " FOR UPDATE" }
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
 // A fixed key for pg_advisory_xact_lock: "conc" in ASCII.
 func (postgresDialect) migrationLock() string { return "SELECT pg_advisory_xact_lock(1668247139)" }

@@ -98,3 +98,11 @@ func replaceMetadata(param string, raw json.RawMessage) (json.RawMessage, error)
 	}
 	return encodeObject(param, m)
 }
+
+// MetadataObject validates a metadata object given to another resource
+// (an invitation's public_metadata, later copied onto a user) by the
+// same rules as a user's: absent or null is {}, else a JSON object of at
+// most 8 KB.
+func MetadataObject(param string, raw json.RawMessage) (json.RawMessage, error) {
+	return objectOrEmpty(param, raw)
+}

@@ -1,0 +1,159 @@
+// Package instance holds the instance's settings (sign-up mode,
+// application name) and secrets, kept in the database so that the
+// dashboard can edit them, with the environment as their initial value.
+package instance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/conciergehq/concierge/internal/errs"
+)
+
+// Setting keys.
+const (
+	SignUpMode      = "sign_up_mode"
+	ApplicationName = "application_name"
+)
+
+// Sign-up modes.
+const (
+	ModePublic         = "public"          // anyone may sign up
+	ModeRestricted     = "restricted"      // allowlisted identifiers and invited addresses only
+	ModeInvitationOnly = "invitation_only" // invited addresses only
+)
+
+// Sources of a setting's value. A value from the environment or the
+// default follows the environment at each start; a value an operator set
+// in the dashboard is kept until the dashboard changes it.
+const (
+	SourceDefault   = "default"
+	SourceEnv       = "env"
+	SourceDashboard = "dashboard"
+	sourceGenerated = "generated"
+)
+
+// Setting is one stored setting.
+type Setting struct {
+	Key, Value, Source string
+	UpdatedAt          int64
+}
+
+// Store persists settings.
+type Store interface {
+	Settings(ctx context.Context) (map[string]Setting, error)
+	PutSetting(ctx context.Context, s Setting) error
+	// PutSettingIfAbsent stores s unless its key exists, and returns
+	// what is stored: s, or the value that was there (when several
+	// processes start at once, all end with the same).
+	PutSettingIfAbsent(ctx context.Context, s Setting) (Setting, error)
+}
+
+var defaults = map[string]string{SignUpMode: ModePublic, ApplicationName: "Concierge"}
+
+// Service reads and writes settings.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// NewService returns a Service on store.
+func NewService(store Store) *Service { return &Service{Store: store, Now: time.Now} }
+
+// Validate checks a setting's value.
+func Validate(key, value string) error {
+	switch key {
+	case SignUpMode:
+		if value != ModePublic && value != ModeRestricted && value != ModeInvitationOnly {
+			return errs.ParamValue(key, value)
+		}
+	case ApplicationName:
+		if strings.TrimSpace(value) == "" || len(value) > 100 || strings.IndexFunc(value, unicode.IsControl) >= 0 {
+			return errs.ParamFormat(key, "application_name must be 1 to 100 characters without control characters.")
+		}
+	default:
+		return errs.ParamUnknown(key, "")
+	}
+	return nil
+}
+
+// Init reconciles stored settings with the environment at start: env
+// holds the values set there by key ("" = not set). Values that came
+// from the environment or the defaults follow it; values set in the
+// dashboard are kept, with a warning when the environment disagrees.
+func (s *Service) Init(ctx context.Context, env map[string]string, log *slog.Logger) error {
+	stored, err := s.Store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	for key, def := range defaults {
+		want := Setting{Key: key, Value: def, Source: SourceDefault, UpdatedAt: s.Now().UnixMilli()}
+		if v := env[key]; v != "" {
+			if err := Validate(key, v); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			want.Value, want.Source = v, SourceEnv
+		}
+		have, ok := stored[key]
+		switch {
+		case ok && have.Source == SourceDashboard:
+			if want.Source == SourceEnv && want.Value != have.Value {
+				log.Warn("setting from the environment ignored: it was changed in the dashboard",
+					"setting", key, "environment", want.Value, "in_use", have.Value)
+			}
+		case ok && have.Value == want.Value && have.Source == want.Source:
+		default:
+			if err := s.Store.PutSetting(ctx, want); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Get returns a setting's value, or its default when it was never stored.
+func (s *Service) Get(ctx context.Context, key string) (string, error) {
+	all, err := s.Store.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
+	if v, ok := all[key]; ok {
+		return v.Value, nil
+	}
+	return defaults[key], nil
+}
+
+// AppName returns the application name shown in messages and pages.
+func (s *Service) AppName(ctx context.Context) (string, error) { return s.Get(ctx, ApplicationName) }
+
+// Mode returns the sign-up mode.
+func (s *Service) Mode(ctx context.Context) (string, error) { return s.Get(ctx, SignUpMode) }
+
+// Set changes a setting as the dashboard does: the value is kept over
+// the environment's from then on.
+func (s *Service) Set(ctx context.Context, key, value string) error {
+	if err := Validate(key, value); err != nil {
+		return err
+	}
+	return s.Store.PutSetting(ctx, Setting{Key: key, Value: value, Source: SourceDashboard, UpdatedAt: s.Now().UnixMilli()})
+}
+
+// Secret returns the instance secret name (32 random bytes), creating it
+// on first use. Secrets live in the database so that every process of an
+// instance shares them.
+func (s *Service) Secret(ctx context.Context, name string) ([]byte, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	got, err := s.Store.PutSettingIfAbsent(ctx, Setting{Key: "secret:" + name, Value: hex.EncodeToString(b),
+		Source: sourceGenerated, UpdatedAt: s.Now().UnixMilli()})
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(got.Value)
+}

@@ -1,0 +1,98 @@
+// Package signup holds the rules of signing up. Policy decides who may
+// sign up under the instance's sign-up mode.
+package signup
+
+import (
+	"context"
+	"strings"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/instance"
+)
+
+// Applicant is who asks to sign up: the identifiers of the new account
+// (normalized; empty when not given) and whether the request carries a
+// valid invitation ticket. The sign-up flow must have verified, or must
+// verify before the account is created, each identifier it passes.
+type Applicant struct {
+	EmailAddress string
+	PhoneNumber  string
+	Web3Wallet   string
+	// Invited is true when a ticket was verified for this sign-up.
+	Invited bool
+}
+
+// Lists answers the policy's questions about the allowlist and the
+// invitations.
+type Lists interface {
+	// AllowlistContains reports whether any of values is on the allowlist.
+	AllowlistContains(ctx context.Context, values []string) (bool, error)
+	// HasPendingInvitation reports whether email has a pending,
+	// unexpired invitation at now (Unix ms).
+	HasPendingInvitation(ctx context.Context, email string, now int64) (bool, error)
+}
+
+// Allowed decides whether a may sign up under mode:
+//
+//   - public: anyone;
+//   - restricted: an invited applicant, or one with an identifier on the
+//     allowlist (an exact email address, phone number or wallet, or a
+//     wildcard domain covering the email address);
+//   - invitation_only: an invited applicant only.
+//
+// "Invited" means a valid ticket, or a pending invitation to the
+// applicant's email address. A refusal is a 403 with FAPI's code.
+func Allowed(ctx context.Context, mode string, a Applicant, l Lists, now int64) error {
+	if mode == instance.ModePublic {
+		return nil
+	}
+	if a.Invited {
+		return nil
+	}
+	if a.EmailAddress != "" {
+		ok, err := l.HasPendingInvitation(ctx, a.EmailAddress, now)
+		if err != nil || ok {
+			return err
+		}
+	}
+	if mode == instance.ModeRestricted {
+		if vals := allowlistKeys(a); len(vals) > 0 {
+			ok, err := l.AllowlistContains(ctx, vals)
+			if err != nil || ok {
+				return err
+			}
+		}
+		return errs.New(errs.Forbidden, "not_allowed_access", "Access not allowed.",
+			"You are not allowed to sign up for this application: ask its administrator for an invitation.")
+	}
+	return errs.New(errs.Forbidden, "sign_up_mode_restricted", "Sign-ups are restricted.",
+		"This application accepts new accounts by invitation only.")
+}
+
+// allowlistKeys lists the allowlist entries that would admit a: its
+// identifiers, and for an email address the wildcard of its domain and of
+// each parent domain ("*@*.example.com" covers a@eu.example.com and
+// a@x.eu.example.com).
+func allowlistKeys(a Applicant) []string {
+	var vals []string
+	for _, v := range []string{a.EmailAddress, a.PhoneNumber, strings.ToLower(a.Web3Wallet)} {
+		if v != "" {
+			vals = append(vals, v)
+		}
+	}
+	if at := strings.LastIndexByte(a.EmailAddress, '@'); at >= 0 {
+		domain := a.EmailAddress[at+1:]
+		vals = append(vals, "*@"+domain)
+		for d := domain; ; {
+			dot := strings.IndexByte(d, '.')
+			if dot < 0 {
+				break
+			}
+			d = d[dot+1:]
+			if strings.Contains(d, ".") {
+				vals = append(vals, "*@*."+d)
+			}
+		}
+	}
+	return vals
+}
