@@ -24,11 +24,7 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "concierge")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	dir, bin := build(t)
 	db := filepath.Join(dir, "concierge.db")
 
 	start := func() (*exec.Cmd, string, *syncBuffer) {
@@ -70,6 +66,17 @@ func TestBinary(t *testing.T) {
 	if strings.Contains(second, "sk_test_") {
 		t.Fatalf("second start printed a key again:\n%s", second)
 	}
+}
+
+// build compiles the binary into a temporary directory.
+func build(t *testing.T) (dir, bin string) {
+	t.Helper()
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "concierge")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return dir, bin
 }
 
 func stop(t *testing.T, cmd *exec.Cmd) {
@@ -126,4 +133,56 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestBinaryDevelopmentOutbox: with no transport configured, an
+// invitation is logged once at info level with its link, and the secret
+// key never appears in the log.
+func TestBinaryDevelopmentOutbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir, bin := build(t)
+	const key = "sk_test_devoutboxdevoutboxdevoutbox0123456"
+	addr := freeAddr(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "CONCIERGE_ADDR="+addr, "CONCIERGE_DATABASE="+filepath.Join(dir, "c.db"),
+		"CONCIERGE_SECRET_KEY="+key, "CONCIERGE_LOG_LEVEL=info", "CONCIERGE_SMTP_URL=", "CONCIERGE_SMS_WEBHOOK_URL=",
+		"CONCIERGE_TWILIO_ACCOUNT_SID=", "CONCIERGE_APP_NAME=Dev Shop")
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = io.Discard, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	url := "http://" + addr
+	waitHealthy(t, url)
+	req, _ := http.NewRequest("POST", url+"/v1/invitations", strings.NewReader(`{"email_address":"dev@example.com"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	link := regexp.MustCompile(`"url":"([^"]+)"`).FindStringSubmatch(string(body))
+	if res.StatusCode != 200 || link == nil {
+		t.Fatalf("create invitation: %d %s", res.StatusCode, body)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "development outbox") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop(t, cmd)
+	out := logs.String()
+	if n := strings.Count(out, "development outbox: email"); n != 1 {
+		t.Fatalf("outbox logged %d times, want once:\n%s", n, out)
+	}
+	if !strings.Contains(out, link[1]) || !strings.Contains(out, "Dev Shop") {
+		t.Fatalf("the log lacks the link %s or the app name:\n%s", link[1], out)
+	}
+	if strings.Contains(out, key) {
+		t.Fatal("the secret key appears in the log")
+	}
 }

@@ -60,6 +60,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/invitations", handler(a.createInvitation))
 	mux.Handle("POST /v1/invitations/bulk", handler(a.bulkCreateInvitations))
 	mux.Handle("POST /v1/invitations/{invitation_id}/revoke", handler(a.revokeInvitation))
+	mux.Handle("DELETE /v1/invitations/{invitation_id}", handler(a.deleteInvitation))
 	mux.Handle("POST /v1/emails", handler(a.createEmail))
 	mux.Handle("GET /v1/emails/{email_id}", handler(a.getEmail))
 	mux.Handle("POST /v1/sms_messages", handler(a.createSMS))

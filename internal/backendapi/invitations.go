@@ -161,3 +161,15 @@ func (a *API) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
 	respond.JSON(w, http.StatusOK, out)
 	return nil
 }
+
+func (a *API) deleteInvitation(w http.ResponseWriter, r *http.Request) error {
+	if err := decode(w, r, &struct{}{}); err != nil {
+		return err
+	}
+	id := r.PathValue("invitation_id")
+	if err := a.Invitations.Delete(r.Context(), id); err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, deletedJSON{Object: "invitation", ID: id, Deleted: true})
+	return nil
+}

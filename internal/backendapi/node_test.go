@@ -10,11 +10,12 @@ import (
 	"github.com/conciergehq/concierge/internal/dbtest"
 )
 
-// TestUsersThroughNodeSDK runs testdata/node/users.mjs, which drives the
-// users API with Clerk's official @clerk/backend (pinned in package.json).
+// TestThroughNodeSDK runs testdata/node/users.mjs and invitations.mjs,
+// which drive the users, invitations and allowlist APIs with Clerk's
+// official @clerk/backend (pinned in package.json).
 // It needs node and `npm install` in testdata/node; .ci/run does both and
 // sets CONCIERGE_TEST_NODE, which makes a missing SDK a failure.
-func TestUsersThroughNodeSDK(t *testing.T) {
+func TestThroughNodeSDK(t *testing.T) {
 	dir := filepath.Join("testdata", "node")
 	_, statErr := os.Stat(filepath.Join(dir, "node_modules", "@clerk", "backend"))
 	_, nodeErr := exec.LookPath("node")
@@ -25,12 +26,14 @@ func TestUsersThroughNodeSDK(t *testing.T) {
 		t.Skip("node or @clerk/backend not installed (npm install in " + dir + ")")
 	}
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
-		e := newEnv(t, engine)
-		cmd := exec.Command("node", "users.mjs", e.url, testKey)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "ok") {
-			t.Fatalf("node SDK check: %v\n%s", err, out)
+		for _, script := range []string{"users.mjs", "invitations.mjs"} {
+			e := newEnv(t, engine)
+			cmd := exec.Command("node", script, e.url, testKey)
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "ok") {
+				t.Fatalf("node SDK check %s: %v\n%s", script, err, out)
+			}
 		}
 	})
 }

@@ -46,13 +46,35 @@ func TestInvalid(t *testing.T) {
 		"log level":  {"CONCIERGE_LOG_LEVEL": "loud"},
 		"log format": {"CONCIERGE_LOG_FORMAT": "xml"},
 		"shutdown":   {"CONCIERGE_SHUTDOWN_TIMEOUT": "soon"},
+		"mode":       {"CONCIERGE_SIGN_UP_MODE": "everyone"},
+		"app name":   {"CONCIERGE_APP_NAME": "two\nlines"},
+		"smtp":       {"CONCIERGE_SMTP_URL": "http://user:hunter2@mail.example.com"},
+		"domain":     {"CONCIERGE_EMAIL_DOMAIN": "user@example.com"},
+		"webhook":    {"CONCIERGE_SMS_WEBHOOK_URL": "gateway.example.com/sms"},
+		"twilio":     {"CONCIERGE_TWILIO_ACCOUNT_SID": "AC123"},
+		"sms twice": {"CONCIERGE_TWILIO_ACCOUNT_SID": "AC1", "CONCIERGE_TWILIO_AUTH_TOKEN": "t", "CONCIERGE_TWILIO_FROM": "+15005550006",
+			"CONCIERGE_SMS_WEBHOOK_URL": "https://gw.example.com"},
 	} {
-		if _, err := Load(nil, env(e), &bytes.Buffer{}); err == nil {
+		_, err := Load(nil, env(e), &bytes.Buffer{})
+		if err == nil {
 			t.Errorf("%s: accepted %v", name, e)
+		} else if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: the error repeats a password: %v", name, err)
 		}
 	}
 	if _, err := Load([]string{"extra"}, env(nil), &bytes.Buffer{}); err == nil {
 		t.Error("stray argument accepted")
+	}
+}
+
+func TestDeliveryDefaults(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"CONCIERGE_PUBLIC_URL": "https://auth.example.com"}), &bytes.Buffer{})
+	if err != nil || c.EmailDomain != "auth.example.com" || c.SignUpMode != "" || c.TwilioAPIURL != "https://api.twilio.com" {
+		t.Fatalf("%v %+v", err, c)
+	}
+	c, err = Load(nil, env(map[string]string{"CONCIERGE_EMAIL_DOMAIN": "Mail.Example.com", "CONCIERGE_SIGN_UP_MODE": "restricted"}), &bytes.Buffer{})
+	if err != nil || c.EmailDomain != "mail.example.com" || c.SignUpMode != "restricted" {
+		t.Fatalf("%v %+v", err, c)
 	}
 }
 

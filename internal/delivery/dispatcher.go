@@ -97,7 +97,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (full bool, err error) {
 		return false, ctx.Err()
 	}
 	now := d.Now()
-	batch := 4 * d.Workers
+	// One message per worker: all are sent at once, so each lease needs
+	// to outlast one send only.
+	batch := d.Workers
 	msgs, err := d.Store.ClaimMessages(ctx, now.UnixMilli(), now.Add(d.SendTimeout+30*time.Second).UnixMilli(), batch)
 	if err != nil {
 		return false, err

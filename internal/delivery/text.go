@@ -33,10 +33,7 @@ func PlainText(src string) string {
 			return tidy(b.String())
 		case html.TextToken:
 			if skip == 0 {
-				b.WriteString(strings.Join(strings.Fields(string(z.Text())), " "))
-				if t := z.Text(); len(t) > 0 && (t[len(t)-1] == ' ' || t[len(t)-1] == '\n') {
-					b.WriteByte(' ')
-				}
+				writeText(&b, string(z.Text()))
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
@@ -78,6 +75,32 @@ func PlainText(src string) string {
 				b.WriteByte('\n')
 			}
 		}
+	}
+}
+
+// writeText appends HTML text with its runs of white space collapsed to
+// one space, as a browser renders them.
+func writeText(b *strings.Builder, t string) {
+	words := strings.Fields(t)
+	if len(words) == 0 {
+		if t != "" {
+			space(b)
+		}
+		return
+	}
+	if t[0] == ' ' || t[0] == '\n' || t[0] == '\t' || t[0] == '\r' {
+		space(b)
+	}
+	b.WriteString(strings.Join(words, " "))
+	if last := t[len(t)-1]; last == ' ' || last == '\n' || last == '\t' || last == '\r' {
+		b.WriteByte(' ')
+	}
+}
+
+// space adds a space unless the text already ends a word.
+func space(b *strings.Builder) {
+	if s := b.String(); s != "" && s[len(s)-1] != ' ' && s[len(s)-1] != '\n' {
+		b.WriteByte(' ')
 	}
 }
 

@@ -84,6 +84,9 @@ type Store interface {
 	Invitation(ctx context.Context, id string) (*Invitation, error)
 	// RevokeInvitation revokes a pending or expired invitation.
 	RevokeInvitation(ctx context.Context, id string, now int64) (*Invitation, error)
+	// DeleteInvitation erases an invitation of any status and the
+	// invitation emails stored for its address.
+	DeleteInvitation(ctx context.Context, id string) error
 }
 
 // NotFound is the 404 for an unknown invitation ID.

@@ -221,13 +221,19 @@ func labelled(err error, label string, n int) error {
 // List returns a page of invitations and the total count.
 func (s *Service) List(ctx context.Context, q Query) ([]Invitation, int64, error) {
 	q.Now = s.Now().UnixMilli()
-	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
+	q.Search = strings.TrimSpace(q.Search)
 	return s.Store.Invitations(ctx, q)
 }
 
 // Revoke revokes a pending (or expired) invitation: its link stops working.
 func (s *Service) Revoke(ctx context.Context, id string) (*Invitation, error) {
 	return s.Store.RevokeInvitation(ctx, id, s.Now().UnixMilli())
+}
+
+// Delete erases an invitation and the copies of its email, as for a
+// data-erasure request; its link stops working.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	return s.Store.DeleteInvitation(ctx, id)
 }
 
 // URL is the invitation's link: Concierge's ticket landing, which the

@@ -14,6 +14,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -79,10 +80,11 @@ func (s *Server) Addr() string { return s.addr }
 
 // URL is a CONCIERGE_SMTP_URL for this server.
 func (s *Server) URL() string {
+	u := url.URL{Scheme: "smtp", Host: s.addr}
 	if s.User != "" {
-		return "smtp://" + s.User + ":" + s.Password + "@" + s.addr
+		u.User = url.UserPassword(s.User, s.Password)
 	}
-	return "smtp://" + s.addr
+	return u.String()
 }
 
 // Stop closes the server: connections are refused until Restart.
@@ -243,11 +245,13 @@ func parts(m *Message, contentType, encoding string, body io.Reader) error {
 	if err != nil {
 		return err
 	}
+	// SMTP carries lines ending in CRLF; tests compare with Go's "\n".
+	text := strings.ReplaceAll(string(b), "\r\n", "\n")
 	switch mt {
 	case "text/plain":
-		m.Text = string(b)
+		m.Text = text
 	case "text/html":
-		m.HTML = string(b)
+		m.HTML = text
 	}
 	return nil
 }

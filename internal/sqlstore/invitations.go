@@ -106,7 +106,7 @@ func (db *DB) Invitations(ctx context.Context, q invitation.Query) ([]invitation
 	}
 	if q.Search != "" {
 		conds = append(conds, `(email_address LIKE ? ESCAPE '\' OR id = ?)`)
-		args = append(args, likePattern(q.Search), q.Search)
+		args = append(args, likePattern(strings.ToLower(q.Search)), q.Search)
 	}
 	where := " WHERE " + strings.Join(conds, " AND ")
 	var total int64
@@ -173,6 +173,34 @@ func (db *DB) RevokeInvitation(ctx context.Context, id string, now int64) (*invi
 		return err
 	})
 	return inv, err
+}
+
+// DeleteInvitation erases an invitation and its emails.
+func (db *DB) DeleteInvitation(ctx context.Context, id string) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		c := db.in(tx)
+		var email string
+		err := c.QueryRowContext(ctx, "SELECT email_address FROM invitations WHERE id = ?"+db.dialect.lockRows(), id).Scan(&email)
+		if errors.Is(err, sql.ErrNoRows) {
+			return invitation.NotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		for _, stmt := range []struct {
+			sql  string
+			args []any
+		}{
+			{"DELETE FROM messages WHERE channel = 'email' AND slug = 'invitation' AND to_address = ?", []any{email}},
+			{"UPDATE allowlist_identifiers SET invitation_id = NULL WHERE invitation_id = ?", []any{id}},
+			{"DELETE FROM invitations WHERE id = ?", []any{id}},
+		} {
+			if _, err := c.ExecContext(ctx, stmt.sql, stmt.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // AllowlistContains reports whether any of values is on the allowlist.

@@ -125,3 +125,21 @@ func (db *DB) SettleMessage(ctx context.Context, m *delivery.Message) error {
 		return err
 	})
 }
+
+// MessagesTo returns the messages to one recipient, oldest first.
+func (db *DB) MessagesTo(ctx context.Context, to string) ([]*delivery.Message, error) {
+	rows, err := db.reader().QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE to_address = ? ORDER BY seq", to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*delivery.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -1,29 +1,7 @@
 // Drives the users API through @clerk/backend. Usage:
 //   node users.mjs <base URL> <secret key>
-// Exits non-zero, naming the step, on the first unexpected result.
 import assert from 'node:assert/strict';
-import { createClerkClient } from '@clerk/backend';
-
-const [apiUrl, secretKey] = process.argv.slice(2);
-const clerk = createClerkClient({ secretKey, apiUrl });
-const step = async (name, fn) => {
-  try {
-    await fn();
-  } catch (e) {
-    console.error(`step "${name}" failed:`, e?.errors ?? e);
-    process.exit(1);
-  }
-};
-const expectError = async (promise, status, code) => {
-  try {
-    await promise;
-  } catch (e) {
-    assert.equal(e.status, status);
-    assert.equal(e.errors[0].code, code);
-    return e;
-  }
-  assert.fail(`expected ${status} ${code}`);
-};
+import { clerk, step, expectError } from './lib.mjs';
 
 let user;
 await step('create', async () => {

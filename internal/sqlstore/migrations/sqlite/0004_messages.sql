@@ -27,3 +27,4 @@ CREATE TABLE messages (
     updated_at      INTEGER NOT NULL
 );
 CREATE INDEX messages_due ON messages (next_attempt_at) WHERE status = 'queued';
+CREATE INDEX messages_to_address ON messages (to_address, seq);
