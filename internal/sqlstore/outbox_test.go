@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -12,11 +13,12 @@ import (
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/sqlstore"
+	"github.com/conciergehq/concierge/internal/user"
 )
 
 // queue stores n invitations, each with its email, and returns the
 // emails' IDs.
-func queue(t *testing.T, db *sqlstore.DB, n int, now time.Time) []string {
+func queue(t testing.TB, db *sqlstore.DB, n int, now time.Time) []string {
 	t.Helper()
 	var items []invitation.New
 	var ids []string
@@ -131,4 +133,65 @@ func TestOutboxConcurrentClaimers(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkQueueEmail measures POST /v1/emails's store work: look up the
+// address and insert the outbox row, concurrently.
+func BenchmarkQueueEmail(b *testing.B) {
+	for _, engine := range dbtest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			db := dbtest.Open(b, engine)
+			u, err := user.NewService(db).Create(ctx, user.CreateParams{EmailAddresses: []string{"bench@example.com"},
+				SkipPasswordRequirement: ptr(true)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			idn := u.Identifiers[0].ID
+			b.SetParallelism(8)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					m := delivery.NewEmail(time.Now(), "news", "example.com", "", "s", "<p>b</p>", "b")
+					if err := db.QueueToIdentifier(ctx, m, "email_address", idn, "email_address_id"); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+type nopTransport struct{}
+
+func (nopTransport) Send(context.Context, *delivery.Message) error { return nil }
+func (nopTransport) Name() string                                  { return "nop" }
+
+// BenchmarkDispatch measures the dispatcher's own cost per message
+// (claim, send to a transport that does nothing, record): the outbox's
+// ceiling when the transport is fast.
+func BenchmarkDispatch(b *testing.B) {
+	for _, engine := range dbtest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			db := dbtest.Open(b, engine)
+			queue(b, db, b.N, time.Now().Add(-time.Second))
+			d := delivery.NewDispatcher(db, nopTransport{}, nopTransport{}, slog.New(slog.DiscardHandler))
+			b.ReportAllocs()
+			b.ResetTimer()
+			sent := 0
+			for sent < b.N {
+				full, err := d.RunOnce(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sent += d.Workers
+				if !full {
+					break
+				}
+			}
+		})
+	}
 }
