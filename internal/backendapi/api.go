@@ -15,6 +15,7 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/respond"
+	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -24,6 +25,7 @@ type API struct {
 	Allowlist   *allowlist.Service
 	Invitations *invitation.Service
 	Messages    *delivery.Service
+	Sessions    *session.Service
 	Keys        *apikey.Keyring
 	// PublicURL is Concierge's external base URL, for links in responses.
 	PublicURL string
@@ -65,6 +67,17 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/emails/{email_id}", handler(a.getEmail))
 	mux.Handle("POST /v1/sms_messages", handler(a.createSMS))
 	mux.Handle("GET /v1/sms_messages/{sms_message_id}", handler(a.getSMS))
+	mux.Handle("GET /v1/sessions", handler(a.listSessions))
+	mux.Handle("POST /v1/sessions", handler(a.createSession))
+	mux.Handle("GET /v1/sessions/{session_id}", handler(a.getSession))
+	mux.Handle("POST /v1/sessions/{session_id}/revoke", handler(a.revokeSession))
+	mux.Handle("POST /v1/sessions/{session_id}/verify", handler(a.verifySession))
+	mux.Handle("POST /v1/sessions/{session_id}/tokens", handler(a.createSessionToken))
+	mux.Handle("POST /v1/sessions/{session_id}/tokens/{template}", handler(a.createSessionToken))
+	mux.Handle("GET /v1/clients", handler(a.listClients))
+	mux.Handle("GET /v1/clients/{client_id}", handler(a.getClient))
+	mux.Handle("POST /v1/clients/verify", handler(a.verifyClient))
+	mux.Handle("GET /v1/jwks", handler(a.jwks))
 	mux.Handle("/v1/", Fallback(mux, "/v1/"))
 	return a.requireSecretKey(cleanParams(mux))
 }

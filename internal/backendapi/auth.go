@@ -43,3 +43,9 @@ func (a *API) requireSecretKey(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// bearer returns the key of an authenticated request.
+func bearer(r *http.Request) string {
+	_, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	return strings.TrimSpace(key)
+}

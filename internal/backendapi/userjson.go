@@ -2,6 +2,7 @@ package backendapi
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -126,6 +127,15 @@ func verification(i *user.Identifier) *verificationJSON {
 	return &verificationJSON{Object: obj, Status: i.VerificationStatus, Strategy: i.VerificationStrategy}
 }
 
+func privateOrEmpty(m json.RawMessage, show bool) json.RawMessage {
+	if !show {
+		return json.RawMessage(`{}`)
+	}
+	return orEmpty(m)
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
 func orEmpty(m json.RawMessage) json.RawMessage {
 	if len(m) == 0 {
 		return json.RawMessage(`{}`)
@@ -134,20 +144,28 @@ func orEmpty(m json.RawMessage) json.RawMessage {
 }
 
 func (a *API) userJSON(u *user.User) *userJSON {
-	img := a.PublicURL + "/avatars/" + u.ID + ".svg"
+	return UserObject(a.PublicURL, u, time.Now().UnixMilli(), true)
+}
+
+// UserObject is Clerk's user object for u at now (Unix ms). Without
+// private, private_metadata is shown empty: the Frontend API serves the
+// user to the user's own browser, which must not see it.
+func UserObject(publicURL string, u *user.User, now int64, private bool) *userJSON {
+	img := publicURL + "/avatars/" + u.ID + ".svg"
 	out := &userJSON{
 		ID: u.ID, Object: "user", ExternalID: u.ExternalID,
 		PrimaryEmailAddressID: u.PrimaryEmailAddressID, PrimaryPhoneNumberID: u.PrimaryPhoneNumberID,
 		PrimaryWeb3WalletID: u.PrimaryWeb3WalletID,
 		Username:            u.Username, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale,
 		ProfileImageURL: img, ImageURL: img,
-		PublicMetadata: orEmpty(u.PublicMetadata), PrivateMetadata: orEmpty(u.PrivateMetadata),
+		PublicMetadata: orEmpty(u.PublicMetadata), PrivateMetadata: privateOrEmpty(u.PrivateMetadata, private),
 		UnsafeMetadata: orEmpty(u.UnsafeMetadata),
 		EmailAddresses: []emailAddressJSON{}, PhoneNumbers: []phoneNumberJSON{}, Web3Wallets: []web3WalletJSON{},
 		Passkeys: []struct{}{}, ExternalAccounts: []struct{}{}, SAMLAccounts: []struct{}{},
 		EnterpriseAccounts: []struct{}{}, OrganizationMemberships: []struct{}{},
 		PasswordEnabled: u.PasswordEnabled(), PasswordLastUpdatedAt: u.PasswordLastUpdatedAt,
-		LastSignInAt: u.LastSignInAt, Banned: u.Banned, Locked: u.Locked,
+		LastSignInAt: u.LastSignInAt, Banned: u.Banned, Locked: u.LockedAt(now),
+		LockoutExpiresInSeconds: u.LockoutExpiresIn(now), VerificationAttemptsRemaining: ptrTo(u.AttemptsRemaining()),
 		DeleteSelfEnabled: u.DeleteSelfEnabled, CreateOrganizationEnabled: u.CreateOrganizationEnabled,
 		CreateOrganizationsLimit: u.CreateOrganizationsLimit, LastActiveAt: u.LastActiveAt,
 		LegalAcceptedAt: u.LegalAcceptedAt, BypassClientTrust: u.BypassClientTrust,

@@ -42,6 +42,12 @@ type Config struct {
 	TwilioAuthToken  string
 	TwilioFrom       string
 	TwilioAPIURL     string
+
+	// Sessions and the Frontend API.
+	AllowedOrigins    []string
+	SessionTokenTTL   time.Duration
+	SessionLifetime   time.Duration
+	SessionInactivity time.Duration
 }
 
 // setting describes one option: its flag, its variable and its help text.
@@ -69,6 +75,10 @@ var settings = []setting{
 	{"twilio-auth-token", "CONCIERGE_TWILIO_AUTH_TOKEN", "", "Twilio auth token; also CONCIERGE_TWILIO_AUTH_TOKEN_FILE", true},
 	{"twilio-from", "CONCIERGE_TWILIO_FROM", "", "Twilio sender number (E.164) or messaging service SID", false},
 	{"twilio-api-url", "CONCIERGE_TWILIO_API_URL", "https://api.twilio.com", "Twilio API base URL (tests point it at a local server)", false},
+	{"allowed-origins", "CONCIERGE_ALLOWED_ORIGINS", "", "comma-separated origins of your applications (https://app.example.com): they may call the Frontend API from a browser, and redirect_url may lead back to them", false},
+	{"session-token-ttl", "CONCIERGE_SESSION_TOKEN_TTL", "60s", "lifetime of a session token (JWT)", false},
+	{"session-lifetime", "CONCIERGE_SESSION_LIFETIME", "168h", "how long a session lasts after sign-in (expire_at)", false},
+	{"session-inactivity", "CONCIERGE_SESSION_INACTIVITY", "168h", "a session not touched for this long is abandoned (abandon_at)", false},
 }
 
 // ErrHelp is returned when --help was asked for; the usage was printed.
@@ -140,10 +150,11 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		TwilioFrom:       strings.TrimSpace(*vals["twilio-from"]),
 		TwilioAPIURL:     strings.TrimRight(strings.TrimSpace(*vals["twilio-api-url"]), "/"),
 	}
-	return c, c.validate(*vals["log-level"], *vals["shutdown-timeout"])
+	return c, c.validate(*vals["log-level"], *vals["shutdown-timeout"], *vals["allowed-origins"],
+		*vals["session-token-ttl"], *vals["session-lifetime"], *vals["session-inactivity"])
 }
 
-func (c *Config) validate(level, shutdown string) error {
+func (c *Config) validate(level, shutdown, origins, ttl, lifetime, inactivity string) error {
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil || port == "" {
 		return fmt.Errorf("CONCIERGE_ADDR %q: must be host:port, e.g. 127.0.0.1:8080", c.Addr)
@@ -183,7 +194,40 @@ func (c *Config) validate(level, shutdown string) error {
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout < 0 {
 		return fmt.Errorf("CONCIERGE_SHUTDOWN_TIMEOUT %q: must be a duration such as 15s", shutdown)
 	}
-	return c.validateDelivery(u.Hostname())
+	if err := c.validateDelivery(u.Hostname()); err != nil {
+		return err
+	}
+	return c.validateSessions(origins, ttl, lifetime, inactivity)
+}
+
+func (c *Config) validateSessions(origins, ttl, lifetime, inactivity string) error {
+	for _, o := range strings.Split(origins, ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf("CONCIERGE_ALLOWED_ORIGINS: %q is not an origin such as https://app.example.com", o)
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, u.Scheme+"://"+u.Host)
+	}
+	for _, d := range []struct {
+		env, v   string
+		dst      *time.Duration
+		min, max time.Duration
+	}{
+		{"CONCIERGE_SESSION_TOKEN_TTL", ttl, &c.SessionTokenTTL, 30 * time.Second, 24 * time.Hour},
+		{"CONCIERGE_SESSION_LIFETIME", lifetime, &c.SessionLifetime, 5 * time.Minute, 10 * 365 * 24 * time.Hour},
+		{"CONCIERGE_SESSION_INACTIVITY", inactivity, &c.SessionInactivity, 5 * time.Minute, 10 * 365 * 24 * time.Hour},
+	} {
+		v, err := time.ParseDuration(d.v)
+		if err != nil || v < d.min || v > d.max {
+			return fmt.Errorf("%s %q: must be a duration between %s and %s", d.env, d.v, d.min, d.max)
+		}
+		*d.dst = v
+	}
+	return nil
 }
 
 func (c *Config) validateDelivery(publicHost string) error {

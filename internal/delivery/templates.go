@@ -57,3 +57,9 @@ func RenderSMS(name string, data any) (string, error) {
 	err := textTemplates.ExecuteTemplate(&t, name+".sms.txt", data)
 	return strings.TrimSpace(t.String()), err
 }
+
+// Code is what the verification-code templates show.
+type Code struct {
+	AppName string
+	Code    string
+}

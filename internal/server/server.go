@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/frontendapi"
 	"github.com/conciergehq/concierge/internal/respond"
 )
 
@@ -24,9 +25,12 @@ type Pinger interface {
 
 // Config is what the handler is built from.
 type Config struct {
-	Backend *backendapi.API
-	DB      Pinger
-	Log     *slog.Logger
+	Backend  *backendapi.API
+	Frontend *frontendapi.API
+	// Pages are the hosted pages (/sign-in, /sign-up, /user), if any.
+	Pages http.Handler
+	DB    Pinger
+	Log   *slog.Logger
 }
 
 // Handler returns the whole server's handler.
@@ -35,8 +39,16 @@ func Handler(c Config) http.Handler {
 	mux.Handle("GET /healthz", healthz(c.DB))
 	mux.Handle("GET /avatars/{file}", http.HandlerFunc(avatar))
 	mux.Handle("/v1/", c.Backend.Handler())
+	if c.Frontend != nil {
+		c.Frontend.Routes(mux)
+	}
+	if c.Pages != nil {
+		for _, p := range []string{"/sign-in", "/sign-up", "/user", "/sign-out", "/assets/"} {
+			mux.Handle(p, c.Pages)
+		}
+	}
 	mux.Handle("/", backendapi.Fallback(mux, "/"))
-	return withRequest(c.Log, mux)
+	return withRequest(c.Log, frontendapi.Tunnel(mux))
 }
 
 func healthz(db Pinger) http.Handler {

@@ -17,7 +17,8 @@ const userColumns = `u.id, u.external_id, u.username, u.first_name, u.last_name,
 	u.public_metadata, u.private_metadata, u.unsafe_metadata,
 	u.banned, u.locked, u.delete_self_enabled, u.create_organization_enabled,
 	u.create_organizations_limit, u.bypass_client_trust,
-	u.last_sign_in_at, u.last_active_at, u.legal_accepted_at, u.created_at, u.updated_at`
+	u.last_sign_in_at, u.last_active_at, u.legal_accepted_at, u.created_at, u.updated_at,
+	u.failed_attempts, u.lockout_until`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -31,7 +32,8 @@ func scanUser(s scanner) (*user.User, error) {
 		&pub, &priv, &unsafe,
 		&u.Banned, &u.Locked, &u.DeleteSelfEnabled, &u.CreateOrganizationEnabled,
 		&limit, &u.BypassClientTrust,
-		&u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt, &u.CreatedAt, &u.UpdatedAt)
+		&u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt, &u.CreatedAt, &u.UpdatedAt,
+		&u.FailedAttempts, &u.LockoutUntil)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +53,8 @@ const insertColumns = `id, external_id, username, first_name, last_name, locale,
 	public_metadata, private_metadata, unsafe_metadata,
 	banned, locked, delete_self_enabled, create_organization_enabled,
 	create_organizations_limit, bypass_client_trust,
-	last_sign_in_at, last_active_at, legal_accepted_at, created_at, updated_at`
+	last_sign_in_at, last_active_at, legal_accepted_at, created_at, updated_at,
+	failed_attempts, lockout_until`
 
 func userValues(u *user.User) []any {
 	return []any{u.ID, u.ExternalID, u.Username, u.FirstName, u.LastName, u.Locale,
@@ -61,7 +64,8 @@ func userValues(u *user.User) []any {
 		string(u.PublicMetadata), string(u.PrivateMetadata), string(u.UnsafeMetadata),
 		u.Banned, u.Locked, u.DeleteSelfEnabled, u.CreateOrganizationEnabled,
 		u.CreateOrganizationsLimit, u.BypassClientTrust,
-		u.LastSignInAt, u.LastActiveAt, u.LegalAcceptedAt, u.CreatedAt, u.UpdatedAt}
+		u.LastSignInAt, u.LastActiveAt, u.LegalAcceptedAt, u.CreatedAt, u.UpdatedAt,
+		u.FailedAttempts, u.LockoutUntil}
 }
 
 func primaryValue(u *user.User, idnID *string) *string {
@@ -102,7 +106,7 @@ func (db *DB) writeStatements() []string {
 	}, db.dialect.searchStatements()...)
 }
 
-var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(29) + ")"
+var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(31) + ")"
 
 var updateUserSQL = func() string {
 	cols := strings.Split(insertColumns, ",")
@@ -303,6 +307,12 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) err
 				return err
 			}
 		}
+		if u.Banned && !before.Banned {
+			// A ban revokes the user's sessions with it: no more tokens.
+			if _, err := db.in(tx).ExecContext(ctx, endUserSessionsSQL, "revoked", u.UpdatedAt, u.ID); err != nil {
+				return err
+			}
+		}
 		out = u
 		return nil
 	})
@@ -328,6 +338,10 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return errUserNotFound(id)
 		}
-		return nil
+		// Sessions outlive the user row as records, ended.
+		_, err = db.in(tx).ExecContext(ctx, endUserSessionsSQL, "ended", db.nowMillis(), id)
+		return err
 	})
 }
+
+const endUserSessionsSQL = "UPDATE sessions SET status = ?, updated_at = ? WHERE user_id = ? AND status = 'active'"

@@ -56,6 +56,19 @@ func (s *Service) Delete(ctx context.Context, userID string) error {
 // requirements, so a malformed phone number is reported as such rather
 // than as a missing identifier.
 func (s *Service) Create(ctx context.Context, p CreateParams) (*User, error) {
+	u, err := s.Build(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Build validates p and returns the user it describes, not yet stored:
+// for a caller that stores it with its own change (a completed sign-up).
+func (s *Service) Build(p CreateParams) (*User, error) {
 	now := s.Now()
 	ms := now.UnixMilli()
 	u := &User{ID: id.NewAt(id.User, now), CreatedAt: ms, UpdatedAt: ms}
@@ -145,9 +158,6 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*User, error) {
 		return nil, errs.New(errs.Invalid, "form_data_missing",
 			"password data doesn't match user requirements set for this instance",
 			"A password is required: give password or password_digest, or set skip_password_requirement.").WithParam("password")
-	}
-	if err := s.Store.CreateUser(ctx, u); err != nil {
-		return nil, err
 	}
 	return u, nil
 }

@@ -282,6 +282,10 @@ func (s *Service) SetLocked(ctx context.Context, userID string, locked bool) (*U
 	now := s.nowMillis()
 	return s.Store.UpdateUser(ctx, userID, func(u *User) error {
 		u.Locked, u.UpdatedAt = locked, now
+		if !locked {
+			// Unlocking also lifts a lockout from failed attempts.
+			u.FailedAttempts, u.LockoutUntil = 0, nil
+		}
 		return nil
 	})
 }

@@ -83,6 +83,37 @@ type User struct {
 	LegalAcceptedAt *int64
 	CreatedAt       int64
 	UpdatedAt       int64
+
+	// FailedAttempts counts failed sign-in verifications since the last
+	// success; at MaxAttempts the user is locked out until LockoutUntil.
+	FailedAttempts int
+	LockoutUntil   *int64
+}
+
+// Lockout policy, as Clerk's default for new instances.
+const (
+	MaxAttempts     = 10
+	LockoutDuration = 60 * 60 * 1000 // ms
+)
+
+// LockedAt reports whether the user is locked at now (Unix ms): by an
+// operator, or by too many failed attempts.
+func (u *User) LockedAt(now int64) bool {
+	return u.Locked || (u.LockoutUntil != nil && *u.LockoutUntil > now)
+}
+
+// LockoutExpiresIn is the seconds left of an automatic lockout, or nil.
+func (u *User) LockoutExpiresIn(now int64) *int64 {
+	if u.LockoutUntil == nil || *u.LockoutUntil <= now {
+		return nil
+	}
+	s := (*u.LockoutUntil - now + 999) / 1000
+	return &s
+}
+
+// AttemptsRemaining is how many failed attempts are left before a lockout.
+func (u *User) AttemptsRemaining() int64 {
+	return int64(max(0, MaxAttempts-u.FailedAttempts))
 }
 
 // PasswordEnabled reports whether the user can sign in with a password.

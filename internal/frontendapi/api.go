@@ -1,0 +1,309 @@
+// Package frontendapi serves Clerk's Frontend API (the calls a browser or
+// a native app makes to sign up, sign in and keep a session) as
+// frontend-api.md captures it from clerk-js: form or JSON bodies, method
+// tunnelling, credentialed CORS for the application's origins, the client
+// identified by the __client cookie or the Authorization header, and the
+// {"response", "client"} envelope.
+package frontendapi
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/instance"
+	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/ratelimit"
+	"github.com/conciergehq/concierge/internal/respond"
+	"github.com/conciergehq/concierge/internal/session"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// API is the Frontend API.
+type API struct {
+	Sessions    *session.Service
+	UserRules   *user.Service
+	Settings    *instance.Service
+	Invitations *invitation.Service
+	Profile     Profile
+	PublicURL   string
+	// AllowedOrigins may call from a browser and be redirected back to.
+	AllowedOrigins []string
+
+	// Per-IP limits, as Clerk's: creating sign-ins and sign-ups, and
+	// attempting a factor or a code.
+	SignInLimit, SignUpLimit, AttemptLimit *ratelimit.Limiter
+}
+
+// New returns an API with Clerk's rate limits.
+func New() *API {
+	return &API{SignInLimit: ratelimit.New(5, 10*time.Second), SignUpLimit: ratelimit.New(5, 10*time.Second),
+		AttemptLimit: ratelimit.New(3, 10*time.Second)}
+}
+
+// ClientCookie is the cookie holding the client token.
+const ClientCookie = "__client"
+
+type ctxKey int
+
+const clientKey ctxKey = 0
+
+// handler is a Frontend API handler; it returns its error for the
+// envelope.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h(w, r); err != nil {
+		respond.Error(w, r, err)
+	}
+}
+
+// Routes registers the Frontend API's routes on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	h := func(pattern string, fn handler) { mux.Handle(pattern, a.transport(fn)) }
+	h("GET /v1/environment", a.environment)
+	h("PATCH /v1/environment", a.environment)
+	h("GET /v1/client", a.getClient)
+	h("POST /v1/client", a.createClient)
+	h("PUT /v1/client", a.createClient)
+	h("DELETE /v1/client", a.deleteClient)
+	h("DELETE /v1/client/sessions", a.signOutAll)
+	h("POST /v1/client/sign_ups", a.createSignUp)
+	h("GET /v1/client/sign_ups/{id}", a.getSignUp)
+	h("PATCH /v1/client/sign_ups/{id}", a.updateSignUp)
+	h("POST /v1/client/sign_ups/{id}/prepare_verification", a.prepareSignUp)
+	h("POST /v1/client/sign_ups/{id}/attempt_verification", a.attemptSignUp)
+	h("POST /v1/client/sign_ins", a.createSignIn)
+	h("GET /v1/client/sign_ins/{id}", a.getSignIn)
+	h("POST /v1/client/sign_ins/{id}/prepare_first_factor", a.prepareFirstFactor)
+	h("POST /v1/client/sign_ins/{id}/attempt_first_factor", a.attemptFirstFactor)
+	h("GET /v1/client/sessions/{id}", a.getSession)
+	h("POST /v1/client/sessions/{id}/touch", a.touchSession)
+	h("POST /v1/client/sessions/{id}/tokens", a.mintToken)
+	h("POST /v1/client/sessions/{id}/tokens/{template}", a.mintToken)
+	h("POST /v1/client/sessions/{id}/end", a.endSession(session.Ended))
+	h("POST /v1/client/sessions/{id}/remove", a.endSession(session.Removed))
+	h("GET /v1/me", a.getMe)
+	h("PATCH /v1/me", a.updateMe)
+	h("POST /v1/me/change_password", a.changePassword)
+	h("GET /v1/me/email_addresses", a.listEmails)
+	h("POST /v1/me/email_addresses", a.addEmail)
+	h("POST /v1/me/email_addresses/{$}", a.addEmail)
+	h("GET /v1/me/email_addresses/{id}", a.getEmail)
+	h("DELETE /v1/me/email_addresses/{id}", a.deleteEmail)
+	h("POST /v1/me/email_addresses/{id}/prepare_verification", a.prepareEmail)
+	h("POST /v1/me/email_addresses/{id}/attempt_verification", a.attemptEmail)
+	h("GET /v1/tickets/accept", a.acceptTicket)
+	mux.Handle("GET /.well-known/jwks.json", a.cors(handler(a.jwks)))
+	mux.Handle("OPTIONS /v1/", a.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})))
+}
+
+// transport applies the conventions of every Frontend API call: method
+// tunnelling, CORS and the CSRF check, the body limit, and finding the
+// client.
+func (a *API) transport(next handler) http.Handler {
+	return a.cors(handler(func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.checkOrigin(r); err != nil {
+			return err
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		c, err := a.findClient(r)
+		if err != nil {
+			return err
+		}
+		ctx := context.WithValue(r.Context(), clientKey, c)
+		return next(w, r.WithContext(ctx))
+	}))
+}
+
+// Tunnel turns POST ?_method=PATCH|PUT|DELETE into that method, as
+// clerk-js sends every verb but GET and POST. It runs before routing.
+func Tunnel(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if m := strings.ToUpper(r.URL.Query().Get("_method")); m == "PATCH" || m == "PUT" || m == "DELETE" {
+				r.Method = m
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// originAllowed reports whether a browser at origin may call with
+// credentials: Concierge's own pages and the configured applications.
+func (a *API) originAllowed(origin string) bool {
+	if origin == "" {
+		return false
+	}
+	if u, err := url.Parse(a.PublicURL); err == nil && origin == u.Scheme+"://"+u.Host {
+		return true
+	}
+	return slices.Contains(a.AllowedOrigins, origin)
+}
+
+// cors answers credentialed cross-origin calls from allowed origins.
+func (a *API) cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		w.Header().Add("Vary", "Origin")
+		if a.originAllowed(origin) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Credentials", "true")
+			h.Set("Access-Control-Expose-Headers", "Clerk-Db-Jwt, Authorization, X-Country, Retry-After")
+			if r.Method == http.MethodOptions {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Mobile, X-No-Origin")
+				h.Set("Access-Control-Max-Age", "600")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkOrigin refuses writes from a browser page of another origin: with
+// the __client cookie sent automatically, that would be a cross-site
+// request forgery. Calls without Origin (servers, native apps) are not
+// browsers' and pass; SameSite=Lax keeps the cookie off most cross-site
+// requests in the first place.
+func (a *API) checkOrigin(r *http.Request) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" || origin == "null" && !hasCookie(r) {
+		return nil
+	}
+	if !a.originAllowed(origin) {
+		return errs.New(errs.Forbidden, "origin_invalid", "Origin not allowed",
+			"Requests from "+origin+" are not allowed: add it to CONCIERGE_ALLOWED_ORIGINS.")
+	}
+	return nil
+}
+
+func hasCookie(r *http.Request) bool {
+	_, err := r.Cookie(ClientCookie)
+	return err == nil
+}
+
+// clientToken reads the client token from the Authorization header
+// (native apps, servers; with or without "Bearer ") or the cookie.
+func clientToken(r *http.Request) (tok string, fromHeader bool) {
+	if h := strings.TrimSpace(r.Header.Get("Authorization")); h != "" {
+		return strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), true
+	}
+	if c, err := r.Cookie(ClientCookie); err == nil {
+		return c.Value, false
+	}
+	return "", false
+}
+
+// findClient loads the caller's client, or nil when it has none (or an
+// invalid one: the caller then starts afresh, as with no cookie).
+func (a *API) findClient(r *http.Request) (*session.Client, error) {
+	tok, _ := clientToken(r)
+	if tok == "" {
+		return nil, nil
+	}
+	c, err := a.Sessions.ClientFromToken(r.Context(), tok)
+	if e, ok := errs.As(err); ok && e.Code == "client_not_found" {
+		return nil, nil
+	}
+	return c, err
+}
+
+func clientOf(r *http.Request) *session.Client {
+	c, _ := r.Context().Value(clientKey).(*session.Client)
+	return c
+}
+
+// native reports whether the caller keeps the client token itself.
+func native(r *http.Request) bool {
+	_, fromHeader := clientToken(r)
+	return fromHeader || r.URL.Query().Get("_is_native") != ""
+}
+
+// ensureClient returns the caller's client, creating one (and handing
+// its token over) when there is none.
+func (a *API) ensureClient(w http.ResponseWriter, r *http.Request) (*session.Client, error) {
+	if c := clientOf(r); c != nil {
+		return c, nil
+	}
+	c, tok, err := a.Sessions.NewClient(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	a.setToken(w, r, tok)
+	return c, nil
+}
+
+// setToken hands a (new) client token to the caller: an HttpOnly cookie
+// for browsers, the Authorization response header for native apps.
+func (a *API) setToken(w http.ResponseWriter, r *http.Request, tok string) {
+	if tok == "" {
+		return
+	}
+	if native(r) {
+		w.Header().Set("Authorization", tok)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: ClientCookie, Value: tok, Path: "/", HttpOnly: true,
+		Secure: strings.HasPrefix(a.PublicURL, "https://"), SameSite: http.SameSiteLaxMode,
+		MaxAge: cookieLife / 1000})
+}
+
+// envelope writes {"response": resp, "client": <client, reloaded>}.
+func (a *API) envelope(w http.ResponseWriter, r *http.Request, clientID string, resp any) error {
+	var cj any
+	if clientID != "" {
+		c, err := a.Sessions.Client(r.Context(), clientID)
+		if err != nil {
+			return err
+		}
+		if cj, err = a.clientOut(r.Context(), c); err != nil {
+			return err
+		}
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"response": resp, "client": cj})
+	return nil
+}
+
+// limit applies a rate limiter to the caller's IP.
+func limit(l *ratelimit.Limiter, r *http.Request) error {
+	if l == nil {
+		return nil
+	}
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	ok, retry := l.Allow(ip)
+	if ok {
+		return nil
+	}
+	e := errs.New(errs.TooManyRequests, "too_many_requests", "Too many requests",
+		"Too many requests. Please try again in a bit.")
+	e.RetryAfter = int(retry.Seconds() + 0.999)
+	return e
+}
+
+// redirectAllowed reports whether a redirect_url leads to Concierge
+// itself or to an allowed application origin; relative paths are
+// Concierge's own.
+func (a *API) RedirectAllowed(raw string) bool {
+	if strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "//") && !strings.HasPrefix(raw, "/\\") {
+		return true
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return a.originAllowed(u.Scheme + "://" + u.Host)
+}

@@ -1,0 +1,443 @@
+package frontendapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/instance"
+	"github.com/conciergehq/concierge/internal/respond"
+	"github.com/conciergehq/concierge/internal/session"
+)
+
+var errNoClient = errs.New(errs.Unauthenticated, "signed_out", "Signed out", "There is no client: sign in first.")
+
+func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	app, err := a.Settings.AppName(ctx)
+	if err != nil {
+		return err
+	}
+	mode, err := a.Settings.Mode(ctx)
+	if err != nil {
+		return err
+	}
+	// clerk-js knows public, restricted and waitlist; an invitation-only
+	// instance is restricted to it (tickets only).
+	if mode == instance.ModeInvitationOnly {
+		mode = instance.ModeRestricted
+	}
+	off := map[string]any{"enabled": false, "required": false, "used_for_first_factor": false, "first_factors": []string{},
+		"used_for_second_factor": false, "second_factors": []string{}, "verifications": []string{}, "verify_at_sign_up": false}
+	attr := func(enabled, required, firstFactor bool, factors, verifications []string) map[string]any {
+		return map[string]any{"enabled": enabled, "required": required, "used_for_first_factor": firstFactor,
+			"first_factors": factors, "used_for_second_factor": false, "second_factors": []string{},
+			"verifications": verifications, "verify_at_sign_up": len(verifications) > 0}
+	}
+	env := map[string]any{
+		"object":      "environment",
+		"auth_config": map[string]any{"object": "auth_config", "single_session_mode": false},
+		"display_config": map[string]any{
+			"object": "display_config", "instance_environment_type": "production", "application_name": app,
+			"preferred_sign_in_strategy": "password", "branded": false, "show_devmode_warning": false,
+			"sign_in_url": a.PublicURL + "/sign-in", "sign_up_url": a.PublicURL + "/sign-up",
+			"user_profile_url": a.PublicURL + "/user", "home_url": a.PublicURL + "/user",
+			"after_sign_in_url": "/", "after_sign_up_url": "/", "captcha_public_key": nil,
+		},
+		"user_settings": map[string]any{
+			"attributes": map[string]any{
+				"email_address":     attr(true, true, true, []string{"email_code"}, []string{"email_code"}),
+				"phone_number":      attr(true, false, true, []string{"phone_code"}, []string{"phone_code"}),
+				"username":          attr(true, false, true, []string{}, []string{}),
+				"first_name":        attr(true, false, false, []string{}, []string{}),
+				"last_name":         attr(true, false, false, []string{}, []string{}),
+				"password":          attr(true, true, false, []string{}, []string{}),
+				"web3_wallet":       off,
+				"authenticator_app": off, "ticket": attr(true, false, false, []string{}, []string{}),
+				"backup_code": off, "passkey": off,
+			},
+			"sign_up":          map[string]any{"mode": mode, "progressive": true, "legal_consent_enabled": false, "captcha_enabled": false, "custom_action_required": false},
+			"sign_in":          map[string]any{"second_factor": map[string]any{"required": false}},
+			"social":           map[string]any{},
+			"enterprise_sso":   map[string]any{"enabled": false, "self_serve_sso": false},
+			"passkey_settings": map[string]any{"allow_autofill": false, "show_sign_in_button": false},
+			"actions":          map[string]any{"delete_self": false, "create_organization": false},
+			"password_settings": map[string]any{"min_length": 8, "max_length": 72, "require_special_char": false,
+				"require_numbers": false, "require_uppercase": false, "require_lowercase": false, "show_zxcvbn": false,
+				"min_zxcvbn_strength": 0, "allowed_special_characters": "", "disable_hibp": true, "enforce_hibp_on_sign_in": false},
+			"username_settings": map[string]any{"min_length": 4, "max_length": 64},
+			"attack_protection": map[string]any{"enumeration_protection": map[string]any{"enabled": true}},
+		},
+		"organization_settings": map[string]any{"enabled": false},
+		"maintenance_mode":      false,
+		"partitioned_cookies":   false,
+		"client_debug_mode":     false,
+	}
+	respond.JSON(w, http.StatusOK, env)
+	return nil
+}
+
+func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		respond.JSON(w, http.StatusOK, map[string]any{"response": nil, "client": nil})
+		return nil
+	}
+	cj, err := a.clientOut(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"response": cj, "client": cj})
+	return nil
+}
+
+func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
+	c, tok, err := a.Sessions.NewClient(r.Context())
+	if err != nil {
+		return err
+	}
+	a.setToken(w, r, tok)
+	cj, err := a.clientOut(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"response": cj, "client": cj})
+	return nil
+}
+
+// deleteClient ends every session and forgets the client on this browser.
+func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	if err := a.Sessions.SignOut(r.Context(), c); err != nil {
+		return err
+	}
+	if !native(r) {
+		http.SetCookie(w, &http.Cookie{Name: ClientCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	return a.envelopeResponseClient(w, r, c.ID, true)
+}
+
+// signOutAll is clerk-js's default signOut(): end every session, keep
+// the client.
+func (a *API) signOutAll(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	if err := a.Sessions.SignOut(r.Context(), c); err != nil {
+		return err
+	}
+	return a.envelopeResponseClient(w, r, c.ID, true)
+}
+
+// envelopeResponseClient answers {"response": client, "client": null}.
+func (a *API) envelopeResponseClient(w http.ResponseWriter, r *http.Request, clientID string, nullClient bool) error {
+	c, err := a.Sessions.Client(r.Context(), clientID)
+	if err != nil {
+		return err
+	}
+	cj, err := a.clientOut(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	var piggy any = cj
+	if nullClient {
+		piggy = nil
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"response": cj, "client": piggy})
+	return nil
+}
+
+func signUpParams(v url.Values) session.SignUpParams {
+	p := session.SignUpParams{EmailAddress: opt(v, "email_address"), PhoneNumber: opt(v, "phone_number"),
+		Username: opt(v, "username"), Password: opt(v, "password"), FirstName: opt(v, "first_name"),
+		LastName: opt(v, "last_name"), Strategy: v.Get("strategy"), Ticket: v.Get("ticket")}
+	if m := v.Get("unsafe_metadata"); m != "" {
+		p.UnsafeMetadata = json.RawMessage(m)
+	}
+	if p.EmailAddress == nil && p.PhoneNumber == nil {
+		// The combined field of progressive sign-up forms.
+		if e := v.Get("email_address_or_phone_number"); e != "" {
+			if e[0] == '+' {
+				p.PhoneNumber = &e
+			} else {
+				p.EmailAddress = &e
+			}
+		}
+	}
+	return p
+}
+
+func (a *API) createSignUp(w http.ResponseWriter, r *http.Request) error {
+	if err := limit(a.SignUpLimit, r); err != nil {
+		return err
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.ensureClient(w, r)
+	if err != nil {
+		return err
+	}
+	su, tok, err := a.Sessions.CreateSignUp(r.Context(), c, signUpParams(v))
+	if err != nil {
+		return err
+	}
+	a.setToken(w, r, tok)
+	return a.envelope(w, r, c.ID, signUpOut(su))
+}
+
+func (a *API) updateSignUp(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	su, tok, err := a.Sessions.UpdateSignUp(r.Context(), c, r.PathValue("id"), signUpParams(v))
+	if err != nil {
+		return err
+	}
+	a.setToken(w, r, tok)
+	return a.envelope(w, r, c.ID, signUpOut(su))
+}
+
+func (a *API) getSignUp(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	su, err := a.Sessions.SignUp(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, c.ID, signUpOut(su))
+}
+
+func (a *API) prepareSignUp(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	su, err := a.Sessions.PrepareSignUp(r.Context(), c, r.PathValue("id"), v.Get("strategy"))
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, c.ID, signUpOut(su))
+}
+
+func (a *API) attemptSignUp(w http.ResponseWriter, r *http.Request) error {
+	if err := limit(a.AttemptLimit, r); err != nil {
+		return err
+	}
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	su, tok, err := a.Sessions.AttemptSignUp(r.Context(), c, r.PathValue("id"), v.Get("strategy"), v.Get("code"))
+	if err != nil {
+		return err
+	}
+	a.setToken(w, r, tok)
+	return a.envelope(w, r, c.ID, signUpOut(su))
+}
+
+func signInParams(v url.Values) session.SignInParams {
+	return session.SignInParams{Identifier: v.Get("identifier"), Strategy: v.Get("strategy"), Password: v.Get("password"),
+		Code: v.Get("code"), EmailAddressID: v.Get("email_address_id"), PhoneNumberID: v.Get("phone_number_id")}
+}
+
+func (a *API) createSignIn(w http.ResponseWriter, r *http.Request) error {
+	if err := limit(a.SignInLimit, r); err != nil {
+		return err
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.ensureClient(w, r)
+	if err != nil {
+		return err
+	}
+	si, tok, err := a.Sessions.CreateSignIn(r.Context(), c, signInParams(v))
+	if err != nil {
+		return err
+	}
+	return a.signInResponse(w, r, c, si, tok)
+}
+
+func (a *API) signInResponse(w http.ResponseWriter, r *http.Request, c *session.Client, si *session.SignIn, tok string) error {
+	a.setToken(w, r, tok)
+	out, err := a.signInOut(r.Context(), si)
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, c.ID, out)
+}
+
+func (a *API) getSignIn(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	si, err := a.Sessions.SignIn(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return a.signInResponse(w, r, c, si, "")
+}
+
+func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	si, err := a.Sessions.PrepareFirstFactor(r.Context(), c, r.PathValue("id"), signInParams(v))
+	if err != nil {
+		return err
+	}
+	return a.signInResponse(w, r, c, si, "")
+}
+
+func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
+	if err := limit(a.AttemptLimit, r); err != nil {
+		return err
+	}
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	si, tok, err := a.Sessions.AttemptFirstFactor(r.Context(), c, r.PathValue("id"), signInParams(v))
+	if err != nil {
+		return err
+	}
+	return a.signInResponse(w, r, c, si, tok)
+}
+
+func (a *API) getSession(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	s, err := a.Sessions.Session(r.Context(), r.PathValue("id"))
+	if err != nil || s.ClientID != c.ID {
+		return session.NotFound("session", r.PathValue("id"))
+	}
+	out, err := a.sessionOut(r.Context(), s, a.Sessions.Now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, c.ID, out)
+}
+
+func (a *API) touchSession(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	s, err := a.Sessions.Touch(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out, err := a.sessionOut(r.Context(), s, a.Sessions.Now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, c.ID, out)
+}
+
+// mintToken answers the bare {"object":"token","jwt":…} clerk-js reads.
+func (a *API) mintToken(w http.ResponseWriter, r *http.Request) error {
+	c := clientOf(r)
+	if c == nil {
+		return errNoClient
+	}
+	if t := r.PathValue("template"); t != "" {
+		return errs.ResourceNotFound("not found", "No JWT template was found with name "+t+".")
+	}
+	jwt, err := a.Sessions.Token(r.Context(), c, r.PathValue("id"), r.Header.Get("Origin"))
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, map[string]string{"object": "token", "jwt": jwt})
+	return nil
+}
+
+func (a *API) endSession(status string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		c := clientOf(r)
+		if c == nil {
+			return errNoClient
+		}
+		s, err := a.Sessions.End(r.Context(), c, r.PathValue("id"), status)
+		if err != nil {
+			return err
+		}
+		out, err := a.sessionOut(r.Context(), s, a.Sessions.Now().UnixMilli())
+		if err != nil {
+			return err
+		}
+		return a.envelope(w, r, c.ID, out)
+	}
+}
+
+func (a *API) jwks(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	respond.JSON(w, http.StatusOK, a.Sessions.Keys.JWKS())
+	return nil
+}
+
+// acceptTicket is the invitation link's landing: a valid ticket goes on
+// to the invitation's redirect_url (if set) or the hosted sign-up page,
+// with __clerk_ticket and __clerk_status=sign_up, as Clerk's does.
+func (a *API) acceptTicket(w http.ResponseWriter, r *http.Request) error {
+	ticket := r.URL.Query().Get("ticket")
+	inv, err := a.Invitations.Verify(r.Context(), ticket)
+	if err != nil {
+		// A person clicked a link: show the hosted page with the reason.
+		e, _ := errs.As(err)
+		code := "ticket_invalid_code"
+		if e != nil {
+			code = e.Code
+		}
+		http.Redirect(w, r, a.PublicURL+"/sign-up?__clerk_error="+url.QueryEscape(code), http.StatusSeeOther)
+		return nil
+	}
+	dest := a.PublicURL + "/sign-up"
+	if inv.RedirectURL != nil && *inv.RedirectURL != "" {
+		dest = *inv.RedirectURL
+	}
+	u, err := url.Parse(dest)
+	if err != nil {
+		return err
+	}
+	q := u.Query()
+	q.Set("__clerk_ticket", ticket)
+	q.Set("__clerk_status", "sign_up")
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	return nil
+}

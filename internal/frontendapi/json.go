@@ -1,0 +1,264 @@
+package frontendapi
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/session"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// The Frontend API's objects, as clerk-js reads them (frontend-api.md §5).
+// Timestamps are Unix milliseconds.
+
+type publicUserData struct {
+	FirstName  *string `json:"first_name"`
+	LastName   *string `json:"last_name"`
+	ImageURL   string  `json:"image_url"`
+	HasImage   bool    `json:"has_image"`
+	Identifier string  `json:"identifier"`
+	UserID     string  `json:"user_id"`
+	Username   *string `json:"username"`
+}
+
+type sessionJSON struct {
+	backendapi.SessionJSON
+	LastActiveToken       any            `json:"last_active_token"`
+	Tasks                 any            `json:"tasks"`
+	User                  any            `json:"user"`
+	PublicUserData        publicUserData `json:"public_user_data"`
+	FactorVerificationAge [2]int         `json:"factor_verification_age"`
+}
+
+type verificationJSON struct {
+	Object              string   `json:"object,omitempty"`
+	Status              string   `json:"status"`
+	Strategy            *string  `json:"strategy"`
+	Attempts            *int     `json:"attempts"`
+	ExpireAt            *int64   `json:"expire_at"`
+	NextAction          *string  `json:"next_action,omitempty"`
+	SupportedStrategies []string `json:"supported_strategies,omitempty"`
+}
+
+type factorJSON struct {
+	Strategy       string `json:"strategy"`
+	SafeIdentifier string `json:"safe_identifier,omitempty"`
+	EmailAddressID string `json:"email_address_id,omitempty"`
+	PhoneNumberID  string `json:"phone_number_id,omitempty"`
+	Primary        bool   `json:"primary"`
+	Default        bool   `json:"default"`
+}
+
+type signInJSON struct {
+	Object                   string            `json:"object"`
+	ID                       string            `json:"id"`
+	Status                   string            `json:"status"`
+	SupportedIdentifiers     []string          `json:"supported_identifiers"`
+	SupportedFirstFactors    []factorJSON      `json:"supported_first_factors"`
+	SupportedSecondFactors   []factorJSON      `json:"supported_second_factors"`
+	FirstFactorVerification  *verificationJSON `json:"first_factor_verification"`
+	SecondFactorVerification *verificationJSON `json:"second_factor_verification"`
+	Identifier               *string           `json:"identifier"`
+	UserData                 *publicUserData   `json:"user_data"`
+	CreatedSessionID         *string           `json:"created_session_id"`
+	AbandonAt                int64             `json:"abandon_at"`
+	ClientTrustState         string            `json:"client_trust_state"`
+}
+
+type signUpJSON struct {
+	Object           string                       `json:"object"`
+	ID               string                       `json:"id"`
+	Status           string                       `json:"status"`
+	RequiredFields   []string                     `json:"required_fields"`
+	OptionalFields   []string                     `json:"optional_fields"`
+	MissingFields    []string                     `json:"missing_fields"`
+	UnverifiedFields []string                     `json:"unverified_fields"`
+	Verifications    map[string]*verificationJSON `json:"verifications"`
+	Username         *string                      `json:"username"`
+	EmailAddress     *string                      `json:"email_address"`
+	PhoneNumber      *string                      `json:"phone_number"`
+	Web3Wallet       *string                      `json:"web3_wallet"`
+	FirstName        *string                      `json:"first_name"`
+	LastName         *string                      `json:"last_name"`
+	PasswordEnabled  bool                         `json:"password_enabled"`
+	HasPassword      bool                         `json:"has_password"`
+	UnsafeMetadata   json.RawMessage              `json:"unsafe_metadata"`
+	PublicMetadata   json.RawMessage              `json:"public_metadata"`
+	CustomAction     bool                         `json:"custom_action"`
+	ExternalID       *string                      `json:"external_id"`
+	CreatedSessionID *string                      `json:"created_session_id"`
+	CreatedUserID    *string                      `json:"created_user_id"`
+	AbandonAt        int64                        `json:"abandon_at"`
+	LegalAcceptedAt  *int64                       `json:"legal_accepted_at"`
+}
+
+type clientJSON struct {
+	Object                     string        `json:"object"`
+	ID                         string        `json:"id"`
+	Sessions                   []sessionJSON `json:"sessions"`
+	SignIn                     *signInJSON   `json:"sign_in"`
+	SignUp                     *signUpJSON   `json:"sign_up"`
+	LastActiveSessionID        *string       `json:"last_active_session_id"`
+	LastAuthenticationStrategy *string       `json:"last_authentication_strategy"`
+	CookieExpiresAt            *int64        `json:"cookie_expires_at"`
+	CaptchaBypass              bool          `json:"captcha_bypass"`
+	CreatedAt                  int64         `json:"created_at"`
+	UpdatedAt                  int64         `json:"updated_at"`
+}
+
+func strOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (a *API) publicUserData(u *user.User) publicUserData {
+	ident := ""
+	for _, idn := range u.Identifiers {
+		if (u.PrimaryEmailAddressID != nil && idn.ID == *u.PrimaryEmailAddressID) || ident == "" {
+			ident = idn.Value
+		}
+	}
+	if ident == "" && u.Username != nil {
+		ident = *u.Username
+	}
+	return publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: a.PublicURL + "/avatars/" + u.ID + ".svg",
+		Identifier: ident, UserID: u.ID, Username: u.Username}
+}
+
+func (a *API) sessionOut(ctx context.Context, s *session.Session, now int64) (sessionJSON, error) {
+	out := sessionJSON{SessionJSON: backendapi.SessionObject(s, now), FactorVerificationAge: [2]int{int((now - s.CreatedAt) / 60000), -1}}
+	u, err := a.Sessions.Users.User(ctx, s.UserID)
+	if err != nil {
+		return out, err
+	}
+	out.User = backendapi.UserObject(a.PublicURL, u, now, false)
+	out.PublicUserData = a.publicUserData(u)
+	return out, nil
+}
+
+func (a *API) signInOut(ctx context.Context, si *session.SignIn) (*signInJSON, error) {
+	out := &signInJSON{Object: "sign_in_attempt", ID: si.ID, Status: si.Status,
+		SupportedIdentifiers: []string{"email_address", "username", "phone_number"},
+		SupportedFirstFactors: []factorJSON{}, SupportedSecondFactors: []factorJSON{},
+		Identifier: strOrNil(si.Identifier), CreatedSessionID: strOrNil(si.CreatedSessionID), AbandonAt: si.AbandonAt,
+		ClientTrustState: "known"}
+	factors, u, err := a.Sessions.Factors(ctx, si)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range factors {
+		out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: f.Strategy, SafeIdentifier: f.SafeIdentifier,
+			EmailAddressID: f.EmailAddressID, PhoneNumberID: f.PhoneNumberID, Primary: f.Primary, Default: f.Primary})
+	}
+	if u != nil {
+		d := a.publicUserData(u)
+		out.UserData = &d
+	} else if si.Identifier != "" {
+		out.UserData = &publicUserData{Identifier: si.Identifier}
+	}
+	if v := si.FirstFactor; v != nil {
+		out.FirstFactorVerification = verificationOut(v, nil)
+	}
+	return out, nil
+}
+
+// verificationOut renders a verification; supported, when given, adds
+// the sign-up's next_action and supported_strategies.
+func verificationOut(v *session.Verification, supported []string) *verificationJSON {
+	out := &verificationJSON{Object: "verification_otp", Status: "unverified", SupportedStrategies: supported}
+	next := "needs_prepare"
+	if v != nil {
+		out.Status, out.Strategy, out.Attempts = v.Status, strOrNil(v.Strategy), &v.Attempts
+		if v.ExpireAt != 0 {
+			out.ExpireAt = &v.ExpireAt
+		}
+		switch {
+		case v.Status == "verified":
+			next = ""
+		case v.CodeHash != "":
+			next = "needs_attempt"
+		}
+	}
+	if supported != nil {
+		out.NextAction = &next
+	}
+	return out
+}
+
+func signUpOut(su *session.SignUp) *signUpJSON {
+	out := &signUpJSON{Object: "sign_up_attempt", ID: su.ID, Status: su.Status,
+		RequiredFields: session.RequiredFields, OptionalFields: session.OptionalFields,
+		MissingFields: su.MissingFields(), UnverifiedFields: su.UnverifiedFields(),
+		Verifications: map[string]*verificationJSON{"email_address": nil, "phone_number": nil, "web3_wallet": nil, "external_account": nil},
+		Username:      strOrNil(su.Username), EmailAddress: strOrNil(su.EmailAddress), PhoneNumber: strOrNil(su.PhoneNumber),
+		FirstName: strOrNil(su.FirstName), LastName: strOrNil(su.LastName),
+		PasswordEnabled: su.PasswordDigest != "", HasPassword: su.PasswordDigest != "",
+		UnsafeMetadata: orEmpty(su.UnsafeMetadata), PublicMetadata: orEmpty(su.PublicMetadata),
+		CreatedSessionID: strOrNil(su.CreatedSessionID), CreatedUserID: strOrNil(su.CreatedUserID), AbandonAt: su.AbandonAt}
+	if su.Status == session.Complete {
+		out.MissingFields, out.UnverifiedFields = []string{}, []string{}
+	}
+	if su.EmailAddress != "" {
+		out.Verifications["email_address"] = verificationOut(su.Email, []string{"email_code"})
+	}
+	if su.PhoneNumber != "" {
+		out.Verifications["phone_number"] = verificationOut(su.Phone, []string{"phone_code"})
+	}
+	return out
+}
+
+func orEmpty(m json.RawMessage) json.RawMessage {
+	if len(m) == 0 {
+		return json.RawMessage(`{}`)
+	}
+	return m
+}
+
+// cookieLife is how long the __client cookie is kept; far away so that
+// clerk-js does not route through /v1/client/touch (§5.1).
+const cookieLife = 365 * 24 * 60 * 60 * 1000
+
+// clientOut renders c as clerk-js reads it: only its active sessions, and
+// the sign-in and sign-up in progress (null once complete).
+func (a *API) clientOut(ctx context.Context, c *session.Client) (*clientJSON, error) {
+	now := a.Sessions.Now().UnixMilli()
+	expires := now + cookieLife
+	out := &clientJSON{Object: "client", ID: c.ID, Sessions: []sessionJSON{}, LastActiveSessionID: c.LastActiveSessionID,
+		LastAuthenticationStrategy: c.LastAuthStrategy, CookieExpiresAt: &expires, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	for _, s := range c.Sessions {
+		if s.StatusAt(now) != session.Active {
+			continue
+		}
+		sj, err := a.sessionOut(ctx, s, now)
+		if err != nil {
+			return nil, err
+		}
+		out.Sessions = append(out.Sessions, sj)
+	}
+	if out.LastActiveSessionID != nil && !hasSession(out.Sessions, *out.LastActiveSessionID) {
+		out.LastActiveSessionID = nil
+	}
+	if c.SignIn != nil && c.SignIn.Status != session.Complete {
+		si, err := a.signInOut(ctx, c.SignIn)
+		if err != nil {
+			return nil, err
+		}
+		out.SignIn = si
+	}
+	if c.SignUp != nil && c.SignUp.Status != session.Complete {
+		out.SignUp = signUpOut(c.SignUp)
+	}
+	return out, nil
+}
+
+func hasSession(list []sessionJSON, id string) bool {
+	for _, s := range list {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,183 @@
+package frontendapi
+
+import (
+	"net/http"
+
+	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/respond"
+	"github.com/conciergehq/concierge/internal/session"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// Profile is the store the /v1/me calls use for identifiers.
+type Profile = session.Profile
+
+// me finds the acting session and its user for a /v1/me call.
+func (a *API) me(r *http.Request) (*session.Session, *user.User, error) {
+	return a.Sessions.Acting(r.Context(), clientOf(r), r.URL.Query().Get("_clerk_session_id"))
+}
+
+func (a *API) userOut(u *user.User) any {
+	return backendapi.UserObject(a.PublicURL, u, a.Sessions.Now().UnixMilli(), false)
+}
+
+func (a *API) getMe(w http.ResponseWriter, r *http.Request) error {
+	_, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
+}
+
+func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
+	_, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	var p user.UpdateParams
+	for _, f := range []struct {
+		k   string
+		dst *user.Field[string]
+	}{{"first_name", &p.FirstName}, {"last_name", &p.LastName}, {"username", &p.Username},
+		{"primary_email_address_id", &p.PrimaryEmailAddressID}, {"primary_phone_number_id", &p.PrimaryPhoneNumberID}} {
+		if s := opt(v, f.k); s != nil {
+			*f.dst = user.Field[string]{Set: true, Null: *s == "" && f.k != "first_name" && f.k != "last_name", Value: *s}
+		}
+	}
+	u, err = a.UserRules.Update(r.Context(), u.ID, p)
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
+}
+
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
+	if err := limit(a.AttemptLimit, r); err != nil {
+		return err
+	}
+	sess, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	u, err = a.Sessions.ChangePassword(r.Context(), sess, u, v.Get("current_password"), v.Get("new_password"),
+		v.Get("sign_out_of_other_sessions") == "true")
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
+}
+
+// emailObjects renders the user's email addresses.
+func (a *API) emailObjects(u *user.User) []any {
+	full := backendapi.UserObject(a.PublicURL, u, 0, false)
+	out := []any{}
+	for _, e := range full.EmailAddresses {
+		out = append(out, e)
+	}
+	return out
+}
+
+func (a *API) emailObject(u *user.User, id string) any {
+	full := backendapi.UserObject(a.PublicURL, u, 0, false)
+	for _, e := range full.EmailAddresses {
+		if e.ID == id {
+			return e
+		}
+	}
+	return nil
+}
+
+func (a *API) listEmails(w http.ResponseWriter, r *http.Request) error {
+	_, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, a.emailObjects(u))
+	return nil
+}
+
+func (a *API) getEmail(w http.ResponseWriter, r *http.Request) error {
+	_, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	e := a.emailObject(u, r.PathValue("id"))
+	if e == nil {
+		return session.NotFound("email address", r.PathValue("id"))
+	}
+	return a.envelope(w, r, clientOf(r).ID, e)
+}
+
+// reloaded answers one of the acting user's email addresses, fresh.
+func (a *API) reloaded(w http.ResponseWriter, r *http.Request, userID, idnID string) error {
+	u, err := a.Sessions.Users.User(r.Context(), userID)
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, clientOf(r).ID, a.emailObject(u, idnID))
+}
+
+func (a *API) addEmail(w http.ResponseWriter, r *http.Request) error {
+	_, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	idn, err := a.Sessions.AddEmail(r.Context(), a.Profile, u, v.Get("email_address"))
+	if err != nil {
+		return err
+	}
+	return a.reloaded(w, r, u.ID, idn.ID)
+}
+
+func (a *API) deleteEmail(w http.ResponseWriter, r *http.Request) error {
+	_, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if err := a.Profile.DeleteIdentifier(r.Context(), u.ID, id); err != nil {
+		return err
+	}
+	return a.envelope(w, r, clientOf(r).ID, map[string]any{"object": "email_address", "id": id, "deleted": true})
+}
+
+func (a *API) prepareEmail(w http.ResponseWriter, r *http.Request) error {
+	_, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Sessions.PrepareEmail(r.Context(), a.Profile, clientOf(r), u, r.PathValue("id")); err != nil {
+		return err
+	}
+	return a.reloaded(w, r, u.ID, r.PathValue("id"))
+}
+
+func (a *API) attemptEmail(w http.ResponseWriter, r *http.Request) error {
+	if err := limit(a.AttemptLimit, r); err != nil {
+		return err
+	}
+	_, u, err := a.me(r)
+	if err != nil {
+		return err
+	}
+	v, err := params(r)
+	if err != nil {
+		return err
+	}
+	if err := a.Sessions.AttemptEmail(r.Context(), a.Profile, clientOf(r), u, r.PathValue("id"), v.Get("code")); err != nil {
+		return err
+	}
+	return a.reloaded(w, r, u.ID, r.PathValue("id"))
+}

@@ -1,0 +1,165 @@
+package session
+
+import (
+	"context"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/identifier"
+	"github.com/conciergehq/concierge/internal/password"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// Profile is what the profile flows need of the store beyond Users.
+type Profile interface {
+	AddIdentifier(ctx context.Context, idn *user.Identifier) error
+	VerifyIdentifier(ctx context.Context, userID, identifierID, strategy string, now int64) error
+	DeleteIdentifier(ctx context.Context, userID, identifierID string) error
+	SaveVerification(ctx context.Context, identifierID, clientID string, v *Verification, now int64) error
+	Verification(ctx context.Context, identifierID string) (*Verification, error)
+}
+
+// Acting returns the session a profile call acts as: sessionID (clerk-js's
+// _clerk_session_id) or else the client's last active one, which must be
+// active; and its user.
+func (s *Service) Acting(ctx context.Context, c *Client, sessionID string) (*Session, *user.User, error) {
+	if c == nil {
+		return nil, nil, errNoSession
+	}
+	if sessionID == "" {
+		if c.LastActiveSessionID == nil {
+			return nil, nil, errNoSession
+		}
+		sessionID = *c.LastActiveSessionID
+	}
+	sess, err := s.activeSession(ctx, c, sessionID)
+	if err != nil {
+		return nil, nil, errNoSession
+	}
+	u, err := s.Users.User(ctx, sess.UserID)
+	if err != nil {
+		return nil, nil, errNoSession
+	}
+	return sess, u, nil
+}
+
+// ChangePassword checks the current password and sets a new one;
+// optionally it ends the user's other sessions.
+func (s *Service) ChangePassword(ctx context.Context, sess *Session, u *user.User, current, next string, signOutOthers bool) (*user.User, error) {
+	if u.PasswordEnabled() && !password.Verify(u.PasswordHasher, u.PasswordDigest, current) {
+		return nil, errs.New(errs.Invalid, "form_password_incorrect", "Password is incorrect",
+			"The current password is incorrect.").WithParam("current_password")
+	}
+	if err := password.Check("new_password", next, false); err != nil {
+		return nil, err
+	}
+	h, err := password.Hash(next)
+	if err != nil {
+		return nil, err
+	}
+	ms := s.Now().UnixMilli()
+	u, err = s.Users.UpdateUser(ctx, u.ID, func(x *user.User) error {
+		x.PasswordDigest, x.PasswordHasher, x.PasswordLastUpdatedAt, x.UpdatedAt = h, "bcrypt", &ms, ms
+		return nil
+	})
+	if err != nil || !signOutOthers {
+		return u, err
+	}
+	others, _, err := s.Store.Sessions(ctx, Filter{UserID: u.ID, Status: Active, Limit: 500, Now: ms})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range others {
+		if o.ID != sess.ID {
+			if _, err := s.Store.SetSessionStatus(ctx, o.ID, Ended, ms); err != nil && !isNotActive(err) {
+				return nil, err
+			}
+		}
+	}
+	return u, nil
+}
+
+func isNotActive(err error) bool {
+	e, ok := errs.As(err)
+	return ok && e.Code == "session_not_active"
+}
+
+// AddEmail gives the user an unverified email address.
+func (s *Service) AddEmail(ctx context.Context, p Profile, u *user.User, raw string) (*user.Identifier, error) {
+	v, err := identifier.Email("email_address", raw)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	ms := now.UnixMilli()
+	idn := &user.Identifier{ID: id.NewAt(id.Identifier, now), UserID: u.ID, Kind: user.EmailAddress, Value: v,
+		VerificationStatus: user.StatusUnverified, VerificationStrategy: "email_code", CreatedAt: ms, UpdatedAt: ms}
+	if err := p.AddIdentifier(ctx, idn); err != nil {
+		return nil, err
+	}
+	return idn, nil
+}
+
+// PrepareEmail sends a code to one of the user's email addresses.
+func (s *Service) PrepareEmail(ctx context.Context, p Profile, c *Client, u *user.User, idnID string) (*Verification, error) {
+	idn := findIdentifier(u, idnID)
+	if idn == nil || idn.Kind != user.EmailAddress {
+		return nil, NotFound("email address", idnID)
+	}
+	v, err := p.Verification(ctx, idnID)
+	if err != nil && !isNotFoundErr(err) {
+		return nil, err
+	}
+	if v == nil {
+		v = &Verification{}
+	}
+	now := s.Now()
+	if err := s.sendCode(ctx, v, idnID, "email_code", idn.Value, now); err != nil {
+		return nil, err
+	}
+	return v, p.SaveVerification(ctx, idnID, c.ID, v, now.UnixMilli())
+}
+
+// AttemptEmail checks the code sent to one of the user's addresses.
+func (s *Service) AttemptEmail(ctx context.Context, p Profile, c *Client, u *user.User, idnID, code string) error {
+	idn := findIdentifier(u, idnID)
+	if idn == nil || idn.Kind != user.EmailAddress {
+		return NotFound("email address", idnID)
+	}
+	if code == "" {
+		return errs.ParamMissing("code")
+	}
+	v, err := p.Verification(ctx, idnID)
+	if err != nil {
+		if isNotFoundErr(err) {
+			v = nil
+		} else {
+			return err
+		}
+	}
+	now := s.Now()
+	checkErr := s.checkCode(v, idnID, code, now)
+	if v != nil {
+		if err := p.SaveVerification(ctx, idnID, c.ID, v, now.UnixMilli()); err != nil {
+			return err
+		}
+	}
+	if checkErr != nil {
+		return checkErr
+	}
+	return p.VerifyIdentifier(ctx, u.ID, idnID, "email_code", now.UnixMilli())
+}
+
+func findIdentifier(u *user.User, id string) *user.Identifier {
+	for i := range u.Identifiers {
+		if u.Identifiers[i].ID == id {
+			return &u.Identifiers[i]
+		}
+	}
+	return nil
+}
+
+func isNotFoundErr(err error) bool {
+	e, ok := errs.As(err)
+	return ok && e.Kind == errs.NotFound
+}

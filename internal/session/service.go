@@ -1,0 +1,413 @@
+package session
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/conciergehq/concierge/internal/delivery"
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/signup"
+	"github.com/conciergehq/concierge/internal/token"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// Users is what the flows need of the user store.
+type Users interface {
+	User(ctx context.Context, id string) (*user.User, error)
+	// UserByIdentifier finds the user holding an email address, phone
+	// number or username (normalized), or returns a not-found error.
+	UserByIdentifier(ctx context.Context, value string) (*user.User, *user.Identifier, error)
+	UpdateUser(ctx context.Context, id string, fn func(*user.User) error) (*user.User, error)
+}
+
+// Config holds the policies of sessions and codes.
+type Config struct {
+	// Issuer is the iss of session tokens: the public URL.
+	Issuer string
+	// TokenTTL is a session token's lifetime (Clerk: 60 s).
+	TokenTTL time.Duration
+	// Lifetime is how long a session lasts (expire_at, Clerk: 7 days).
+	Lifetime time.Duration
+	// Inactivity ends a session nobody used for that long (abandon_at).
+	Inactivity time.Duration
+	EmailDomain string
+	SMSFrom     string
+}
+
+// Service runs the sign-up, sign-in and session flows.
+type Service struct {
+	Store       Store
+	Users       Users
+	UserRules   *user.Service
+	Keys        *token.Keyring
+	Invitations *invitation.Service
+	Lists       signup.Lists
+	Mode        func(context.Context) (string, error)
+	AppName     func(context.Context) (string, error)
+	// ClientKey signs client tokens; CodeKey hashes verification codes.
+	ClientKey, CodeKey []byte
+	Config          Config
+	// Wake is called after a code was queued.
+	Wake func()
+	Now  func() time.Time
+}
+
+// Code policy.
+const (
+	codeTTL         = 10 * time.Minute
+	codeMaxAttempts = 3
+	codeResendAfter = 30 * time.Second
+	attemptTTL      = 24 * time.Hour // an unfinished sign-in or sign-up is abandoned
+)
+
+// --- clients -------------------------------------------------------------
+
+type clientClaims struct {
+	ID       string `json:"id"`
+	Rotating string `json:"rotating_token"`
+	IssuedAt int64  `json:"iat"`
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+// clientToken signs {id, rotating_token}: the __client cookie's value.
+func (s *Service) clientToken(clientID, rotating string) (string, error) {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: s.ClientKey}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return "", err
+	}
+	return jwt.Signed(signer).Claims(clientClaims{ID: clientID, Rotating: rotating, IssuedAt: s.Now().Unix()}).Serialize()
+}
+
+// NewClient creates a client and returns it with its token.
+func (s *Service) NewClient(ctx context.Context) (*Client, string, error) {
+	now := s.Now()
+	ms := now.UnixMilli()
+	rot := randomToken()
+	c := &Client{ID: id.NewAt("client_", now), RotatingHash: hashToken(rot), CreatedAt: ms, UpdatedAt: ms, Sessions: []*Session{}}
+	if err := s.Store.CreateClient(ctx, c); err != nil {
+		return nil, "", err
+	}
+	tok, err := s.clientToken(c.ID, rot)
+	return c, tok, err
+}
+
+var errClientToken = errs.New(errs.BadRequest, "client_not_found", "client not found",
+	"The client token is invalid or was replaced: start again.")
+
+// ClientFromToken returns the client a token names, if the token is
+// genuine and current (its rotating token was not replaced since).
+func (s *Service) ClientFromToken(ctx context.Context, raw string) (*Client, error) {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.HS256})
+	if err != nil {
+		return nil, errClientToken
+	}
+	var c clientClaims
+	if err := tok.Claims(s.ClientKey, &c); err != nil || c.ID == "" {
+		return nil, errClientToken
+	}
+	cl, err := s.Store.Client(ctx, c.ID)
+	if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
+		return nil, errClientToken
+	} else if err != nil {
+		return nil, err
+	}
+	if !hmac.Equal([]byte(cl.RotatingHash), []byte(hashToken(c.Rotating))) {
+		return nil, errClientToken
+	}
+	return cl, nil
+}
+
+// Client reloads a client.
+func (s *Service) Client(ctx context.Context, id string) (*Client, error) { return s.Store.Client(ctx, id) }
+
+// rotate replaces a client's rotating token, as every sign-in does, so a
+// client token captured before it stops working; it returns the new
+// client token.
+func (s *Service) rotation(clientID string) (hash, tok string, err error) {
+	rot := randomToken()
+	tok, err = s.clientToken(clientID, rot)
+	return hashToken(rot), tok, err
+}
+
+// --- codes ---------------------------------------------------------------
+
+func (s *Service) codeHash(attemptID, code string) string {
+	mac := hmac.New(sha256.New, s.CodeKey)
+	mac.Write([]byte(attemptID + ":" + code))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+func newCode() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// sendCode makes a code for v, queues it to the address or number (as
+// channel) and records its hash.
+func (s *Service) sendCode(ctx context.Context, v *Verification, attemptID, strategy, to string, now time.Time) error {
+	if v.SentAt != 0 && now.Sub(time.UnixMilli(v.SentAt)) < codeResendAfter && v.Status == "unverified" && v.Strategy == strategy {
+		e := errs.New(errs.TooManyRequests, "verification_code_too_many_requests", "Too many requests",
+			"A code was sent moments ago. Wait before asking for another one.")
+		e.RetryAfter = int((codeResendAfter - now.Sub(time.UnixMilli(v.SentAt))).Seconds()) + 1
+		return e
+	}
+	code := newCode()
+	app, err := s.AppName(ctx)
+	if err != nil {
+		return err
+	}
+	var m *delivery.Message
+	if strategy == "phone_code" {
+		text, err := delivery.RenderSMS("verification_code", delivery.Code{AppName: app, Code: code})
+		if err != nil {
+			return err
+		}
+		m = delivery.NewSMS(now, s.Config.SMSFrom, to, text)
+	} else {
+		subject, html, text, err := delivery.RenderEmail("verification_code", delivery.Code{AppName: app, Code: code})
+		if err != nil {
+			return err
+		}
+		m = delivery.NewEmail(now, "noreply", s.Config.EmailDomain, to, subject, html, text)
+	}
+	m.Slug = "verification_code"
+	if to != "" {
+		if err := s.Store.Queue(ctx, m); err != nil {
+			return err
+		}
+		if s.Wake != nil {
+			s.Wake()
+		}
+	}
+	*v = Verification{Status: "unverified", Strategy: strategy, ExpireAt: now.Add(codeTTL).UnixMilli(),
+		CodeHash: s.codeHash(attemptID, code), SentAt: now.UnixMilli()}
+	return nil
+}
+
+var errCodeIncorrect = errs.New(errs.Invalid, "form_code_incorrect", "Incorrect code", "The code is incorrect. Try again.").WithParam("code")
+
+// checkCode applies one attempt of code to v.
+func (s *Service) checkCode(v *Verification, attemptID, code string, now time.Time) error {
+	switch {
+	case v == nil || v.CodeHash == "":
+		return errs.New(errs.BadRequest, "verification_missing", "Verification missing",
+			"No code was sent yet: prepare the verification first.")
+	case v.Status == "verified":
+		return errs.New(errs.BadRequest, "verification_already_verified", "Already verified", "This was already verified.")
+	case v.Status == "failed" || v.Attempts >= codeMaxAttempts:
+		return errs.New(errs.BadRequest, "verification_failed", "Too many failed attempts",
+			"Too many failed attempts: ask for a new code.")
+	case now.UnixMilli() >= v.ExpireAt:
+		v.Status = "expired"
+		return errs.New(errs.BadRequest, "verification_expired", "Verification expired",
+			"The code has expired: ask for a new one.")
+	}
+	v.Attempts++
+	if !hmac.Equal([]byte(v.CodeHash), []byte(s.codeHash(attemptID, code))) {
+		if v.Attempts >= codeMaxAttempts {
+			v.Status = "failed"
+		}
+		return errCodeIncorrect
+	}
+	v.Status = "verified"
+	return nil
+}
+
+// --- sessions ------------------------------------------------------------
+
+func (s *Service) newSession(clientID, userID string, now time.Time) *Session {
+	ms := now.UnixMilli()
+	return &Session{ID: id.NewAt("sess_", now), ClientID: clientID, UserID: userID, Status: Active,
+		LastActiveAt: ms, ExpireAt: now.Add(s.Config.Lifetime).UnixMilli(),
+		AbandonAt: now.Add(s.Config.Inactivity).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
+}
+
+// Session returns a session.
+func (s *Service) Session(ctx context.Context, id string) (*Session, error) { return s.Store.Session(ctx, id) }
+
+// Sessions lists sessions for the Backend API.
+func (s *Service) Sessions(ctx context.Context, f Filter) ([]*Session, int64, error) {
+	f.Now = s.Now().UnixMilli()
+	return s.Store.Sessions(ctx, f)
+}
+
+// Clients lists clients for the Backend API.
+func (s *Service) Clients(ctx context.Context, limit, offset int) ([]*Client, int64, error) {
+	return s.Store.Clients(ctx, limit, offset)
+}
+
+// Revoke revokes a session (Backend API): it mints no more tokens.
+func (s *Service) Revoke(ctx context.Context, id string) (*Session, error) {
+	return s.end(ctx, nil, id, Revoked)
+}
+
+// End signs a session out (ended) or drops it from its client (removed).
+// c, when given, must own the session.
+func (s *Service) End(ctx context.Context, c *Client, id, status string) (*Session, error) {
+	return s.end(ctx, c, id, status)
+}
+
+func (s *Service) end(ctx context.Context, c *Client, id, status string) (*Session, error) {
+	sess, err := s.Store.Session(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil && sess.ClientID != c.ID {
+		return nil, NotFound("session", id)
+	}
+	now := s.Now().UnixMilli()
+	if sess.StatusAt(now) != Active {
+		if status == Revoked && sess.Status == Revoked {
+			return sess, nil
+		}
+		return nil, errs.New(errs.BadRequest, "session_not_active", "Session is not active",
+			"Only an active session can be ended or revoked; this one is "+sess.StatusAt(now)+".")
+	}
+	return s.Store.SetSessionStatus(ctx, id, status, now)
+}
+
+// SignOut ends every active session of a client (FAPI DELETE
+// /v1/client/sessions, and DELETE /v1/client).
+func (s *Service) SignOut(ctx context.Context, c *Client) error {
+	return s.Store.EndClientSessions(ctx, c.ID, Ended, s.Now().UnixMilli())
+}
+
+// EndUserSessions ends a user's active sessions: when the user is
+// deleted (ended) or banned (revoked).
+func (s *Service) EndUserSessions(ctx context.Context, userID, status string) error {
+	return s.Store.EndUserSessions(ctx, userID, status, s.Now().UnixMilli())
+}
+
+// Touch records activity on a session of c.
+func (s *Service) Touch(ctx context.Context, c *Client, id string) (*Session, error) {
+	sess, err := s.activeSession(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	return s.Store.TouchSession(ctx, sess.ID, now.UnixMilli(), now.Add(s.Config.Inactivity).UnixMilli())
+}
+
+// activeSession returns an active session, of c when c is given.
+func (s *Service) activeSession(ctx context.Context, c *Client, id string) (*Session, error) {
+	sess, err := s.Store.Session(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil && sess.ClientID != c.ID {
+		return nil, NotFound("session", id)
+	}
+	if sess.StatusAt(s.Now().UnixMilli()) != Active {
+		return nil, errSignedOut
+	}
+	return sess, nil
+}
+
+// Token mints a session token for an active session (of c, when given);
+// origin becomes azp. A banned user gets 403.
+func (s *Service) Token(ctx context.Context, c *Client, id, origin string) (string, error) {
+	return s.mint(ctx, c, id, origin, s.Config.TokenTTL)
+}
+
+// TokenTTL mints a token with another lifetime (Backend API
+// expires_in_seconds); 0 means the default.
+func (s *Service) TokenTTL(ctx context.Context, id string, ttl time.Duration) (string, error) {
+	if ttl == 0 {
+		ttl = s.Config.TokenTTL
+	}
+	return s.mint(ctx, nil, id, "", ttl)
+}
+
+func (s *Service) mint(ctx context.Context, c *Client, id, origin string, ttl time.Duration) (string, error) {
+	sess, err := s.activeSession(ctx, c, id)
+	if err != nil {
+		return "", err
+	}
+	u, err := s.Users.User(ctx, sess.UserID)
+	if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
+		return "", errSignedOut
+	} else if err != nil {
+		return "", err
+	}
+	if u.Banned {
+		return "", errBanned
+	}
+	now := s.Now()
+	jwt, _, err := s.Keys.Sign(token.Mint{Issuer: s.Config.Issuer, UserID: sess.UserID, SessionID: sess.ID,
+		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl}, now)
+	return jwt, err
+}
+
+var errBanned = errs.New(errs.Forbidden, "user_banned", "Banned", "This account is banned.")
+
+// VerifyToken checks that raw is a valid session token of session id.
+func (s *Service) VerifyToken(ctx context.Context, id, raw string) (*Session, error) {
+	invalid := errs.New(errs.BadRequest, "invalid_session_token", "Invalid session token",
+		"The token is not a valid session token of this session.").WithParam("token")
+	if raw == "" {
+		return nil, invalid
+	}
+	c, err := s.Keys.Verify(raw, s.Config.Issuer, s.Now())
+	if err != nil || c.SessionID != id {
+		return nil, invalid
+	}
+	sess, err := s.Store.Session(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.StatusAt(s.Now().UnixMilli()) != Active {
+		return nil, invalid
+	}
+	return sess, nil
+}
+
+// CreateForUser opens a session for a user on a new client, without a
+// sign-in: the Backend API's testing endpoint.
+func (s *Service) CreateForUser(ctx context.Context, userID string) (*Session, error) {
+	if _, err := s.Users.User(ctx, userID); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	ms := now.UnixMilli()
+	c := &Client{ID: id.NewAt("client_", now), RotatingHash: hashToken(randomToken()), CreatedAt: ms, UpdatedAt: ms}
+	sess := s.newSession(c.ID, userID, now)
+	if err := s.Store.CreateSession(ctx, c, sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// VerifyClient returns the client a client token names (Backend API).
+func (s *Service) VerifyClient(ctx context.Context, raw string) (*Client, error) {
+	if raw == "" {
+		return nil, errs.ParamMissing("token")
+	}
+	c, err := s.ClientFromToken(ctx, raw)
+	if err != nil {
+		return nil, errs.New(errs.BadRequest, "client_token_invalid", "Invalid client token",
+			"The token is not a current client token.").WithParam("token")
+	}
+	return c, nil
+}

@@ -1,0 +1,199 @@
+// Package session holds clients (devices or browsers), their sessions,
+// and the sign-in and sign-up attempts that create sessions: the rules of
+// Clerk's Frontend API flows and of the Backend API's sessions and
+// clients, over a Store.
+package session
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/conciergehq/concierge/internal/delivery"
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// Session statuses. Active, ended, revoked and removed are stored;
+// expired and abandoned are read from expire_at and abandon_at.
+const (
+	Active    = "active"
+	Ended     = "ended"   // signed out
+	Revoked   = "revoked" // by the Backend API, or the user was banned or deleted
+	Removed   = "removed" // dropped from its client
+	Expired   = "expired"
+	Abandoned = "abandoned"
+)
+
+// Session is one signed-in session on a client. Times are Unix ms.
+type Session struct {
+	ID           string
+	ClientID     string
+	UserID       string
+	Status       string
+	LastActiveAt int64
+	ExpireAt     int64
+	AbandonAt    int64
+	CreatedAt    int64
+	UpdatedAt    int64
+}
+
+// StatusAt is the status a caller sees at now.
+func (s *Session) StatusAt(now int64) string {
+	if s.Status == Active {
+		switch {
+		case now >= s.ExpireAt:
+			return Expired
+		case now >= s.AbandonAt:
+			return Abandoned
+		}
+	}
+	return s.Status
+}
+
+// Client is a device or browser. Its sessions, sign-in and sign-up are
+// loaded with it.
+type Client struct {
+	ID                  string
+	RotatingHash        string
+	SignInID            *string
+	SignUpID            *string
+	LastActiveSessionID *string
+	LastAuthStrategy    *string
+	CreatedAt           int64
+	UpdatedAt           int64
+
+	Sessions []*Session
+	SignIn   *SignIn
+	SignUp   *SignUp
+}
+
+// Verification is the state of proving one factor: a password, or a code
+// sent to an email address or phone number.
+type Verification struct {
+	Status   string `json:"status"` // unverified, verified, failed, expired
+	Strategy string `json:"strategy,omitempty"`
+	Attempts int    `json:"attempts"`
+	ExpireAt int64  `json:"expire_at,omitempty"`
+	// CodeHash is the SHA-256 of the code sent; never shown.
+	CodeHash string `json:"code_hash,omitempty"`
+	// SentAt throttles re-sends.
+	SentAt int64 `json:"sent_at,omitempty"`
+}
+
+// SignIn is a sign-in attempt.
+type SignIn struct {
+	ID               string        `json:"id"`
+	ClientID         string        `json:"client_id"`
+	Status           string        `json:"status"`
+	Identifier       string        `json:"identifier,omitempty"`
+	UserID           string        `json:"user_id,omitempty"`
+	FirstFactor      *Verification `json:"first_factor,omitempty"`
+	CreatedSessionID string        `json:"created_session_id,omitempty"`
+	AbandonAt        int64         `json:"abandon_at"`
+	CreatedAt        int64         `json:"created_at"`
+	UpdatedAt        int64         `json:"updated_at"`
+}
+
+// SignUp is a sign-up attempt.
+type SignUp struct {
+	ID               string          `json:"id"`
+	ClientID         string          `json:"client_id"`
+	Status           string          `json:"status"`
+	EmailAddress     string          `json:"email_address,omitempty"`
+	PhoneNumber      string          `json:"phone_number,omitempty"`
+	Username         string          `json:"username,omitempty"`
+	FirstName        string          `json:"first_name,omitempty"`
+	LastName         string          `json:"last_name,omitempty"`
+	PasswordDigest   string          `json:"password_digest,omitempty"`
+	UnsafeMetadata   json.RawMessage `json:"unsafe_metadata,omitempty"`
+	PublicMetadata   json.RawMessage `json:"public_metadata,omitempty"`
+	InvitationID     string          `json:"invitation_id,omitempty"`
+	Email            *Verification   `json:"email,omitempty"`
+	Phone            *Verification   `json:"phone,omitempty"`
+	CreatedUserID    string          `json:"created_user_id,omitempty"`
+	CreatedSessionID string          `json:"created_session_id,omitempty"`
+	AbandonAt        int64           `json:"abandon_at"`
+	CreatedAt        int64           `json:"created_at"`
+	UpdatedAt        int64           `json:"updated_at"`
+}
+
+// Attempt kinds, as stored.
+const (
+	KindSignIn       = "sign_in"
+	KindSignUp       = "sign_up"
+	KindVerification = "verification"
+)
+
+// Filter selects sessions for the Backend API's list.
+type Filter struct {
+	ClientID, UserID string
+	Status           string // "" = any
+	Limit, Offset    int
+	Now              int64
+}
+
+// Completion is what finishing a sign-in or sign-up writes at once.
+type Completion struct {
+	ClientID     string
+	Session      *Session
+	RotatingHash string
+	Strategy     string
+	// NewUser is created first (sign-up); nil for a sign-in.
+	NewUser *user.User
+	// InvitationID is marked accepted by NewUser, if still pending.
+	InvitationID string
+	// SignIn or SignUp is stored in its final state.
+	SignIn *SignIn
+	SignUp *SignUp
+	Now    int64
+}
+
+// Store persists clients, sessions and attempts.
+type Store interface {
+	CreateClient(ctx context.Context, c *Client) error
+	// Client returns a client with its sessions and current attempts.
+	Client(ctx context.Context, id string) (*Client, error)
+	Clients(ctx context.Context, limit, offset int) ([]*Client, int64, error)
+	// SaveSignIn and SaveSignUp store an attempt and make it the
+	// client's current one.
+	SaveSignIn(ctx context.Context, si *SignIn) error
+	SaveSignUp(ctx context.Context, su *SignUp) error
+	SignIn(ctx context.Context, id string) (*SignIn, error)
+	SignUp(ctx context.Context, id string) (*SignUp, error)
+	// Complete creates the user (for a sign-up) and the session, stores
+	// the attempt, accepts the invitation and updates the client and
+	// the user's last_sign_in_at, all in one transaction.
+	Complete(ctx context.Context, c Completion) error
+	// CreateSession adds a session to a new client (the Backend API's
+	// testing endpoint).
+	CreateSession(ctx context.Context, c *Client, s *Session) error
+	Session(ctx context.Context, id string) (*Session, error)
+	Sessions(ctx context.Context, f Filter) ([]*Session, int64, error)
+	// SetSessionStatus moves an active session to status.
+	SetSessionStatus(ctx context.Context, id, status string, now int64) (*Session, error)
+	// EndClientSessions moves every active session of a client to status.
+	EndClientSessions(ctx context.Context, clientID, status string, now int64) error
+	// EndUserSessions moves every active session of a user to status.
+	EndUserSessions(ctx context.Context, userID, status string, now int64) error
+	// TouchSession records activity on the session, its client and
+	// user, and moves its abandon_at.
+	TouchSession(ctx context.Context, id string, now, abandonAt int64) (*Session, error)
+	// RotateClient replaces a client's rotating token hash.
+	RotateClient(ctx context.Context, id, hash string, now int64) error
+	// Queue stores a message (a verification code) for the outbox.
+	Queue(ctx context.Context, m *delivery.Message) error
+}
+
+// Errors.
+
+// NotFound is the 404 for an unknown object of kind ("session", "client",
+// "sign in", "sign up").
+func NotFound(kind, id string) error {
+	return errs.ResourceNotFound("not found", "No "+kind+" was found with id "+id)
+}
+
+var errSignedOut = errs.New(errs.Unauthenticated, "signed_out", "Signed out",
+	"The session is no longer active: sign in again.")
+
+var errNoSession = errs.New(errs.Unauthenticated, "authentication_invalid", "Unauthenticated",
+	"There is no active session on this client.")

@@ -1,0 +1,328 @@
+package session
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/identifier"
+	"github.com/conciergehq/concierge/internal/password"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// Sign-in statuses.
+const (
+	NeedsIdentifier  = "needs_identifier"
+	NeedsFirstFactor = "needs_first_factor"
+	Complete         = "complete"
+)
+
+// SignInParams are the fields of POST /v1/client/sign_ins and of
+// attempt_first_factor.
+type SignInParams struct {
+	Identifier string
+	Strategy   string
+	Password   string
+	Code       string
+	// EmailAddressID or PhoneNumberID picks where prepare sends a code.
+	EmailAddressID string
+	PhoneNumberID  string
+}
+
+// Factor is one way to prove a sign-in, as supported_first_factors lists.
+type Factor struct {
+	Strategy       string
+	SafeIdentifier string
+	EmailAddressID string
+	PhoneNumberID  string
+	Primary        bool
+}
+
+// errIncorrect is the one answer to a wrong password and an unknown
+// account, so that neither the text nor the timing tells them apart.
+var errIncorrect = errs.New(errs.Invalid, "form_password_incorrect", "Password is incorrect",
+	"Password is incorrect. Try again, or use another method.").WithParam("password")
+
+// A bcrypt hash of a random password, compared against when the account
+// does not exist so the attempt costs the same.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := password.Hash(randomToken())
+	return h
+})
+
+// normalizeIdentifier reads a sign-in identifier: an email address, an
+// E.164 phone number, or a username.
+func normalizeIdentifier(raw string) string {
+	s := strings.TrimSpace(raw)
+	switch {
+	case strings.Contains(s, "@"):
+		return strings.ToLower(s)
+	case strings.HasPrefix(s, "+"):
+		if v, err := identifier.Phone("identifier", s); err == nil {
+			return v
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// CreateSignIn starts (or replaces) the client's sign-in. An unknown
+// identifier is answered like a known one: needs_first_factor, with the
+// same factors offered, so that a sign-in cannot be used to learn which
+// accounts exist. With a strategy and its proof it also attempts it.
+// It returns a new client token when the sign-in completed.
+func (s *Service) CreateSignIn(ctx context.Context, c *Client, p SignInParams) (*SignIn, string, error) {
+	now := s.Now()
+	ms := now.UnixMilli()
+	si := &SignIn{ID: id.NewAt("sia_", now), ClientID: c.ID, Status: NeedsIdentifier,
+		AbandonAt: now.Add(attemptTTL).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
+	if strings.TrimSpace(p.Identifier) != "" {
+		si.Identifier = normalizeIdentifier(p.Identifier)
+		si.Status = NeedsFirstFactor
+		u, _, err := s.Users.UserByIdentifier(ctx, si.Identifier)
+		if err == nil {
+			si.UserID = u.ID
+		} else if e, ok := errs.As(err); !ok || e.Kind != errs.NotFound {
+			return nil, "", err
+		}
+	} else if p.Strategy != "" {
+		return nil, "", errs.ParamMissing("identifier")
+	}
+	if err := s.Store.SaveSignIn(ctx, si); err != nil {
+		return nil, "", err
+	}
+	switch p.Strategy {
+	case "":
+		return si, "", nil
+	case "password":
+		return s.AttemptFirstFactor(ctx, c, si.ID, p)
+	case "email_code", "phone_code":
+		si, err := s.PrepareFirstFactor(ctx, c, si.ID, p)
+		return si, "", err
+	}
+	return nil, "", errs.ParamValue("strategy", p.Strategy)
+}
+
+// SignIn returns a sign-in of c.
+func (s *Service) SignIn(ctx context.Context, c *Client, id string) (*SignIn, error) {
+	si, err := s.Store.SignIn(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if si.ClientID != c.ID {
+		return nil, NotFound("sign in", id)
+	}
+	return si, nil
+}
+
+// Factors lists the first factors of a sign-in and the user behind it
+// (nil for an unknown identifier, which is offered the factors a user with
+// that identifier would have).
+func (s *Service) Factors(ctx context.Context, si *SignIn) ([]Factor, *user.User, error) {
+	if si.Identifier == "" {
+		return []Factor{}, nil, nil
+	}
+	if si.UserID == "" {
+		f := []Factor{{Strategy: "password"}}
+		if strings.Contains(si.Identifier, "@") {
+			f = append(f, Factor{Strategy: "email_code", SafeIdentifier: si.Identifier, EmailAddressID: s.fakeID(si.Identifier), Primary: true})
+		}
+		return f, nil, nil
+	}
+	u, err := s.Users.User(ctx, si.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var f []Factor
+	if u.PasswordEnabled() {
+		f = append(f, Factor{Strategy: "password"})
+	}
+	for _, idn := range u.Identifiers {
+		if idn.VerificationStatus != user.StatusVerified {
+			continue
+		}
+		switch idn.Kind {
+		case user.EmailAddress:
+			f = append(f, Factor{Strategy: "email_code", SafeIdentifier: idn.Value, EmailAddressID: idn.ID,
+				Primary: u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == idn.ID})
+		case user.PhoneNumber:
+			f = append(f, Factor{Strategy: "phone_code", SafeIdentifier: idn.Value, PhoneNumberID: idn.ID,
+				Primary: u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == idn.ID})
+		}
+	}
+	return f, u, nil
+}
+
+// fakeID is a stable identifier ID for an address that has no account.
+func (s *Service) fakeID(value string) string {
+	mac := hmac.New(sha256.New, s.CodeKey)
+	mac.Write([]byte("idn:" + value))
+	return "idn_" + hex.EncodeToString(mac.Sum(nil))[:27]
+}
+
+// PrepareFirstFactor sends a sign-in code by email or SMS.
+func (s *Service) PrepareFirstFactor(ctx context.Context, c *Client, siID string, p SignInParams) (*SignIn, error) {
+	si, err := s.SignIn(ctx, c, siID)
+	if err != nil {
+		return nil, err
+	}
+	if si.Status != NeedsFirstFactor {
+		return nil, errClientState
+	}
+	factors, _, err := s.Factors(ctx, si)
+	if err != nil {
+		return nil, err
+	}
+	var target *Factor
+	for i := range factors {
+		f := &factors[i]
+		if f.Strategy != p.Strategy || f.Strategy == "password" {
+			continue
+		}
+		if (p.EmailAddressID == "" && p.PhoneNumberID == "" && (target == nil || f.Primary)) ||
+			(p.EmailAddressID != "" && f.EmailAddressID == p.EmailAddressID) || (p.PhoneNumberID != "" && f.PhoneNumberID == p.PhoneNumberID) {
+			target = f
+		}
+	}
+	if target == nil {
+		return nil, errs.New(errs.BadRequest, "strategy_for_user_invalid", "Invalid strategy",
+			"This strategy is not available for this account.").WithParam("strategy")
+	}
+	to := target.SafeIdentifier
+	if si.UserID == "" {
+		to = "" // nobody to send to; the answer looks the same
+	}
+	if si.FirstFactor == nil {
+		si.FirstFactor = &Verification{}
+	}
+	if err := s.sendCode(ctx, si.FirstFactor, si.ID, p.Strategy, to, s.Now()); err != nil {
+		return nil, err
+	}
+	si.UpdatedAt = s.Now().UnixMilli()
+	return si, s.Store.SaveSignIn(ctx, si)
+}
+
+var errClientState = errs.New(errs.BadRequest, "client_state_invalid", "Invalid state",
+	"This action is not allowed in the current state of the sign-in.")
+
+// AttemptFirstFactor checks a password or a code and, when it is right,
+// completes the sign-in with a new session. Failures count towards the
+// lockout of a known account.
+func (s *Service) AttemptFirstFactor(ctx context.Context, c *Client, siID string, p SignInParams) (*SignIn, string, error) {
+	si, err := s.SignIn(ctx, c, siID)
+	if err != nil {
+		return nil, "", err
+	}
+	if si.Status != NeedsFirstFactor {
+		return nil, "", errClientState
+	}
+	now := s.Now()
+	var u *user.User
+	if si.UserID != "" {
+		if u, err = s.Users.User(ctx, si.UserID); err != nil {
+			return nil, "", err
+		}
+		if u.LockedAt(now.UnixMilli()) {
+			return nil, "", lockedError(u, now.UnixMilli())
+		}
+		if u.Banned {
+			return nil, "", errBanned
+		}
+	}
+	switch p.Strategy {
+	case "password":
+		if p.Password == "" {
+			return nil, "", errs.ParamMissing("password")
+		}
+		ok := false
+		if u != nil && u.PasswordEnabled() {
+			ok = password.Verify(u.PasswordHasher, u.PasswordDigest, p.Password)
+		} else {
+			password.Verify("bcrypt", dummyHash(), p.Password) // same cost, result ignored
+		}
+		if !ok {
+			return nil, "", s.failed(ctx, u, errIncorrect)
+		}
+	case "email_code", "phone_code":
+		if p.Code == "" {
+			return nil, "", errs.ParamMissing("code")
+		}
+		if si.FirstFactor == nil || si.FirstFactor.Strategy != p.Strategy {
+			return nil, "", errs.New(errs.BadRequest, "verification_missing", "Verification missing",
+				"No code was sent yet: prepare the first factor first.")
+		}
+		err := s.checkCode(si.FirstFactor, si.ID, p.Code, now)
+		if err == nil && u == nil {
+			err = errCodeIncorrect
+		}
+		si.UpdatedAt = now.UnixMilli()
+		if saveErr := s.Store.SaveSignIn(ctx, si); saveErr != nil {
+			return nil, "", saveErr
+		}
+		if err != nil {
+			if e, ok := errs.As(err); ok && e.Code == "form_code_incorrect" {
+				err = s.failed(ctx, u, err)
+			}
+			return nil, "", err
+		}
+	default:
+		return nil, "", errs.ParamValue("strategy", p.Strategy)
+	}
+	return s.completeSignIn(ctx, c, si, u, p.Strategy)
+}
+
+// failed counts a failed attempt against a known user, locking them out
+// at user.MaxAttempts.
+func (s *Service) failed(ctx context.Context, u *user.User, cause error) error {
+	if u == nil {
+		return cause
+	}
+	now := s.Now().UnixMilli()
+	updated, err := s.Users.UpdateUser(ctx, u.ID, func(x *user.User) error {
+		x.FailedAttempts++
+		if x.FailedAttempts >= user.MaxAttempts {
+			until := now + user.LockoutDuration
+			x.LockoutUntil = &until
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if updated.LockedAt(now) {
+		return lockedError(updated, now)
+	}
+	return cause
+}
+
+func lockedError(u *user.User, now int64) error {
+	long := "Your account is locked. Contact support."
+	if left := u.LockoutExpiresIn(now); left != nil {
+		long = "Your account is locked after too many failed attempts. Try again in " +
+			(time.Duration(*left) * time.Second).Round(time.Minute).String() + "."
+	}
+	e := errs.New(errs.Forbidden, "user_locked", "Account locked", long)
+	e.Meta = map[string]any{"lockout_expires_in_seconds": u.LockoutExpiresIn(now)}
+	return e
+}
+
+func (s *Service) completeSignIn(ctx context.Context, c *Client, si *SignIn, u *user.User, strategy string) (*SignIn, string, error) {
+	now := s.Now()
+	sess := s.newSession(c.ID, u.ID, now)
+	hash, tok, err := s.rotation(c.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	si.Status, si.CreatedSessionID, si.UpdatedAt = Complete, sess.ID, now.UnixMilli()
+	err = s.Store.Complete(ctx, Completion{ClientID: c.ID, Session: sess, RotatingHash: hash, Strategy: strategy,
+		SignIn: si, Now: now.UnixMilli()})
+	if err != nil {
+		return nil, "", err
+	}
+	return si, tok, nil
+}
