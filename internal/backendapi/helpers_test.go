@@ -74,6 +74,9 @@ func withDSN(dsn string) envOption { return func(c *envConfig) { c.dsn = dsn } }
 // withSettings sets the environment's instance settings.
 func withSettings(kv map[string]string) envOption { return func(c *envConfig) { c.opts.Settings = kv } }
 
+// withOrigins allows application origins (CONCIERGE_ALLOWED_ORIGINS).
+func withOrigins(o ...string) envOption { return func(c *envConfig) { c.opts.AllowedOrigins = o } }
+
 // withoutDispatcher leaves queued messages alone.
 func withoutDispatcher() envOption { return func(c *envConfig) { c.dispatch = false } }
 
