@@ -112,7 +112,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		PublicURL: o.PublicURL,
 	}
 	return &App{
-		Handler:    server.Handler(server.Config{Backend: api, Frontend: fapi, DB: db, Log: o.Log}),
+		Handler:    server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), DB: db, Log: o.Log}),
 		Dispatcher: disp,
 		Settings:   settings,
 		API:        api,

@@ -307,3 +307,7 @@ func (a *API) RedirectAllowed(raw string) bool {
 	}
 	return a.originAllowed(u.Scheme + "://" + u.Host)
 }
+
+func contextWithClient(r *http.Request, c *session.Client) context.Context {
+	return context.WithValue(r.Context(), clientKey, c)
+}

@@ -141,7 +141,7 @@ func (a *API) sessionOut(ctx context.Context, s *session.Session, now int64) (se
 
 func (a *API) signInOut(ctx context.Context, si *session.SignIn) (*signInJSON, error) {
 	out := &signInJSON{Object: "sign_in_attempt", ID: si.ID, Status: si.Status,
-		SupportedIdentifiers: []string{"email_address", "username", "phone_number"},
+		SupportedIdentifiers:  []string{"email_address", "username", "phone_number"},
 		SupportedFirstFactors: []factorJSON{}, SupportedSecondFactors: []factorJSON{},
 		Identifier: strOrNil(si.Identifier), CreatedSessionID: strOrNil(si.CreatedSessionID), AbandonAt: si.AbandonAt,
 		ClientTrustState: "known"}

@@ -43,7 +43,7 @@ func Handler(c Config) http.Handler {
 		c.Frontend.Routes(mux)
 	}
 	if c.Pages != nil {
-		for _, p := range []string{"/sign-in", "/sign-up", "/user", "/sign-out", "/assets/"} {
+		for _, p := range []string{"/sign-in", "/sign-in/", "/sign-up", "/sign-up/", "/user", "/user/", "/sign-out"} {
 			mux.Handle(p, c.Pages)
 		}
 	}

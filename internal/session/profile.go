@@ -100,11 +100,12 @@ func (s *Service) AddEmail(ctx context.Context, p Profile, u *user.User, raw str
 	return idn, nil
 }
 
-// PrepareEmail sends a code to one of the user's email addresses.
+// PrepareEmail sends a code to one of the user's email addresses or
+// phone numbers.
 func (s *Service) PrepareEmail(ctx context.Context, p Profile, c *Client, u *user.User, idnID string) (*Verification, error) {
 	idn := findIdentifier(u, idnID)
-	if idn == nil || idn.Kind != user.EmailAddress {
-		return nil, NotFound("email address", idnID)
+	if idn == nil || (idn.Kind != user.EmailAddress && idn.Kind != user.PhoneNumber) {
+		return nil, NotFound("identifier", idnID)
 	}
 	v, err := p.Verification(ctx, idnID)
 	if err != nil && !isNotFoundErr(err) {
@@ -114,17 +115,25 @@ func (s *Service) PrepareEmail(ctx context.Context, p Profile, c *Client, u *use
 		v = &Verification{}
 	}
 	now := s.Now()
-	if err := s.sendCode(ctx, v, idnID, "email_code", idn.Value, now); err != nil {
+	if err := s.sendCode(ctx, v, idnID, codeStrategy(idn), idn.Value, now); err != nil {
 		return nil, err
 	}
 	return v, p.SaveVerification(ctx, idnID, c.ID, v, now.UnixMilli())
 }
 
-// AttemptEmail checks the code sent to one of the user's addresses.
+func codeStrategy(idn *user.Identifier) string {
+	if idn.Kind == user.PhoneNumber {
+		return "phone_code"
+	}
+	return "email_code"
+}
+
+// AttemptEmail checks the code sent to one of the user's email addresses
+// or phone numbers.
 func (s *Service) AttemptEmail(ctx context.Context, p Profile, c *Client, u *user.User, idnID, code string) error {
 	idn := findIdentifier(u, idnID)
-	if idn == nil || idn.Kind != user.EmailAddress {
-		return NotFound("email address", idnID)
+	if idn == nil || (idn.Kind != user.EmailAddress && idn.Kind != user.PhoneNumber) {
+		return NotFound("identifier", idnID)
 	}
 	if code == "" {
 		return errs.ParamMissing("code")
@@ -147,7 +156,7 @@ func (s *Service) AttemptEmail(ctx context.Context, p Profile, c *Client, u *use
 	if checkErr != nil {
 		return checkErr
 	}
-	return p.VerifyIdentifier(ctx, u.ID, idnID, "email_code", now.UnixMilli())
+	return p.VerifyIdentifier(ctx, u.ID, idnID, codeStrategy(idn), now.UnixMilli())
 }
 
 func findIdentifier(u *user.User, id string) *user.Identifier {

@@ -41,7 +41,7 @@ type Config struct {
 	// Lifetime is how long a session lasts (expire_at, Clerk: 7 days).
 	Lifetime time.Duration
 	// Inactivity ends a session nobody used for that long (abandon_at).
-	Inactivity time.Duration
+	Inactivity  time.Duration
 	EmailDomain string
 	SMSFrom     string
 }
@@ -58,7 +58,7 @@ type Service struct {
 	AppName     func(context.Context) (string, error)
 	// ClientKey signs client tokens; CodeKey hashes verification codes.
 	ClientKey, CodeKey []byte
-	Config          Config
+	Config             Config
 	// Wake is called after a code was queued.
 	Wake func()
 	Now  func() time.Time
@@ -140,7 +140,9 @@ func (s *Service) ClientFromToken(ctx context.Context, raw string) (*Client, err
 }
 
 // Client reloads a client.
-func (s *Service) Client(ctx context.Context, id string) (*Client, error) { return s.Store.Client(ctx, id) }
+func (s *Service) Client(ctx context.Context, id string) (*Client, error) {
+	return s.Store.Client(ctx, id)
+}
 
 // rotate replaces a client's rotating token, as every sign-in does, so a
 // client token captured before it stops working; it returns the new
@@ -245,7 +247,9 @@ func (s *Service) newSession(clientID, userID string, now time.Time) *Session {
 }
 
 // Session returns a session.
-func (s *Service) Session(ctx context.Context, id string) (*Session, error) { return s.Store.Session(ctx, id) }
+func (s *Service) Session(ctx context.Context, id string) (*Session, error) {
+	return s.Store.Session(ctx, id)
+}
 
 // Sessions lists sessions for the Backend API.
 func (s *Service) Sessions(ctx context.Context, f Filter) ([]*Session, int64, error) {
