@@ -36,6 +36,9 @@ func main() {
 
 // run wires everything by hand and serves until ctx is done.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "keys" {
+		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -67,6 +70,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// Other processes may rotate or retire signing keys: reload them.
+	go func() {
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := a.Keys.Refresh(ctx); err != nil && ctx.Err() == nil {
+					log.Error("reloading signing keys failed", "err", err)
+				}
+			}
+		}
+	}()
 	// The dispatcher starts with the server and resumes whatever a
 	// previous run left queued; on shutdown it finishes the sends in
 	// flight after the HTTP server has drained.

@@ -186,3 +186,41 @@ func TestBinaryDevelopmentOutbox(t *testing.T) {
 		t.Fatal("the secret key appears in the log")
 	}
 }
+
+// TestKeysCommand: list, rotate and retire signing keys from the command
+// line, on a database file.
+func TestKeysCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) string {
+		if k == "CONCIERGE_DATABASE" {
+			return filepath.Join(dir, "c.db")
+		}
+		return ""
+	}
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), []string{"keys", "list"}, env, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	first := strings.Fields(out.String())[0]
+	if !strings.HasPrefix(first, "ins_") || !strings.Contains(out.String(), "(signs)") {
+		t.Fatalf("list: %q", out.String())
+	}
+	out.Reset()
+	if err := run(t.Context(), []string{"keys", "rotate"}, env, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out.String(), "ins_") != 3 || !strings.Contains(out.String(), first+"\n") {
+		t.Fatalf("rotate: %q", out.String())
+	}
+	out.Reset()
+	if err := run(t.Context(), []string{"keys", "retire", first}, env, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || lines[0] != "retired "+first || strings.Contains(lines[1], first) {
+		t.Fatalf("retire: %q", out.String())
+	}
+	if err := run(t.Context(), []string{"keys", "bogus"}, env, &out, &errOut); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}

@@ -27,7 +27,7 @@ const appOrigin = "http://app.example.test"
 // browser calls the Frontend API as clerk-js does: form bodies, method
 // tunnelling, the Origin of the application, and a cookie jar.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	e      *env
 	jar    *cookiejar.Jar
 	client *http.Client

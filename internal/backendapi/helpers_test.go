@@ -33,7 +33,7 @@ const testKey = "sk_test_0123456789abcdefghijklmnopqrstuv"
 // env is a running server, with its outbox dispatcher, on a fresh
 // database of one engine.
 type env struct {
-	t           *testing.T
+	t           testing.TB
 	url         string
 	engine      string
 	dsn         string
@@ -80,7 +80,7 @@ func withOrigins(o ...string) envOption { return func(c *envConfig) { c.opts.All
 // withoutDispatcher leaves queued messages alone.
 func withoutDispatcher() envOption { return func(c *envConfig) { c.dispatch = false } }
 
-func newEnv(t *testing.T, engine string, options ...envOption) *env {
+func newEnv(t testing.TB, engine string, options ...envOption) *env {
 	t.Helper()
 	cfg := envConfig{dispatch: true, opts: app.Options{SecretKey: testKey, EmailDomain: "concierge.test",
 		SMSFrom: "+15005550006", Log: slog.New(slog.DiscardHandler)}}

@@ -19,7 +19,7 @@ import (
 // visitor uses the hosted pages as a browser does: a cookie jar, form
 // posts from the page's own origin, redirects not followed.
 type visitor struct {
-	t      *testing.T
+	t      testing.TB
 	e      *env
 	client *http.Client
 }

@@ -84,6 +84,10 @@ func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
 		respond.JSON(w, http.StatusOK, map[string]any{"response": nil, "client": nil})
 		return nil
 	}
+	c, err := a.Sessions.Client(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
 	cj, err := a.clientOut(r.Context(), c)
 	if err != nil {
 		return err

@@ -105,7 +105,7 @@ func (s *Service) NewClient(ctx context.Context) (*Client, string, error) {
 	now := s.Now()
 	ms := now.UnixMilli()
 	rot := randomToken()
-	c := &Client{ID: id.NewAt("client_", now), RotatingHash: hashToken(rot), CreatedAt: ms, UpdatedAt: ms, Sessions: []*Session{}}
+	c := &Client{ID: id.NewAt(id.Client, now), RotatingHash: hashToken(rot), CreatedAt: ms, UpdatedAt: ms, Sessions: []*Session{}}
 	if err := s.Store.CreateClient(ctx, c); err != nil {
 		return nil, "", err
 	}
@@ -117,7 +117,8 @@ var errClientToken = errs.New(errs.BadRequest, "client_not_found", "client not f
 	"The client token is invalid or was replaced: start again.")
 
 // ClientFromToken returns the client a token names, if the token is
-// genuine and current (its rotating token was not replaced since).
+// genuine and current (its rotating token was not replaced since). Only
+// the client's own row is loaded: use Client for its sessions.
 func (s *Service) ClientFromToken(ctx context.Context, raw string) (*Client, error) {
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.HS256})
 	if err != nil {
@@ -127,7 +128,7 @@ func (s *Service) ClientFromToken(ctx context.Context, raw string) (*Client, err
 	if err := tok.Claims(s.ClientKey, &c); err != nil || c.ID == "" {
 		return nil, errClientToken
 	}
-	cl, err := s.Store.Client(ctx, c.ID)
+	cl, err := s.Store.ClientRow(ctx, c.ID)
 	if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
 		return nil, errClientToken
 	} else if err != nil {
@@ -241,7 +242,7 @@ func (s *Service) checkCode(v *Verification, attemptID, code string, now time.Ti
 
 func (s *Service) newSession(clientID, userID string, now time.Time) *Session {
 	ms := now.UnixMilli()
-	return &Session{ID: id.NewAt("sess_", now), ClientID: clientID, UserID: userID, Status: Active,
+	return &Session{ID: id.NewAt(id.Session, now), ClientID: clientID, UserID: userID, Status: Active,
 		LastActiveAt: ms, ExpireAt: now.Add(s.Config.Lifetime).UnixMilli(),
 		AbandonAt: now.Add(s.Config.Inactivity).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
 }
@@ -330,7 +331,7 @@ func (s *Service) activeSession(ctx context.Context, c *Client, id string) (*Ses
 }
 
 // Token mints a session token for an active session (of c, when given);
-// origin becomes azp. A banned user gets 403.
+// origin becomes azp.
 func (s *Service) Token(ctx context.Context, c *Client, id, origin string) (string, error) {
 	return s.mint(ctx, c, id, origin, s.Config.TokenTTL)
 }
@@ -345,18 +346,11 @@ func (s *Service) TokenTTL(ctx context.Context, id string, ttl time.Duration) (s
 }
 
 func (s *Service) mint(ctx context.Context, c *Client, id, origin string, ttl time.Duration) (string, error) {
+	// A ban revokes the user's sessions and a deletion ends them, in the
+	// same transaction: an active session is all a token needs.
 	sess, err := s.activeSession(ctx, c, id)
 	if err != nil {
 		return "", err
-	}
-	u, err := s.Users.User(ctx, sess.UserID)
-	if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
-		return "", errSignedOut
-	} else if err != nil {
-		return "", err
-	}
-	if u.Banned {
-		return "", errBanned
 	}
 	now := s.Now()
 	jwt, _, err := s.Keys.Sign(token.Mint{Issuer: s.Config.Issuer, UserID: sess.UserID, SessionID: sess.ID,
@@ -395,7 +389,7 @@ func (s *Service) CreateForUser(ctx context.Context, userID string) (*Session, e
 	}
 	now := s.Now()
 	ms := now.UnixMilli()
-	c := &Client{ID: id.NewAt("client_", now), RotatingHash: hashToken(randomToken()), CreatedAt: ms, UpdatedAt: ms}
+	c := &Client{ID: id.NewAt(id.Client, now), RotatingHash: hashToken(randomToken()), CreatedAt: ms, UpdatedAt: ms}
 	sess := s.newSession(c.ID, userID, now)
 	if err := s.Store.CreateSession(ctx, c, sess); err != nil {
 		return nil, err

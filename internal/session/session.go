@@ -153,6 +153,8 @@ type Store interface {
 	CreateClient(ctx context.Context, c *Client) error
 	// Client returns a client with its sessions and current attempts.
 	Client(ctx context.Context, id string) (*Client, error)
+	// ClientRow returns a client alone, to authenticate a request.
+	ClientRow(ctx context.Context, id string) (*Client, error)
 	Clients(ctx context.Context, limit, offset int) ([]*Client, int64, error)
 	// SaveSignIn and SaveSignUp store an attempt and make it the
 	// client's current one.

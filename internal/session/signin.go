@@ -79,7 +79,7 @@ func normalizeIdentifier(raw string) string {
 func (s *Service) CreateSignIn(ctx context.Context, c *Client, p SignInParams) (*SignIn, string, error) {
 	now := s.Now()
 	ms := now.UnixMilli()
-	si := &SignIn{ID: id.NewAt("sia_", now), ClientID: c.ID, Status: NeedsIdentifier,
+	si := &SignIn{ID: id.NewAt(id.SignIn, now), ClientID: c.ID, Status: NeedsIdentifier,
 		AbandonAt: now.Add(attemptTTL).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
 	if strings.TrimSpace(p.Identifier) != "" {
 		si.Identifier = normalizeIdentifier(p.Identifier)

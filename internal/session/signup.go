@@ -61,7 +61,7 @@ func (su *SignUp) UnverifiedFields() []string {
 func (s *Service) CreateSignUp(ctx context.Context, c *Client, p SignUpParams) (*SignUp, string, error) {
 	now := s.Now()
 	ms := now.UnixMilli()
-	su := &SignUp{ID: id.NewAt("sua_", now), ClientID: c.ID, Status: MissingRequirements,
+	su := &SignUp{ID: id.NewAt(id.SignUp, now), ClientID: c.ID, Status: MissingRequirements,
 		AbandonAt: now.Add(attemptTTL).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
 	return s.applySignUp(ctx, c, su, p)
 }

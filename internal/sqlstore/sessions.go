@@ -62,12 +62,18 @@ func (db *DB) CreateSession(ctx context.Context, c *session.Client, s *session.S
 	})
 }
 
-// Client returns a client with its sessions and current attempts.
-func (db *DB) Client(ctx context.Context, id string) (*session.Client, error) {
+// ClientRow returns a client without its sessions and attempts.
+func (db *DB) ClientRow(ctx context.Context, id string) (*session.Client, error) {
 	c, err := scanClient(db.reader().QueryRowContext(ctx, "SELECT "+clientColumns+" FROM clients WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, session.NotFound("client", id)
 	}
+	return c, err
+}
+
+// Client returns a client with its sessions and current attempts.
+func (db *DB) Client(ctx context.Context, id string) (*session.Client, error) {
+	c, err := db.ClientRow(ctx, id)
 	if err != nil {
 		return nil, err
 	}

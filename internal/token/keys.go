@@ -55,7 +55,7 @@ type Keyring struct {
 }
 
 // KIDPrefix starts every key ID, as Clerk's instance IDs do.
-const KIDPrefix = "ins_"
+const KIDPrefix = id.Instance
 
 // Open loads the keys, making the first one if there is none.
 func Open(ctx context.Context, store Store, now func() time.Time) (*Keyring, error) {
@@ -83,7 +83,7 @@ func (k *Keyring) Rotate(ctx context.Context) (string, error) {
 		return "", err
 	}
 	now := k.now()
-	sk := StoredKey{KID: id.NewAt(KIDPrefix, now), CreatedAt: now.UnixMilli(),
+	sk := StoredKey{KID: id.NewAt(id.Instance, now), CreatedAt: now.UnixMilli(),
 		PrivatePEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))}
 	if err := k.store.AddSigningKey(ctx, sk); err != nil {
 		return "", err

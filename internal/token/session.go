@@ -42,13 +42,14 @@ func (k *Keyring) Sign(m Mint, now time.Time) (string, *Claims, error) {
 	if signer == nil {
 		return "", nil, errors.New("no signing key")
 	}
+	age := int(now.Sub(m.FactorVerifiedAt) / time.Minute)
 	now = now.Truncate(time.Second)
 	c := &Claims{
 		Claims: jwt.Claims{Issuer: m.Issuer, Subject: m.UserID, ID: id.Random(20),
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-Skew)),
 			Expiry: jwt.NewNumericDate(now.Add(m.TTL))},
 		SessionID: m.SessionID, AuthorizedParty: m.Origin, Version: 2,
-		FactorAge: [2]int{int(now.Sub(m.FactorVerifiedAt) / time.Minute), -1},
+		FactorAge: [2]int{age, -1},
 	}
 	raw, err := jwt.Signed(signer).Claims(c).Serialize()
 	return raw, c, err
