@@ -19,7 +19,10 @@ func (m *memStore) SigningKeys(context.Context) ([]StoredKey, error) {
 	}
 	return out, nil
 }
-func (m *memStore) AddSigningKey(_ context.Context, k StoredKey) error { m.keys = append(m.keys, k); return nil }
+func (m *memStore) AddSigningKey(_ context.Context, k StoredKey) error {
+	m.keys = append(m.keys, k)
+	return nil
+}
 func (m *memStore) RetireSigningKey(_ context.Context, kid string, at int64) error {
 	for i := range m.keys {
 		if m.keys[i].KID == kid {
