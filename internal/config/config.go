@@ -89,6 +89,8 @@ func Usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: concierge [flags]")
 	fmt.Fprintln(w, "\nConcierge is a self-hosted user-management and authentication server")
 	fmt.Fprintln(w, "that speaks Clerk's Backend API.")
+	fmt.Fprintln(w, "\nSubcommand: concierge keys list|rotate|retire <kid> manages the session-token signing keys")
+	fmt.Fprintln(w, "(concierge keys --help).")
 	fmt.Fprintln(w, "\nEach setting is read from its flag, else its environment variable, else the default:")
 	for _, s := range settings {
 		def := s.def
