@@ -3,6 +3,7 @@ package backendapi_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,7 +15,9 @@ import (
 	clerksession "github.com/clerk/clerk-sdk-go/v2/session"
 	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
 
+	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/smtptest"
 )
@@ -324,4 +327,74 @@ func TestSessionLifecycle(t *testing.T) {
 		st, body = e.do("GET", "/v1/sessions/sess_nope", nil)
 		envelope(t, st, body, 404, "resource_not_found")
 	})
+}
+
+// TestSessionsCreateNeedsTestKey: POST /v1/sessions is for tests: a
+// production (sk_live_) key is refused.
+func TestSessionsCreateNeedsTestKey(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	live := "sk_live_" + strings.Repeat("a", 40)
+	if err := e.db.CreateSecretKey(context.Background(), apikey.NewKey(live, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	userID := e.userWithPassword("ada@example.com")
+	req, _ := http.NewRequest("POST", e.url+"/v1/sessions", strings.NewReader(`{"user_id":"`+userID+`"}`))
+	req.Header.Set("Authorization", "Bearer "+live)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	envelope(t, res.StatusCode, body, 403, "operation_not_allowed_on_production")
+}
+
+// TestPhoneSignUpAndSignIn: a phone number given at sign-up is verified
+// by an SMS code too; signing in by phone takes a code.
+func TestPhoneSignUpAndSignIn(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		mail := smtptest.Start(t)
+		sms := newGateway(t, 0)
+		e := newEnv(t, engine, withSMTP(mail), withSMS(&delivery.Webhook{URL: sms.URL}), withOrigins(appOrigin))
+		e.app.Frontend.AttemptLimit = nil
+		b := e.browser()
+		out := b.ok("POST", "/v1/client/sign_ups", url.Values{"email_address": {"ada@example.com"}, "phone_number": {"+14155552671"}, "password": {pw}})
+		suID := get(out, "response", "id").(string)
+		if len(get(out, "response", "unverified_fields").([]any)) != 2 {
+			t.Fatalf("unverified: %v", out)
+		}
+		b.ok("POST", "/v1/client/sign_ups/"+suID+"/prepare_verification", url.Values{"strategy": {"email_code"}})
+		out = b.ok("POST", "/v1/client/sign_ups/"+suID+"/attempt_verification", url.Values{"strategy": {"email_code"}, "code": {codeFor(t, mail, 1, "ada@example.com")}})
+		if get(out, "response", "status") != "missing_requirements" || get(out, "response", "unverified_fields", 0) != "phone_number" {
+			t.Fatalf("after the email: %v", out)
+		}
+		b.ok("POST", "/v1/client/sign_ups/"+suID+"/prepare_verification", url.Values{"strategy": {"phone_code"}})
+		code := smsCode(t, sms, 1)
+		out = b.ok("POST", "/v1/client/sign_ups/"+suID+"/attempt_verification", url.Values{"strategy": {"phone_code"}, "code": {code}})
+		if get(out, "response", "status") != "complete" {
+			t.Fatalf("after the phone: %v", out)
+		}
+		// Sign in by phone number with a code.
+		b2 := e.browser()
+		out = b2.ok("POST", "/v1/client/sign_ins", url.Values{"identifier": {"+14155552671"}})
+		siID := get(out, "response", "id").(string)
+		b2.ok("POST", "/v1/client/sign_ins/"+siID+"/prepare_first_factor", url.Values{"strategy": {"phone_code"}})
+		out = b2.ok("POST", "/v1/client/sign_ins/"+siID+"/attempt_first_factor", url.Values{"strategy": {"phone_code"}, "code": {smsCode(t, sms, 2)}})
+		if get(out, "response", "status") != "complete" {
+			t.Fatalf("phone sign-in: %v", out)
+		}
+	})
+}
+
+func smsCode(t *testing.T, g *gateway, n int) string {
+	t.Helper()
+	r := g.wait(t, n)[n-1]
+	var doc struct{ To, Message string }
+	json.Unmarshal(r.body, &doc)
+	code := codeRe.FindString(doc.Message)
+	if doc.To != "+14155552671" || code == "" {
+		t.Fatalf("sms %+v", doc)
+	}
+	return code
 }
