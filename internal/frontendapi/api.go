@@ -73,36 +73,88 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("PUT /v1/client", a.createClient)
 	h("DELETE /v1/client", a.deleteClient)
 	h("DELETE /v1/client/sessions", a.signOutAll)
-	h("POST /v1/client/sign_ups", a.createSignUp)
-	h("GET /v1/client/sign_ups/{id}", a.getSignUp)
-	h("PATCH /v1/client/sign_ups/{id}", a.updateSignUp)
-	h("POST /v1/client/sign_ups/{id}/prepare_verification", a.prepareSignUp)
-	h("POST /v1/client/sign_ups/{id}/attempt_verification", a.attemptSignUp)
-	h("POST /v1/client/sign_ins", a.createSignIn)
-	h("GET /v1/client/sign_ins/{id}", a.getSignIn)
-	h("POST /v1/client/sign_ins/{id}/prepare_first_factor", a.prepareFirstFactor)
-	h("POST /v1/client/sign_ins/{id}/attempt_first_factor", a.attemptFirstFactor)
-	h("GET /v1/client/sessions/{id}", a.getSession)
-	h("POST /v1/client/sessions/{id}/touch", a.touchSession)
-	h("POST /v1/client/sessions/{id}/tokens", a.mintToken)
-	h("POST /v1/client/sessions/{id}/tokens/{template}", a.mintToken)
-	h("POST /v1/client/sessions/{id}/end", a.endSession(session.Ended))
-	h("POST /v1/client/sessions/{id}/remove", a.endSession(session.Removed))
-	h("GET /v1/me", a.getMe)
-	h("PATCH /v1/me", a.updateMe)
-	h("POST /v1/me/change_password", a.changePassword)
-	h("GET /v1/me/email_addresses", a.listEmails)
-	h("POST /v1/me/email_addresses", a.addEmail)
-	h("POST /v1/me/email_addresses/{$}", a.addEmail)
-	h("GET /v1/me/email_addresses/{id}", a.getEmail)
-	h("DELETE /v1/me/email_addresses/{id}", a.deleteEmail)
-	h("POST /v1/me/email_addresses/{id}/prepare_verification", a.prepareEmail)
-	h("POST /v1/me/email_addresses/{id}/attempt_verification", a.attemptEmail)
+	// Creating a sign-up or sign-in makes the client if there is none;
+	// the other calls need one.
+	h("POST /v1/client/sign_ups", a.withClient(limitSignUp, true, a.createSignUp))
+	h("GET /v1/client/sign_ups/{id}", a.withClient(noLimit, false, a.getSignUp))
+	h("PATCH /v1/client/sign_ups/{id}", a.withClient(noLimit, false, a.updateSignUp))
+	h("POST /v1/client/sign_ups/{id}/prepare_verification", a.withClient(noLimit, false, a.prepareSignUp))
+	h("POST /v1/client/sign_ups/{id}/attempt_verification", a.withClient(limitAttempt, false, a.attemptSignUp))
+	h("POST /v1/client/sign_ins", a.withClient(limitSignIn, true, a.createSignIn))
+	h("GET /v1/client/sign_ins/{id}", a.withClient(noLimit, false, a.getSignIn))
+	h("POST /v1/client/sign_ins/{id}/prepare_first_factor", a.withClient(noLimit, false, a.prepareFirstFactor))
+	h("POST /v1/client/sign_ins/{id}/attempt_first_factor", a.withClient(limitAttempt, false, a.attemptFirstFactor))
+	h("GET /v1/client/sessions/{id}", a.withClient(noLimit, false, a.getSession))
+	h("POST /v1/client/sessions/{id}/touch", a.withClient(noLimit, false, a.touchSession))
+	h("POST /v1/client/sessions/{id}/tokens", a.withClient(noLimit, false, a.mintToken))
+	h("POST /v1/client/sessions/{id}/tokens/{template}", a.withClient(noLimit, false, a.mintToken))
+	h("POST /v1/client/sessions/{id}/end", a.withClient(noLimit, false, a.endSession(session.Ended)))
+	h("POST /v1/client/sessions/{id}/remove", a.withClient(noLimit, false, a.endSession(session.Removed)))
+	h("GET /v1/me", a.withMe(noLimit, a.getMe))
+	h("PATCH /v1/me", a.withMe(noLimit, a.updateMe))
+	h("POST /v1/me/change_password", a.withMe(limitAttempt, a.changePassword))
+	h("GET /v1/me/email_addresses", a.withMe(noLimit, a.listEmails))
+	h("POST /v1/me/email_addresses", a.withMe(noLimit, a.addEmail))
+	h("POST /v1/me/email_addresses/{$}", a.withMe(noLimit, a.addEmail))
+	h("GET /v1/me/email_addresses/{id}", a.withMe(noLimit, a.getEmail))
+	h("DELETE /v1/me/email_addresses/{id}", a.withMe(noLimit, a.deleteEmail))
+	h("POST /v1/me/email_addresses/{id}/prepare_verification", a.withMe(noLimit, a.prepareEmail))
+	h("POST /v1/me/email_addresses/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptEmail))
 	h("GET /v1/tickets/accept", a.acceptTicket)
 	mux.Handle("GET /.well-known/jwks.json", a.cors(handler(a.jwks)))
 	mux.Handle("OPTIONS /v1/", a.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
+}
+
+// clientHandler is a call on behalf of a client, with its parameters.
+type clientHandler func(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error
+
+// Which per-IP limit a call counts against.
+type limitKind int
+
+const (
+	noLimit limitKind = iota
+	limitSignIn
+	limitSignUp
+	limitAttempt
+)
+
+func (a *API) limiter(k limitKind) *ratelimit.Limiter {
+	switch k {
+	case limitSignIn:
+		return a.SignInLimit
+	case limitSignUp:
+		return a.SignUpLimit
+	case limitAttempt:
+		return a.AttemptLimit
+	}
+	return nil
+}
+
+// withClient runs fn after the rate limit of kind, with the call's
+// parameters, for the caller's client: made when create is set and there
+// is none, else the call needs one.
+func (a *API) withClient(kind limitKind, create bool, fn clientHandler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := limit(a.limiter(kind), r); err != nil {
+			return err
+		}
+		v, err := params(r)
+		if err != nil {
+			return err
+		}
+		c := clientOf(r)
+		if c == nil && !create {
+			return errNoClient
+		}
+		if c == nil {
+			if c, err = a.ensureClient(w, r); err != nil {
+				return err
+			}
+		}
+		return fn(w, r, c, v)
+	}
 }
 
 // transport applies the conventions of every Frontend API call: method

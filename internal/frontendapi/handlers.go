@@ -176,84 +176,34 @@ func signUpParams(v url.Values) session.SignUpParams {
 	return p
 }
 
-func (a *API) createSignUp(w http.ResponseWriter, r *http.Request) error {
-	if err := limit(a.SignUpLimit, r); err != nil {
-		return err
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
-	c, err := a.ensureClient(w, r)
-	if err != nil {
-		return err
-	}
+func (a *API) createSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
 	su, tok, err := a.Sessions.CreateSignUp(r.Context(), c, signUpParams(v))
-	if err != nil {
-		return err
-	}
-	a.setToken(w, r, tok)
-	return a.envelope(w, r, c.ID, signUpOut(su))
+	return a.signUpResponse(w, r, c, su, tok, err)
 }
 
-func (a *API) updateSignUp(w http.ResponseWriter, r *http.Request) error {
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
+func (a *API) updateSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
 	su, tok, err := a.Sessions.UpdateSignUp(r.Context(), c, r.PathValue("id"), signUpParams(v))
-	if err != nil {
-		return err
-	}
-	a.setToken(w, r, tok)
-	return a.envelope(w, r, c.ID, signUpOut(su))
+	return a.signUpResponse(w, r, c, su, tok, err)
 }
 
-func (a *API) getSignUp(w http.ResponseWriter, r *http.Request) error {
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
+func (a *API) getSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
 	su, err := a.Sessions.SignUp(r.Context(), c, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return a.envelope(w, r, c.ID, signUpOut(su))
+	return a.signUpResponse(w, r, c, su, "", err)
 }
 
-func (a *API) prepareSignUp(w http.ResponseWriter, r *http.Request) error {
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
+func (a *API) prepareSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
 	su, err := a.Sessions.PrepareSignUp(r.Context(), c, r.PathValue("id"), v.Get("strategy"))
-	if err != nil {
-		return err
-	}
-	return a.envelope(w, r, c.ID, signUpOut(su))
+	return a.signUpResponse(w, r, c, su, "", err)
 }
 
-func (a *API) attemptSignUp(w http.ResponseWriter, r *http.Request) error {
-	if err := limit(a.AttemptLimit, r); err != nil {
-		return err
-	}
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
+func (a *API) attemptSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
 	su, tok, err := a.Sessions.AttemptSignUp(r.Context(), c, r.PathValue("id"), v.Get("strategy"), v.Get("code"))
+	return a.signUpResponse(w, r, c, su, tok, err)
+}
+
+// signUpResponse answers a sign-up call: its error, or the sign-up in the
+// envelope, handing over a new client token if the sign-up completed.
+func (a *API) signUpResponse(w http.ResponseWriter, r *http.Request, c *session.Client, su *session.SignUp, tok string, err error) error {
 	if err != nil {
 		return err
 	}
@@ -266,26 +216,30 @@ func signInParams(v url.Values) session.SignInParams {
 		Code: v.Get("code"), EmailAddressID: v.Get("email_address_id"), PhoneNumberID: v.Get("phone_number_id")}
 }
 
-func (a *API) createSignIn(w http.ResponseWriter, r *http.Request) error {
-	if err := limit(a.SignInLimit, r); err != nil {
-		return err
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
-	c, err := a.ensureClient(w, r)
-	if err != nil {
-		return err
-	}
+func (a *API) createSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
 	si, tok, err := a.Sessions.CreateSignIn(r.Context(), c, signInParams(v))
-	if err != nil {
-		return err
-	}
-	return a.signInResponse(w, r, c, si, tok)
+	return a.signInResponse(w, r, c, si, tok, err)
 }
 
-func (a *API) signInResponse(w http.ResponseWriter, r *http.Request, c *session.Client, si *session.SignIn, tok string) error {
+func (a *API) getSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
+	si, err := a.Sessions.SignIn(r.Context(), c, r.PathValue("id"))
+	return a.signInResponse(w, r, c, si, "", err)
+}
+
+func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	si, err := a.Sessions.PrepareFirstFactor(r.Context(), c, r.PathValue("id"), signInParams(v))
+	return a.signInResponse(w, r, c, si, "", err)
+}
+
+func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	si, tok, err := a.Sessions.AttemptFirstFactor(r.Context(), c, r.PathValue("id"), signInParams(v))
+	return a.signInResponse(w, r, c, si, tok, err)
+}
+
+func (a *API) signInResponse(w http.ResponseWriter, r *http.Request, c *session.Client, si *session.SignIn, tok string, err error) error {
+	if err != nil {
+		return err
+	}
 	a.setToken(w, r, tok)
 	out, err := a.signInOut(r.Context(), si)
 	if err != nil {
@@ -294,91 +248,34 @@ func (a *API) signInResponse(w http.ResponseWriter, r *http.Request, c *session.
 	return a.envelope(w, r, c.ID, out)
 }
 
-func (a *API) getSignIn(w http.ResponseWriter, r *http.Request) error {
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
-	si, err := a.Sessions.SignIn(r.Context(), c, r.PathValue("id"))
+// sessionResponse answers a session call with the session in the
+// envelope.
+func (a *API) sessionResponse(w http.ResponseWriter, r *http.Request, c *session.Client, s *session.Session, err error) error {
 	if err != nil {
 		return err
 	}
-	return a.signInResponse(w, r, c, si, "")
+	out, err := a.sessionOut(r.Context(), s, a.Sessions.Now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, c.ID, out)
 }
 
-func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
-	si, err := a.Sessions.PrepareFirstFactor(r.Context(), c, r.PathValue("id"), signInParams(v))
-	if err != nil {
-		return err
-	}
-	return a.signInResponse(w, r, c, si, "")
-}
-
-func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
-	if err := limit(a.AttemptLimit, r); err != nil {
-		return err
-	}
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
-	si, tok, err := a.Sessions.AttemptFirstFactor(r.Context(), c, r.PathValue("id"), signInParams(v))
-	if err != nil {
-		return err
-	}
-	return a.signInResponse(w, r, c, si, tok)
-}
-
-func (a *API) getSession(w http.ResponseWriter, r *http.Request) error {
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
+func (a *API) getSession(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
 	s, err := a.Sessions.Session(r.Context(), r.PathValue("id"))
 	if err != nil || s.ClientID != c.ID {
 		return session.NotFound("session", r.PathValue("id"))
 	}
-	out, err := a.sessionOut(r.Context(), s, a.Sessions.Now().UnixMilli())
-	if err != nil {
-		return err
-	}
-	return a.envelope(w, r, c.ID, out)
+	return a.sessionResponse(w, r, c, s, nil)
 }
 
-func (a *API) touchSession(w http.ResponseWriter, r *http.Request) error {
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
+func (a *API) touchSession(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
 	s, err := a.Sessions.Touch(r.Context(), c, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	out, err := a.sessionOut(r.Context(), s, a.Sessions.Now().UnixMilli())
-	if err != nil {
-		return err
-	}
-	return a.envelope(w, r, c.ID, out)
+	return a.sessionResponse(w, r, c, s, err)
 }
 
 // mintToken answers the bare {"object":"token","jwt":…} clerk-js reads.
-func (a *API) mintToken(w http.ResponseWriter, r *http.Request) error {
-	c := clientOf(r)
-	if c == nil {
-		return errNoClient
-	}
+func (a *API) mintToken(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
 	if t := r.PathValue("template"); t != "" {
 		return errs.ResourceNotFound("not found", "No JWT template was found with name "+t+".")
 	}
@@ -390,21 +287,10 @@ func (a *API) mintToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) endSession(status string) handler {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		c := clientOf(r)
-		if c == nil {
-			return errNoClient
-		}
+func (a *API) endSession(status string) clientHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
 		s, err := a.Sessions.End(r.Context(), c, r.PathValue("id"), status)
-		if err != nil {
-			return err
-		}
-		out, err := a.sessionOut(r.Context(), s, a.Sessions.Now().UnixMilli())
-		if err != nil {
-			return err
-		}
-		return a.envelope(w, r, c.ID, out)
+		return a.sessionResponse(w, r, c, s, err)
 	}
 }
 

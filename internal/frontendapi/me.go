@@ -2,6 +2,7 @@ package frontendapi
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/respond"
@@ -21,23 +22,33 @@ func (a *API) userOut(u *user.User) any {
 	return backendapi.UserObject(a.PublicURL, u, a.Sessions.Now().UnixMilli(), false)
 }
 
-func (a *API) getMe(w http.ResponseWriter, r *http.Request) error {
-	_, u, err := a.me(r)
-	if err != nil {
-		return err
+// meHandler is a /v1/me call: the acting session, its user, the params.
+type meHandler func(w http.ResponseWriter, r *http.Request, s *session.Session, u *user.User, v url.Values) error
+
+// withMe runs fn for the acting session of the caller's client, after
+// the rate limit of kind.
+func (a *API) withMe(kind limitKind, fn meHandler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := limit(a.limiter(kind), r); err != nil {
+			return err
+		}
+		s, u, err := a.me(r)
+		if err != nil {
+			return err
+		}
+		v, err := params(r)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, s, u, v)
 	}
+}
+
+func (a *API) getMe(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
 	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
 }
 
-func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
-	_, u, err := a.me(r)
-	if err != nil {
-		return err
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
+func (a *API) updateMe(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
 	var p user.UpdateParams
 	for _, f := range []struct {
 		k   string
@@ -48,26 +59,15 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
 			*f.dst = user.Field[string]{Set: true, Null: *s == "" && f.k != "first_name" && f.k != "last_name", Value: *s}
 		}
 	}
-	u, err = a.UserRules.Update(r.Context(), u.ID, p)
+	u, err := a.UserRules.Update(r.Context(), u.ID, p)
 	if err != nil {
 		return err
 	}
 	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
 }
 
-func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
-	if err := limit(a.AttemptLimit, r); err != nil {
-		return err
-	}
-	sess, u, err := a.me(r)
-	if err != nil {
-		return err
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
-	u, err = a.Sessions.ChangePassword(r.Context(), sess, u, v.Get("current_password"), v.Get("new_password"),
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request, s *session.Session, u *user.User, v url.Values) error {
+	u, err := a.Sessions.ChangePassword(r.Context(), s, u, v.Get("current_password"), v.Get("new_password"),
 		v.Get("sign_out_of_other_sessions") == "true")
 	if err != nil {
 		return err
@@ -75,19 +75,9 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
 }
 
-// emailObjects renders the user's email addresses.
-func (a *API) emailObjects(u *user.User) []any {
-	full := backendapi.UserObject(a.PublicURL, u, 0, false)
-	out := []any{}
-	for _, e := range full.EmailAddresses {
-		out = append(out, e)
-	}
-	return out
-}
-
+// emailObject renders one of the user's email addresses, or nil.
 func (a *API) emailObject(u *user.User, id string) any {
-	full := backendapi.UserObject(a.PublicURL, u, 0, false)
-	for _, e := range full.EmailAddresses {
+	for _, e := range backendapi.UserObject(a.PublicURL, u, 0, false).EmailAddresses {
 		if e.ID == id {
 			return e
 		}
@@ -95,20 +85,12 @@ func (a *API) emailObject(u *user.User, id string) any {
 	return nil
 }
 
-func (a *API) listEmails(w http.ResponseWriter, r *http.Request) error {
-	_, u, err := a.me(r)
-	if err != nil {
-		return err
-	}
-	respond.JSON(w, http.StatusOK, a.emailObjects(u))
+func (a *API) listEmails(w http.ResponseWriter, _ *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
+	respond.JSON(w, http.StatusOK, backendapi.UserObject(a.PublicURL, u, 0, false).EmailAddresses)
 	return nil
 }
 
-func (a *API) getEmail(w http.ResponseWriter, r *http.Request) error {
-	_, u, err := a.me(r)
-	if err != nil {
-		return err
-	}
+func (a *API) getEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
 	e := a.emailObject(u, r.PathValue("id"))
 	if e == nil {
 		return session.NotFound("email address", r.PathValue("id"))
@@ -125,15 +107,7 @@ func (a *API) reloaded(w http.ResponseWriter, r *http.Request, userID, idnID str
 	return a.envelope(w, r, clientOf(r).ID, a.emailObject(u, idnID))
 }
 
-func (a *API) addEmail(w http.ResponseWriter, r *http.Request) error {
-	_, u, err := a.me(r)
-	if err != nil {
-		return err
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
+func (a *API) addEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
 	idn, err := a.Sessions.AddEmail(r.Context(), a.Profile, u, v.Get("email_address"))
 	if err != nil {
 		return err
@@ -141,11 +115,7 @@ func (a *API) addEmail(w http.ResponseWriter, r *http.Request) error {
 	return a.reloaded(w, r, u.ID, idn.ID)
 }
 
-func (a *API) deleteEmail(w http.ResponseWriter, r *http.Request) error {
-	_, u, err := a.me(r)
-	if err != nil {
-		return err
-	}
+func (a *API) deleteEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
 	id := r.PathValue("id")
 	if err := a.Profile.DeleteIdentifier(r.Context(), u.ID, id); err != nil {
 		return err
@@ -153,29 +123,14 @@ func (a *API) deleteEmail(w http.ResponseWriter, r *http.Request) error {
 	return a.envelope(w, r, clientOf(r).ID, map[string]any{"object": "email_address", "id": id, "deleted": true})
 }
 
-func (a *API) prepareEmail(w http.ResponseWriter, r *http.Request) error {
-	_, u, err := a.me(r)
-	if err != nil {
-		return err
-	}
+func (a *API) prepareEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
 	if _, err := a.Sessions.PrepareEmail(r.Context(), a.Profile, clientOf(r), u, r.PathValue("id")); err != nil {
 		return err
 	}
 	return a.reloaded(w, r, u.ID, r.PathValue("id"))
 }
 
-func (a *API) attemptEmail(w http.ResponseWriter, r *http.Request) error {
-	if err := limit(a.AttemptLimit, r); err != nil {
-		return err
-	}
-	_, u, err := a.me(r)
-	if err != nil {
-		return err
-	}
-	v, err := params(r)
-	if err != nil {
-		return err
-	}
+func (a *API) attemptEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
 	if err := a.Sessions.AttemptEmail(r.Context(), a.Profile, clientOf(r), u, r.PathValue("id"), v.Get("code")); err != nil {
 		return err
 	}
