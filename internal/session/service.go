@@ -397,15 +397,25 @@ func (s *Service) CreateForUser(ctx context.Context, userID string) (*Session, e
 	return sess, nil
 }
 
-// VerifyClient returns the client a client token names (Backend API).
+// VerifyClient returns the client a token stands for (Backend API): a
+// current client token, or (as Clerk's SDK documentation describes
+// verifyClient) a valid session token of an active session on it.
 func (s *Service) VerifyClient(ctx context.Context, raw string) (*Client, error) {
 	if raw == "" {
 		return nil, errs.ParamMissing("token")
 	}
+	if claims, err := s.Keys.Verify(raw, s.Config.Issuer, s.Now()); err == nil {
+		sess, err := s.activeSession(ctx, nil, claims.SessionID)
+		if err != nil {
+			return nil, errs.New(errs.BadRequest, "client_token_invalid", "Invalid client token",
+				"The session of that token is no longer active.").WithParam("token")
+		}
+		return s.Store.Client(ctx, sess.ClientID)
+	}
 	c, err := s.ClientFromToken(ctx, raw)
 	if err != nil {
 		return nil, errs.New(errs.BadRequest, "client_token_invalid", "Invalid client token",
-			"The token is not a current client token.").WithParam("token")
+			"The token is neither a current client token nor a valid session token.").WithParam("token")
 	}
-	return c, nil
+	return s.Store.Client(ctx, c.ID)
 }
