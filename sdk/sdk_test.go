@@ -455,3 +455,33 @@ func TestVerifyTokenAndMiddleware(t *testing.T) {
 func sdkUser(email string) sdk.UserParams {
 	return sdk.UserParams{EmailAddresses: []string{email}, SkipPasswordRequirement: true}
 }
+
+// TestWithSession lets anonymous requests through without claims, and
+// signed-in ones with them; APIError reads well.
+func TestWithSession(t *testing.T) {
+	s := start(t)
+	u := must(s.c.Users.Create(ctx, sdkUser("ada@example.com")))
+	tok := must(s.c.Sessions.CreateToken(ctx, must(s.c.Sessions.Create(ctx, u.ID)).ID, 0)).JWT
+	h := s.c.WithSession(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := sdk.SessionClaims(r.Context()); ok {
+			fmt.Fprint(w, c.UserID)
+		} else {
+			fmt.Fprint(w, "anonymous")
+		}
+	}))
+	for token, want := range map[string]string{"": "anonymous", "garbage": "anonymous", tok: u.ID} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		h.ServeHTTP(rec, req)
+		if rec.Body.String() != want {
+			t.Errorf("token %.10q: %q, want %q", token, rec.Body.String(), want)
+		}
+	}
+	_, err := s.c.Users.Get(ctx, "user_nope")
+	if got := err.Error(); got != "concierge: 404 resource_not_found: No user was found with id user_nope" {
+		t.Fatalf("Error() = %q", got)
+	}
+}
