@@ -94,15 +94,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer func() { stopDisp(); <-dispDone }()
 
 	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine(),
-		"email", transportName(opts.Email), "sms", transportName(opts.SMS))
+		"email", transportName(a.Dispatcher.Email), "sms", transportName(a.Dispatcher.SMS))
 	return server.Run(ctx, ln, a.Handler, cfg.ShutdownTimeout, log)
 }
 
 func transportName(t delivery.Transport) string {
-	if t == nil {
-		return "development outbox (log)"
+	if n := t.Name(); n != "outbox" {
+		return n
 	}
-	return t.Name()
+	return "development outbox (log)"
 }
 
 // bootstrapKey makes the first secret key when none is configured or

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge/internal/allowlist"
@@ -30,14 +31,17 @@ type Options struct {
 	PublicURL   string
 	SecretKey   string // accepted in addition to stored keys; may be empty
 	EmailDomain string
-	// Email and SMS are the transports; nil means the development outbox.
+	// Email and SMS, when set, replace the transports the settings
+	// describe (tests use them).
 	Email, SMS delivery.Transport
-	SMSFrom    string
+	// TwilioAPIURL is Twilio's base URL (tests point it elsewhere).
+	TwilioAPIURL string
 	// Settings are the environment's values of instance settings by key
-	// ("" = not set).
+	// ("" = not set); the fields below are shorthands for some of them.
 	Settings map[string]string
 	Log      *slog.Logger
 
+	SMSFrom        string
 	AllowedOrigins []string
 	// Session policy; zero values take Clerk's defaults.
 	TokenTTL, SessionLifetime, SessionInactivity time.Duration
@@ -53,28 +57,55 @@ type App struct {
 	Keys       *token.Keyring
 }
 
+// envSettings merges the shorthand fields into the settings map.
+func (o Options) envSettings() map[string]string {
+	env := map[string]string{}
+	for k, v := range o.Settings {
+		env[k] = v
+	}
+	set := func(k, v string) {
+		if v != "" && env[k] == "" {
+			env[k] = v
+		}
+	}
+	set(instance.SMSFrom, o.SMSFrom)
+	set(instance.AllowedOrigins, strings.Join(o.AllowedOrigins, ","))
+	for k, d := range map[string]time.Duration{instance.SessionTokenTTL: o.TokenTTL,
+		instance.SessionLifetime: o.SessionLifetime, instance.SessionInactivity: o.SessionInactivity} {
+		if d != 0 {
+			set(k, d.String())
+		}
+	}
+	return env
+}
+
 // New wires an App on db.
 func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	settings := instance.NewService(db)
-	if err := settings.Init(ctx, o.Settings, o.Log); err != nil {
+	if err := settings.Init(ctx, o.envSettings(), o.Log); err != nil {
 		return nil, fmt.Errorf("instance settings: %w", err)
 	}
 	ticketKey, err := settings.Secret(ctx, "invitation_ticket")
 	if err != nil {
 		return nil, fmt.Errorf("instance secrets: %w", err)
 	}
-	outbox := &delivery.DevOutbox{Log: o.Log}
-	email, sms := o.Email, o.SMS
-	if email == nil {
-		email = outbox
+	tr := &transports{settings: settings, emailDomain: o.EmailDomain, twilioURL: o.TwilioAPIURL,
+		outbox: &delivery.DevOutbox{Log: o.Log}, log: o.Log}
+	var email, sms delivery.Transport = &delivery.Switch{Current: tr.email}, &delivery.Switch{Current: tr.sms}
+	if o.Email != nil {
+		email = o.Email
 	}
-	if sms == nil {
-		sms = outbox
+	if o.SMS != nil {
+		sms = o.SMS
 	}
 	disp := delivery.NewDispatcher(db, email, sms, o.Log)
+	smsFrom := func(ctx context.Context) string {
+		live, _ := settings.Live(ctx)
+		return live.SMSSender()
+	}
 
 	invitations := &invitation.Service{Store: db, Key: ticketKey, PublicURL: o.PublicURL,
-		EmailDomain: o.EmailDomain, SMSFrom: o.SMSFrom, AppName: settings.AppName, Wake: disp.Wake, Now: time.Now}
+		EmailDomain: o.EmailDomain, SMSFrom: smsFrom, AppName: settings.AppName, Wake: disp.Wake, Now: time.Now}
 	list := allowlist.NewService(db, invitations)
 	list.Wake = disp.Wake
 
@@ -92,21 +123,23 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	}
 	users := user.NewService(db)
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
-		Lists: db, Mode: settings.Mode, AppName: settings.AppName, ClientKey: clientKey, CodeKey: codeKey,
-		Config: session.Config{Issuer: o.PublicURL, TokenTTL: orDefault(o.TokenTTL, 60*time.Second),
-			Lifetime: orDefault(o.SessionLifetime, 7*24*time.Hour), Inactivity: orDefault(o.SessionInactivity, 7*24*time.Hour),
-			EmailDomain: o.EmailDomain, SMSFrom: o.SMSFrom},
-		Wake: disp.Wake, Now: time.Now}
+		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
+		Config: session.Config{Issuer: o.PublicURL, EmailDomain: o.EmailDomain},
+		Wake:   disp.Wake, Now: time.Now}
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
-	fapi.PublicURL, fapi.AllowedOrigins = o.PublicURL, o.AllowedOrigins
+	fapi.PublicURL = o.PublicURL
+	fapi.Origins = func(ctx context.Context) []string {
+		live, _ := settings.Live(ctx)
+		return live.AllowedOrigins
+	}
 
 	api := &backendapi.API{
 		Sessions:    sessions,
 		Users:       users,
 		Allowlist:   list,
 		Invitations: invitations,
-		Messages: &delivery.Service{Queue: db, EmailDomain: o.EmailDomain, SMSFrom: o.SMSFrom,
+		Messages: &delivery.Service{Queue: db, EmailDomain: o.EmailDomain, SMSFrom: smsFrom,
 			Wake: disp.Wake, Now: time.Now},
 		Keys:      apikey.NewKeyring(db, o.SecretKey),
 		PublicURL: o.PublicURL,
@@ -121,35 +154,27 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	}, nil
 }
 
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
-}
-
-// OptionsFrom maps the configuration to Options, building the transports
-// it names.
+// OptionsFrom maps the configuration to Options: the environment's values
+// become the initial instance settings.
 func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
-	o := Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
-		SMSFrom: cfg.SMSFrom, Log: log, AllowedOrigins: cfg.AllowedOrigins, TokenTTL: cfg.SessionTokenTTL,
-		SessionLifetime: cfg.SessionLifetime, SessionInactivity: cfg.SessionInactivity,
-		Settings: map[string]string{instance.SignUpMode: cfg.SignUpMode, instance.ApplicationName: cfg.AppName}}
-	if cfg.SMTPURL != "" {
-		smtp, err := delivery.ParseSMTPURL(cfg.SMTPURL, cfg.EmailDomain)
-		if err != nil {
-			return o, fmt.Errorf("CONCIERGE_SMTP_URL: %v", err)
+	env := map[string]string{
+		instance.SignUpMode: cfg.SignUpMode, instance.ApplicationName: cfg.AppName,
+		instance.SMTPURL: cfg.SMTPURL, instance.SMSWebhookURL: cfg.SMSWebhookURL,
+		instance.SMSWebhookSecret: cfg.SMSWebhookSecret, instance.SMSFrom: cfg.SMSFrom,
+		instance.TwilioAccountSID: cfg.TwilioAccountSID, instance.TwilioAuthToken: cfg.TwilioAuthToken,
+		instance.TwilioFrom: cfg.TwilioFrom, instance.AllowedOrigins: strings.Join(cfg.AllowedOrigins, ","),
+	}
+	for k, d := range map[string]time.Duration{instance.SessionTokenTTL: cfg.SessionTokenTTL,
+		instance.SessionLifetime: cfg.SessionLifetime, instance.SessionInactivity: cfg.SessionInactivity} {
+		if d != 0 {
+			env[k] = d.String()
 		}
-		o.Email = smtp
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
-	switch {
-	case cfg.TwilioAccountSID != "":
-		o.SMS = &delivery.Twilio{BaseURL: cfg.TwilioAPIURL, AccountSID: cfg.TwilioAccountSID,
-			AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom, Client: client}
-		o.SMSFrom = cfg.TwilioFrom
-	case cfg.SMSWebhookURL != "":
-		o.SMS = &delivery.Webhook{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Client: client}
+	if cfg.SMTPURL != "" {
+		if _, err := delivery.ParseSMTPURL(cfg.SMTPURL, cfg.EmailDomain); err != nil {
+			return Options{}, fmt.Errorf("CONCIERGE_SMTP_URL: %v", err)
+		}
 	}
-	return o, nil
+	return Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
+		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log}, nil
 }

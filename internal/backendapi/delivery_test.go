@@ -471,3 +471,23 @@ func TestTwoServersShareOneOutbox(t *testing.T) {
 		}
 	})
 }
+
+// TestTransportsFollowSettings: the SMTP relay is an instance setting;
+// changing it (as the dashboard does) takes effect without a restart.
+func TestTransportsFollowSettings(t *testing.T) {
+	mail := smtptest.Start(t)
+	e := newEnv(t, "sqlite")
+	_, emailID, _ := e.newUserWith("ada@example.com", "+14155552671")
+	first := e.post("/v1/emails", map[string]any{"from_email_name": "a", "subject": "before", "body": "<p>1</p>", "email_address_id": emailID})
+	m := e.waitMessage("/v1/emails/"+first.ID, func(m message) bool { return m.Status == "sent" })
+	if got, _ := e.db.MessagesTo(context.Background(), "ada@example.com"); len(got) != 1 || *got[0].Transport != "outbox" {
+		t.Fatalf("before: %+v %+v", m, got)
+	}
+	if err := e.app.Settings.Set(context.Background(), instance.SMTPURL, mail.URL()); err != nil {
+		t.Fatal(err)
+	}
+	e.post("/v1/emails", map[string]any{"from_email_name": "a", "subject": "after", "body": "<p>2</p>", "email_address_id": emailID})
+	if got := mail.Wait(1, 10*time.Second)[0]; got.Header.Get("Subject") != "after" {
+		t.Fatalf("after: %q", got.Header.Get("Subject"))
+	}
+}

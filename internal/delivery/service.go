@@ -24,7 +24,8 @@ type Queue interface {
 type Service struct {
 	Queue       Queue
 	EmailDomain string
-	SMSFrom     string
+	// SMSFrom returns the sender of SMS.
+	SMSFrom func(context.Context) string
 	// Wake is called after a message was queued.
 	Wake func()
 	Now  func() time.Time
@@ -105,7 +106,7 @@ func (s *Service) CreateSMS(ctx context.Context, p SMSParams) (*Message, error) 
 	if err != nil {
 		return nil, err
 	}
-	m := NewSMS(s.Now(), s.SMSFrom, "", text)
+	m := NewSMS(s.Now(), s.SMSFrom(ctx), "", text)
 	if err := s.Queue.QueueToIdentifier(ctx, m, "phone_number", idnID, "phone_number_id"); err != nil {
 		return nil, err
 	}

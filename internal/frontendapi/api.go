@@ -32,8 +32,9 @@ type API struct {
 	Invitations *invitation.Service
 	Profile     Profile
 	PublicURL   string
-	// AllowedOrigins may call from a browser and be redirected back to.
-	AllowedOrigins []string
+	// Origins returns the application origins that may call from a
+	// browser and be redirected back to (an instance setting).
+	Origins func(context.Context) []string
 
 	// Per-IP limits, as Clerk's: creating sign-ins and sign-ups, and
 	// attempting a factor or a code.
@@ -190,14 +191,14 @@ func Tunnel(next http.Handler) http.Handler {
 
 // originAllowed reports whether a browser at origin may call with
 // credentials: Concierge's own pages and the configured applications.
-func (a *API) originAllowed(origin string) bool {
+func (a *API) originAllowed(ctx context.Context, origin string) bool {
 	if origin == "" {
 		return false
 	}
 	if u, err := url.Parse(a.PublicURL); err == nil && origin == u.Scheme+"://"+u.Host {
 		return true
 	}
-	return slices.Contains(a.AllowedOrigins, origin)
+	return a.Origins != nil && slices.Contains(a.Origins(ctx), origin)
 }
 
 // cors answers credentialed cross-origin calls from allowed origins.
@@ -205,7 +206,7 @@ func (a *API) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
 		w.Header().Add("Vary", "Origin")
-		if a.originAllowed(origin) {
+		if a.originAllowed(r.Context(), origin) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")
@@ -233,7 +234,7 @@ func (a *API) checkOrigin(r *http.Request) error {
 	if origin == "" || origin == "null" && !hasCookie(r) {
 		return nil
 	}
-	if !a.originAllowed(origin) {
+	if !a.originAllowed(r.Context(), origin) {
 		return errs.New(errs.Forbidden, "origin_invalid", "Origin not allowed",
 			"Requests from "+origin+" are not allowed: add it to CONCIERGE_ALLOWED_ORIGINS.")
 	}
@@ -349,7 +350,7 @@ func limit(l *ratelimit.Limiter, r *http.Request) error {
 // redirectAllowed reports whether a redirect_url leads to Concierge
 // itself or to an allowed application origin; relative paths are
 // Concierge's own.
-func (a *API) RedirectAllowed(raw string) bool {
+func (a *API) RedirectAllowed(ctx context.Context, raw string) bool {
 	if strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "//") && !strings.HasPrefix(raw, "/\\") {
 		return true
 	}
@@ -357,7 +358,7 @@ func (a *API) RedirectAllowed(raw string) bool {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	return a.originAllowed(u.Scheme + "://" + u.Host)
+	return a.originAllowed(ctx, u.Scheme+"://"+u.Host)
 }
 
 func contextWithClient(r *http.Request, c *session.Client) context.Context {

@@ -190,7 +190,7 @@ func verificationOut(v *session.Verification, supported []string) *verificationJ
 
 func signUpOut(su *session.SignUp) *signUpJSON {
 	out := &signUpJSON{Object: "sign_up_attempt", ID: su.ID, Status: su.Status,
-		RequiredFields: session.RequiredFields, OptionalFields: session.OptionalFields,
+		RequiredFields: su.RequiredFields(), OptionalFields: su.OptionalFields(),
 		MissingFields: su.MissingFields(), UnverifiedFields: su.UnverifiedFields(),
 		Verifications: map[string]*verificationJSON{"email_address": nil, "phone_number": nil, "web3_wallet": nil, "external_account": nil},
 		Username:      strOrNil(su.Username), EmailAddress: strOrNil(su.EmailAddress), PhoneNumber: strOrNil(su.PhoneNumber),

@@ -1,6 +1,7 @@
 package frontendapi
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"net/http"
@@ -82,7 +83,7 @@ func (a *API) pageTransport(next handler) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		h := w.Header()
 		formAction := "'self'"
-		for _, o := range a.AllowedOrigins {
+		for _, o := range a.Origins(r.Context()) {
 			formAction += " " + o
 		}
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
@@ -166,8 +167,8 @@ func (a *API) pageError(w http.ResponseWriter, r *http.Request, name string, p p
 
 // redirectTarget is where a finished flow goes: an allowed redirect_url,
 // else the profile page.
-func (a *API) redirectTarget(raw string) string {
-	if raw != "" && a.RedirectAllowed(raw) {
+func (a *API) redirectTarget(ctx context.Context, raw string) string {
+	if raw != "" && a.RedirectAllowed(ctx, raw) {
 		return raw
 	}
 	return "/user"
@@ -178,7 +179,7 @@ func (a *API) redirectTarget(raw string) string {
 // fresh session token as the __session query parameter, to verify
 // networklessly (it lives TokenTTL).
 func (a *API) finish(w http.ResponseWriter, r *http.Request, c *session.Client, sessionID, redirectURL string) error {
-	dest := a.redirectTarget(redirectURL)
+	dest := a.redirectTarget(r.Context(), redirectURL)
 	if !strings.HasPrefix(dest, "/") {
 		jwt, err := a.Sessions.Token(r.Context(), c, sessionID, "")
 		if err != nil {

@@ -9,11 +9,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"strings"
+	"sync"
 	"time"
-	"unicode"
-
-	"github.com/conciergehq/concierge/internal/errs"
 )
 
 // Setting keys.
@@ -55,33 +52,22 @@ type Store interface {
 	PutSettingIfAbsent(ctx context.Context, s Setting) (Setting, error)
 }
 
-var defaults = map[string]string{SignUpMode: ModePublic, ApplicationName: "Concierge"}
-
-// Service reads and writes settings.
+// Service reads and writes settings. Reads go through a cache that
+// lives cacheTTL, so a change made in one process's dashboard reaches
+// every process within that time.
 type Service struct {
 	Store Store
 	Now   func() time.Time
+
+	mu     sync.Mutex
+	cached map[string]Setting
+	at     time.Time
 }
+
+const cacheTTL = 2 * time.Second
 
 // NewService returns a Service on store.
 func NewService(store Store) *Service { return &Service{Store: store, Now: time.Now} }
-
-// Validate checks a setting's value.
-func Validate(key, value string) error {
-	switch key {
-	case SignUpMode:
-		if value != ModePublic && value != ModeRestricted && value != ModeInvitationOnly {
-			return errs.ParamValue(key, value)
-		}
-	case ApplicationName:
-		if strings.TrimSpace(value) == "" || len(value) > 100 || strings.IndexFunc(value, unicode.IsControl) >= 0 {
-			return errs.ParamFormat(key, "application_name must be 1 to 100 characters without control characters.")
-		}
-	default:
-		return errs.ParamUnknown(key, "")
-	}
-	return nil
-}
 
 // Init reconciles stored settings with the environment at start: env
 // holds the values set there by key ("" = not set). Values that came
@@ -104,8 +90,12 @@ func (s *Service) Init(ctx context.Context, env map[string]string, log *slog.Log
 		switch {
 		case ok && have.Source == SourceDashboard:
 			if want.Source == SourceEnv && want.Value != have.Value {
+				envValue, inUse := want.Value, have.Value
+				if secretKeys[key] {
+					envValue, inUse = "(secret)", "(secret)"
+				}
 				log.Warn("setting from the environment ignored: it was changed in the dashboard",
-					"setting", key, "environment", want.Value, "in_use", have.Value)
+					"setting", key, "environment", envValue, "in_use", inUse)
 			}
 		case ok && have.Value == want.Value && have.Source == want.Source:
 		default:
@@ -114,12 +104,34 @@ func (s *Service) Init(ctx context.Context, env map[string]string, log *slog.Log
 			}
 		}
 	}
+	s.forget()
 	return nil
+}
+
+// all returns every stored setting, from the cache when it is fresh.
+func (s *Service) all(ctx context.Context) (map[string]Setting, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cached != nil && time.Since(s.at) < cacheTTL {
+		return s.cached, nil
+	}
+	all, err := s.Store.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.cached, s.at = all, time.Now()
+	return all, nil
+}
+
+func (s *Service) forget() {
+	s.mu.Lock()
+	s.cached = nil
+	s.mu.Unlock()
 }
 
 // Get returns a setting's value, or its default when it was never stored.
 func (s *Service) Get(ctx context.Context, key string) (string, error) {
-	all, err := s.Store.Settings(ctx)
+	all, err := s.all(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -127,6 +139,19 @@ func (s *Service) Get(ctx context.Context, key string) (string, error) {
 		return v.Value, nil
 	}
 	return defaults[key], nil
+}
+
+// Source tells where a setting's value comes from (default, env or
+// dashboard).
+func (s *Service) Source(ctx context.Context, key string) string {
+	all, err := s.all(ctx)
+	if err != nil {
+		return ""
+	}
+	if v, ok := all[key]; ok {
+		return v.Source
+	}
+	return SourceDefault
 }
 
 // AppName returns the application name shown in messages and pages.
@@ -141,6 +166,7 @@ func (s *Service) Set(ctx context.Context, key, value string) error {
 	if err := Validate(key, value); err != nil {
 		return err
 	}
+	defer s.forget()
 	return s.Store.PutSetting(ctx, Setting{Key: key, Value: value, Source: SourceDashboard, UpdatedAt: s.Now().UnixMilli()})
 }
 

@@ -42,8 +42,8 @@ type Service struct {
 	PublicURL string
 	// EmailDomain is the sender's domain for invitation emails.
 	EmailDomain string
-	// SMSFrom is the sender of invitation SMS.
-	SMSFrom string
+	// SMSFrom returns the sender of invitation SMS.
+	SMSFrom func(context.Context) string
 	// AppName names the application in messages.
 	AppName func(context.Context) (string, error)
 	// Wake is called after messages were queued.
@@ -121,7 +121,7 @@ func (s *Service) SignUpSMS(ctx context.Context, phone string, now time.Time) (*
 	if err != nil {
 		return nil, fmt.Errorf("invitation SMS: %w", err)
 	}
-	m := delivery.NewSMS(now, s.SMSFrom, phone, text)
+	m := delivery.NewSMS(now, s.SMSFrom(ctx), phone, text)
 	m.Slug = "invitation"
 	return m, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/signup"
 	"github.com/conciergehq/concierge/internal/token"
@@ -54,8 +55,9 @@ type Service struct {
 	Keys        *token.Keyring
 	Invitations *invitation.Service
 	Lists       signup.Lists
-	Mode        func(context.Context) (string, error)
-	AppName     func(context.Context) (string, error)
+	// Live returns the instance settings in force: sign-up mode and
+	// requirements, session and token lifetimes, application name.
+	Live func(context.Context) (instance.Live, error)
 	// ClientKey signs client tokens; CodeKey hashes verification codes.
 	ClientKey, CodeKey []byte
 	Config             Config
@@ -177,17 +179,18 @@ func (s *Service) sendCode(ctx context.Context, v *Verification, attemptID, stra
 		return e
 	}
 	code := newCode()
-	app, err := s.AppName(ctx)
+	live, err := s.Live(ctx)
 	if err != nil {
 		return err
 	}
+	app := live.AppName
 	var m *delivery.Message
 	if strategy == "phone_code" {
 		text, err := delivery.RenderSMS("verification_code", delivery.Code{AppName: app, Code: code})
 		if err != nil {
 			return err
 		}
-		m = delivery.NewSMS(now, s.Config.SMSFrom, to, text)
+		m = delivery.NewSMS(now, live.SMSSender(), to, text)
 	} else {
 		subject, html, text, err := delivery.RenderEmail("verification_code", delivery.Code{AppName: app, Code: code})
 		if err != nil {
@@ -240,11 +243,15 @@ func (s *Service) checkCode(v *Verification, attemptID, code string, now time.Ti
 
 // --- sessions ------------------------------------------------------------
 
-func (s *Service) newSession(clientID, userID string, now time.Time) *Session {
+func (s *Service) newSession(ctx context.Context, clientID, userID string, now time.Time) (*Session, error) {
+	live, err := s.Live(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ms := now.UnixMilli()
 	return &Session{ID: id.NewAt(id.Session, now), ClientID: clientID, UserID: userID, Status: Active,
-		LastActiveAt: ms, ExpireAt: now.Add(s.Config.Lifetime).UnixMilli(),
-		AbandonAt: now.Add(s.Config.Inactivity).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
+		LastActiveAt: ms, ExpireAt: now.Add(live.SessionLifetime).UnixMilli(),
+		AbandonAt: now.Add(live.SessionInactivity).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}, nil
 }
 
 // Session returns a session.
@@ -311,8 +318,12 @@ func (s *Service) Touch(ctx context.Context, c *Client, id string) (*Session, er
 	if err != nil {
 		return nil, err
 	}
+	live, err := s.Live(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
-	return s.Store.TouchSession(ctx, sess.ID, now.UnixMilli(), now.Add(s.Config.Inactivity).UnixMilli())
+	return s.Store.TouchSession(ctx, sess.ID, now.UnixMilli(), now.Add(live.SessionInactivity).UnixMilli())
 }
 
 // activeSession returns an active session, of c when c is given.
@@ -333,19 +344,24 @@ func (s *Service) activeSession(ctx context.Context, c *Client, id string) (*Ses
 // Token mints a session token for an active session (of c, when given);
 // origin becomes azp.
 func (s *Service) Token(ctx context.Context, c *Client, id, origin string) (string, error) {
-	return s.mint(ctx, c, id, origin, s.Config.TokenTTL)
+	return s.mint(ctx, c, id, origin, 0)
 }
 
 // TokenTTL mints a token with another lifetime (Backend API
 // expires_in_seconds); 0 means the default.
 func (s *Service) TokenTTL(ctx context.Context, id string, ttl time.Duration) (string, error) {
-	if ttl == 0 {
-		ttl = s.Config.TokenTTL
-	}
 	return s.mint(ctx, nil, id, "", ttl)
 }
 
+// mint signs a token for an active session; ttl 0 is the instance's.
 func (s *Service) mint(ctx context.Context, c *Client, id, origin string, ttl time.Duration) (string, error) {
+	if ttl == 0 {
+		live, err := s.Live(ctx)
+		if err != nil {
+			return "", err
+		}
+		ttl = live.SessionTokenTTL
+	}
 	// A ban revokes the user's sessions and a deletion ends them, in the
 	// same transaction: an active session is all a token needs.
 	sess, err := s.activeSession(ctx, c, id)
@@ -390,7 +406,10 @@ func (s *Service) CreateForUser(ctx context.Context, userID string) (*Session, e
 	now := s.Now()
 	ms := now.UnixMilli()
 	c := &Client{ID: id.NewAt(id.Client, now), RotatingHash: hashToken(randomToken()), CreatedAt: ms, UpdatedAt: ms}
-	sess := s.newSession(c.ID, userID, now)
+	sess, err := s.newSession(ctx, c.ID, userID, now)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.Store.CreateSession(ctx, c, sess); err != nil {
 		return nil, err
 	}

@@ -99,6 +99,7 @@ type SignUp struct {
 	ID               string          `json:"id"`
 	ClientID         string          `json:"client_id"`
 	Status           string          `json:"status"`
+	Required         []string        `json:"required,omitempty"`
 	EmailAddress     string          `json:"email_address,omitempty"`
 	PhoneNumber      string          `json:"phone_number,omitempty"`
 	Username         string          `json:"username,omitempty"`

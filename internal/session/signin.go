@@ -313,7 +313,10 @@ func lockedError(u *user.User, now int64) error {
 
 func (s *Service) completeSignIn(ctx context.Context, c *Client, si *SignIn, u *user.User, strategy string) (*SignIn, string, error) {
 	now := s.Now()
-	sess := s.newSession(c.ID, u.ID, now)
+	sess, err := s.newSession(ctx, c.ID, u.ID, now)
+	if err != nil {
+		return nil, "", err
+	}
 	hash, tok, err := s.rotation(c.ID)
 	if err != nil {
 		return nil, "", err

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -17,11 +18,31 @@ import (
 // Sign-up statuses.
 const MissingRequirements = "missing_requirements"
 
-// The instance's sign-up form: email address and password required.
-var (
-	RequiredFields = []string{"email_address", "password"}
-	OptionalFields = []string{"first_name", "last_name", "username", "phone_number"}
-)
+// requiredFields is the sign-up form for the required identifiers
+// (email_address, phone_number or both): they and a password.
+func requiredFields(identifiers []string) []string {
+	return append(append([]string{}, identifiers...), "password")
+}
+
+// RequiredFields and OptionalFields are the sign-up's form, as the
+// sign-up's required list (fixed when it was created) says.
+func (su *SignUp) RequiredFields() []string {
+	if len(su.Required) == 0 {
+		return requiredFields([]string{"email_address"})
+	}
+	return su.Required
+}
+
+// OptionalFields are the fields the sign-up may also take.
+func (su *SignUp) OptionalFields() []string {
+	out := []string{"first_name", "last_name", "username"}
+	for _, f := range []string{"email_address", "phone_number"} {
+		if !slices.Contains(su.RequiredFields(), f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // SignUpParams are the fields of POST/PATCH /v1/client/sign_ups; nil
 // leaves a field as it is.
@@ -34,11 +55,11 @@ type SignUpParams struct {
 // MissingFields lists the required fields a sign-up lacks.
 func (su *SignUp) MissingFields() []string {
 	out := []string{}
-	if su.EmailAddress == "" {
-		out = append(out, "email_address")
-	}
-	if su.PasswordDigest == "" {
-		out = append(out, "password")
+	for _, f := range su.RequiredFields() {
+		if (f == "email_address" && su.EmailAddress == "") || (f == "phone_number" && su.PhoneNumber == "") ||
+			(f == "password" && su.PasswordDigest == "") {
+			out = append(out, f)
+		}
 	}
 	return out
 }
@@ -59,9 +80,14 @@ func (su *SignUp) UnverifiedFields() []string {
 // new client token when the sign-up completed at once (an invitation
 // ticket with a password).
 func (s *Service) CreateSignUp(ctx context.Context, c *Client, p SignUpParams) (*SignUp, string, error) {
+	live, err := s.Live(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	now := s.Now()
 	ms := now.UnixMilli()
 	su := &SignUp{ID: id.NewAt(id.SignUp, now), ClientID: c.ID, Status: MissingRequirements,
+		Required:  requiredFields(live.RequiredIdentifiers),
 		AbandonAt: now.Add(attemptTTL).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
 	return s.applySignUp(ctx, c, su, p)
 }
@@ -208,11 +234,11 @@ func (s *Service) allowed(ctx context.Context, su *SignUp) error {
 	if su.EmailAddress == "" && su.PhoneNumber == "" && su.InvitationID == "" {
 		return nil // nothing to judge yet
 	}
-	mode, err := s.Mode(ctx)
+	live, err := s.Live(ctx)
 	if err != nil {
 		return err
 	}
-	return signup.Allowed(ctx, mode, signup.Applicant{EmailAddress: su.EmailAddress, PhoneNumber: su.PhoneNumber,
+	return signup.Allowed(ctx, live.SignUpMode, signup.Applicant{EmailAddress: su.EmailAddress, PhoneNumber: su.PhoneNumber,
 		Invited: su.InvitationID != ""}, s.Lists, s.Now().UnixMilli())
 }
 
@@ -291,8 +317,11 @@ func (s *Service) completeSignUp(ctx context.Context, c *Client, su *SignUp) (*S
 	if err := s.allowed(ctx, su); err != nil {
 		return nil, "", err
 	}
-	p := user.CreateParams{EmailAddresses: []string{su.EmailAddress}, UnsafeMetadata: su.UnsafeMetadata,
+	p := user.CreateParams{UnsafeMetadata: su.UnsafeMetadata,
 		PublicMetadata: su.PublicMetadata, PasswordDigest: &su.PasswordDigest, PasswordHasher: ptr("bcrypt")}
+	if su.EmailAddress != "" {
+		p.EmailAddresses = []string{su.EmailAddress}
+	}
 	if su.PhoneNumber != "" {
 		p.PhoneNumbers = []string{su.PhoneNumber}
 	}
@@ -321,7 +350,10 @@ func (s *Service) completeSignUp(ctx context.Context, c *Client, su *SignUp) (*S
 	now := s.Now()
 	ms := now.UnixMilli()
 	u.LastSignInAt, u.LastActiveAt = &ms, &ms
-	sess := s.newSession(c.ID, u.ID, now)
+	sess, err := s.newSession(ctx, c.ID, u.ID, now)
+	if err != nil {
+		return nil, "", err
+	}
 	hash, tok, err := s.rotation(c.ID)
 	if err != nil {
 		return nil, "", err

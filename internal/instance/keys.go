@@ -1,0 +1,164 @@
+package instance
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/conciergehq/concierge/internal/errs"
+)
+
+// More setting keys: sign-up requirements, session policy, origins and
+// the delivery transports.
+const (
+	RequiredIdentifiers = "required_identifiers" // email_address, phone_number, or both (comma-separated)
+	SessionLifetime     = "session_lifetime"
+	SessionInactivity   = "session_inactivity"
+	SessionTokenTTL     = "session_token_ttl"
+	AllowedOrigins      = "allowed_origins" // comma-separated
+	SMTPURL             = "smtp_url"
+	SMSWebhookURL       = "sms_webhook_url"
+	SMSWebhookSecret    = "sms_webhook_secret"
+	SMSFrom             = "sms_from"
+	TwilioAccountSID    = "twilio_account_sid"
+	TwilioAuthToken     = "twilio_auth_token"
+	TwilioFrom          = "twilio_from"
+)
+
+// Keys lists the settings in the order the dashboard shows them.
+var Keys = []string{SignUpMode, RequiredIdentifiers, ApplicationName, SessionLifetime, SessionInactivity, SessionTokenTTL,
+	AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
+
+var defaults = map[string]string{
+	SignUpMode: ModePublic, ApplicationName: "Concierge", RequiredIdentifiers: "email_address",
+	SessionLifetime: "168h", SessionInactivity: "168h", SessionTokenTTL: "60s",
+	AllowedOrigins: "", SMTPURL: "", SMSWebhookURL: "", SMSWebhookSecret: "", SMSFrom: "",
+	TwilioAccountSID: "", TwilioAuthToken: "", TwilioFrom: "",
+}
+
+// secretKeys hold credentials: never logged, never shown back in full.
+var secretKeys = map[string]bool{SMTPURL: true, SMSWebhookURL: true, SMSWebhookSecret: true, TwilioAuthToken: true}
+
+// Secret reports whether a setting holds a credential.
+func Secret(key string) bool { return secretKeys[key] }
+
+// Validate checks a setting's value.
+func Validate(key, value string) error {
+	switch key {
+	case SignUpMode:
+		if value != ModePublic && value != ModeRestricted && value != ModeInvitationOnly {
+			return errs.ParamValue(key, value)
+		}
+	case ApplicationName:
+		if strings.TrimSpace(value) == "" || len(value) > 100 || strings.IndexFunc(value, unicode.IsControl) >= 0 {
+			return errs.ParamFormat(key, "application_name must be 1 to 100 characters without control characters.")
+		}
+	case RequiredIdentifiers:
+		if value != "email_address" && value != "phone_number" && value != "email_address,phone_number" {
+			return errs.ParamFormat(key, "required_identifiers must be email_address, phone_number or email_address,phone_number.")
+		}
+	case SessionLifetime, SessionInactivity:
+		if d, err := time.ParseDuration(value); err != nil || d < 5*time.Minute || d > 10*365*24*time.Hour {
+			return errs.ParamFormat(key, key+" must be a duration between 5m and 87600h, such as 168h.")
+		}
+	case SessionTokenTTL:
+		if d, err := time.ParseDuration(value); err != nil || d < 30*time.Second || d > 24*time.Hour {
+			return errs.ParamFormat(key, "session_token_ttl must be a duration between 30s and 24h, such as 60s.")
+		}
+	case AllowedOrigins:
+		if _, err := ParseOrigins(value); err != nil {
+			return err
+		}
+	case SMTPURL:
+		if value != "" {
+			u, err := url.Parse(value)
+			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+				return errs.ParamFormat(key, "smtp_url must be smtp://[user:pass@]host[:port] or smtps://….")
+			}
+		}
+	case SMSWebhookURL:
+		if value != "" {
+			u, err := url.Parse(value)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errs.ParamFormat(key, "sms_webhook_url must be an absolute http(s) URL.")
+			}
+		}
+	case SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom:
+		if len(value) > 500 || strings.IndexFunc(value, unicode.IsControl) >= 0 {
+			return errs.ParamFormat(key, key+" must be one line of at most 500 characters.")
+		}
+	default:
+		return errs.ParamUnknown(key, "")
+	}
+	return nil
+}
+
+// ParseOrigins reads a comma-separated list of origins.
+func ParseOrigins(value string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(value, ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return nil, errs.ParamFormat(AllowedOrigins, o+" is not an origin such as https://app.example.com.")
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
+}
+
+// Live is the settings the running services read, parsed.
+type Live struct {
+	SignUpMode          string
+	AppName             string
+	RequiredIdentifiers []string
+	SessionLifetime     time.Duration
+	SessionInactivity   time.Duration
+	SessionTokenTTL     time.Duration
+	AllowedOrigins      []string
+	SMTPURL             string
+	SMSWebhookURL       string
+	SMSWebhookSecret    string
+	SMSFrom             string
+	TwilioAccountSID    string
+	TwilioAuthToken     string
+	TwilioFrom          string
+}
+
+// Live returns the current settings, parsed (through the cache).
+func (s *Service) Live(ctx context.Context) (Live, error) {
+	get := func(k string) string {
+		v, _ := s.Get(ctx, k)
+		return v
+	}
+	if _, err := s.all(ctx); err != nil {
+		return Live{}, err
+	}
+	dur := func(k string) time.Duration {
+		d, err := time.ParseDuration(get(k))
+		if err != nil {
+			d, _ = time.ParseDuration(defaults[k])
+		}
+		return d
+	}
+	origins, _ := ParseOrigins(get(AllowedOrigins))
+	return Live{SignUpMode: get(SignUpMode), AppName: get(ApplicationName),
+		RequiredIdentifiers: strings.Split(get(RequiredIdentifiers), ","),
+		SessionLifetime:     dur(SessionLifetime), SessionInactivity: dur(SessionInactivity), SessionTokenTTL: dur(SessionTokenTTL),
+		AllowedOrigins: origins, SMTPURL: get(SMTPURL), SMSWebhookURL: get(SMSWebhookURL), SMSWebhookSecret: get(SMSWebhookSecret),
+		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom)}, nil
+}
+
+// SMSSender is the sender given to SMS: Twilio's number when Twilio
+// sends, else sms_from.
+func (l Live) SMSSender() string {
+	if l.TwilioAccountSID != "" && l.TwilioFrom != "" {
+		return l.TwilioFrom
+	}
+	return l.SMSFrom
+}
