@@ -20,6 +20,7 @@ type Key struct {
 	Hash      []byte
 	Hint      string // e.g. "sk_test_AbCd…wxyz", safe to show and log
 	CreatedAt int64
+	RevokedAt *int64
 }
 
 // Store persists secret-key hashes.
@@ -103,6 +104,14 @@ func (k *Keyring) Valid(ctx context.Context, key string) (bool, error) {
 		return false, err
 	}
 	return match(h, hashes), nil
+}
+
+// Forget drops the cached hashes, so that a key revoked in this process
+// is refused at once (other processes follow within the cache's life).
+func (k *Keyring) Forget() {
+	k.mu.Lock()
+	k.hashes = nil
+	k.mu.Unlock()
 }
 
 // match compares h with every candidate, without stopping early, in

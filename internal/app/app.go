@@ -15,10 +15,13 @@ import (
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/config"
+	"github.com/conciergehq/concierge/internal/dashboard"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/frontendapi"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/operator"
+	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/sqlstore"
@@ -55,6 +58,8 @@ type App struct {
 	API        *backendapi.API
 	Frontend   *frontendapi.API
 	Keys       *token.Keyring
+	Dashboard  *dashboard.Dashboard
+	Operators  *operator.Service
 }
 
 // envSettings merges the shorthand fields into the settings map.
@@ -144,8 +149,15 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Keys:      apikey.NewKeyring(db, o.SecretKey),
 		PublicURL: o.PublicURL,
 	}
+	operators := &operator.Service{Store: db, Now: time.Now}
+	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
+		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
+		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now}
 	return &App{
-		Handler:    server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), DB: db, Log: o.Log}),
+		Handler: server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), Dashboard: dash.Handler(),
+			DB: db, Log: o.Log}),
+		Dashboard:  dash,
+		Operators:  operators,
 		Dispatcher: disp,
 		Settings:   settings,
 		API:        api,

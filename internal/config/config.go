@@ -89,8 +89,9 @@ func Usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: concierge [flags]")
 	fmt.Fprintln(w, "\nConcierge is a self-hosted user-management and authentication server")
 	fmt.Fprintln(w, "that speaks Clerk's Backend API.")
-	fmt.Fprintln(w, "\nSubcommand: concierge keys list|rotate|retire <kid> manages the session-token signing keys")
-	fmt.Fprintln(w, "(concierge keys --help).")
+	fmt.Fprintln(w, "\nSubcommands: concierge keys list|rotate|retire <kid> manages the session-token signing keys;")
+	fmt.Fprintln(w, "concierge operators create -email <address> makes a dashboard operator (password from")
+	fmt.Fprintln(w, "CONCIERGE_OPERATOR_PASSWORD or standard input). The dashboard is at <public URL>/dashboard.")
 	fmt.Fprintln(w, "\nEach setting is read from its flag, else its environment variable, else the default:")
 	for _, s := range settings {
 		def := s.def

@@ -29,8 +29,10 @@ type Config struct {
 	Frontend *frontendapi.API
 	// Pages are the hosted pages (/sign-in, /sign-up, /user), if any.
 	Pages http.Handler
-	DB    Pinger
-	Log   *slog.Logger
+	// Dashboard is the operators' UI at /dashboard, if any.
+	Dashboard http.Handler
+	DB        Pinger
+	Log       *slog.Logger
 }
 
 // Handler returns the whole server's handler.
@@ -46,6 +48,10 @@ func Handler(c Config) http.Handler {
 		for _, p := range []string{"/sign-in", "/sign-in/", "/sign-up", "/sign-up/", "/user", "/user/", "/sign-out"} {
 			mux.Handle(p, c.Pages)
 		}
+	}
+	if c.Dashboard != nil {
+		mux.Handle("/dashboard", c.Dashboard)
+		mux.Handle("/dashboard/", c.Dashboard)
 	}
 	mux.Handle("/", backendapi.Fallback(mux, "/"))
 	return withRequest(c.Log, frontendapi.Tunnel(mux))

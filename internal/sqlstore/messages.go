@@ -143,3 +143,51 @@ func (db *DB) MessagesTo(ctx context.Context, to string) ([]*delivery.Message, e
 	}
 	return out, rows.Err()
 }
+
+// Messages returns a page of the outbox, newest first, optionally of one
+// channel and status, and the total.
+func (db *DB) Messages(ctx context.Context, channel, status string, limit, offset int) ([]*delivery.Message, int64, error) {
+	where, args := " WHERE 1 = 1", []any{}
+	if channel != "" {
+		where, args = where+" AND channel = ?", append(args, channel)
+	}
+	if status != "" {
+		where, args = where+" AND status = ?", append(args, status)
+	}
+	var total int64
+	if err := db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM messages"+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.reader().QueryContext(ctx, "SELECT "+messageColumns+" FROM messages"+where+" ORDER BY seq DESC LIMIT ? OFFSET ?",
+		append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []*delivery.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, m)
+	}
+	return out, total, rows.Err()
+}
+
+// RequeueMessage puts a failed message back in the queue, due now, with
+// a fresh count of attempts.
+func (db *DB) RequeueMessage(ctx context.Context, id string, now int64) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := db.in(tx).ExecContext(ctx, `UPDATE messages SET status = 'queued', attempts = 0, next_attempt_at = ?,
+			lease_until = 0, updated_at = ? WHERE id = ? AND status = 'failed'`, now, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.BadRequest, "message_not_failed", "Not a failed message",
+				"Only a failed message can be retried.")
+		}
+		return nil
+	})
+}

@@ -1,0 +1,147 @@
+package dashboard_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/conciergehq/concierge/internal/dbtest"
+)
+
+var getRoutes = []string{"/dashboard", "/dashboard/users", "/dashboard/users/new", "/dashboard/users/user_x",
+	"/dashboard/sessions", "/dashboard/invitations", "/dashboard/allowlist", "/dashboard/messages",
+	"/dashboard/settings", "/dashboard/api-keys"}
+
+var postRoutes = []string{"/dashboard/sign-out", "/dashboard/users", "/dashboard/users/user_x/metadata", "/dashboard/users/user_x/ban",
+	"/dashboard/users/user_x/unban", "/dashboard/users/user_x/lock", "/dashboard/users/user_x/unlock", "/dashboard/users/user_x/delete",
+	"/dashboard/sessions/sess_x/revoke", "/dashboard/invitations", "/dashboard/invitations/inv_x/revoke", "/dashboard/allowlist",
+	"/dashboard/allowlist/alid_x/delete", "/dashboard/messages/ema_x/retry", "/dashboard/messages/test", "/dashboard/settings",
+	"/dashboard/api-keys", "/dashboard/api-keys/key_x/revoke"}
+
+// TestEveryRouteNeedsAnOperator: without a signed-in operator, pages
+// redirect to the sign-in and forms are refused.
+func TestEveryRouteNeedsAnOperator(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		c := e.client()
+		for _, p := range getRoutes {
+			st, _, h := c.get(p)
+			if st != 303 || !strings.HasPrefix(h.Get("Location"), "/dashboard/sign-in?next=") {
+				t.Errorf("GET %s signed out: %d %s", p, st, h.Get("Location"))
+			}
+		}
+		for _, p := range postRoutes {
+			if st, _, _ := c.post(p, url.Values{"csrf": {"x"}}); st != 401 {
+				t.Errorf("POST %s signed out: %d", p, st)
+			}
+		}
+		// A forged cookie is no session.
+		st, _, _ := c.do("GET", "/dashboard", nil, "")
+		if st != 303 {
+			t.Fatalf("GET /dashboard: %d", st)
+		}
+	})
+}
+
+// TestEveryFormNeedsItsCSRFToken: a signed-in operator's forms are
+// refused without the session's token, with a wrong one, or from another
+// origin.
+func TestEveryFormNeedsItsCSRFToken(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		c := e.client()
+		csrf := c.signIn("op@example.com")
+		if len(csrf) < 40 {
+			t.Fatalf("csrf token %q", csrf)
+		}
+		for _, p := range getRoutes[:3] {
+			if st, _, _ := c.get(p); st != 200 {
+				t.Fatalf("GET %s signed in: %d", p, st)
+			}
+		}
+		for _, p := range postRoutes {
+			for name, form := range map[string]url.Values{"missing": {}, "wrong": {"csrf": {csrf[:len(csrf)-2] + "xx"}}} {
+				if st, _, _ := c.post(p, form); st != 403 {
+					t.Errorf("POST %s with a %s token: %d", p, name, st)
+				}
+			}
+			if st, _, _ := c.do("POST", p, url.Values{"csrf": {csrf}}, "http://evil.example"); st != 403 {
+				t.Errorf("POST %s from another origin: %d", p, st)
+			}
+		}
+		// With the token, a form works.
+		if st, _, h := c.post("/dashboard/allowlist", url.Values{"csrf": {csrf}, "identifier": {"*@example.com"}}); st != 303 || !strings.Contains(h.Get("Location"), "notice=added") {
+			t.Fatalf("allowlist add: %d %v", st, h)
+		}
+		if st, _, h := c.post("/dashboard/sign-out", url.Values{"csrf": {csrf}}); st != 303 || h.Get("Location") != "/dashboard/sign-in" {
+			t.Fatalf("sign out: %d %v", st, h)
+		}
+		if st, _, _ := c.get("/dashboard"); st != 303 {
+			t.Fatalf("after sign-out: %d", st)
+		}
+	})
+}
+
+// TestSetup: the first operator needs the secret key; then set-up closes.
+func TestSetup(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.client()
+	if st, _, h := c.get("/dashboard/sign-in"); st != 303 || h.Get("Location") != "/dashboard/setup" {
+		t.Fatalf("sign-in before any operator: %d %v", st, h)
+	}
+	if st, body, _ := c.get("/dashboard/setup"); st != 200 || !strings.Contains(body, `name="secret_key"`) {
+		t.Fatalf("setup page: %d", st)
+	}
+	if st, body, _ := c.post("/dashboard/setup", url.Values{"secret_key": {"sk_test_" + strings.Repeat("n", 40)},
+		"email": {"op@example.com"}, "password": {"operator password 1"}}); st != 422 || !strings.Contains(body, "not a secret key") {
+		t.Fatalf("wrong key: %d", st)
+	}
+	if st, _, _ := c.post("/dashboard/setup", url.Values{"secret_key": {secretKey}, "email": {"op@example.com"},
+		"password": {"password"}}); st != 422 {
+		t.Fatalf("common password: %d", st)
+	}
+	if st, _, h := c.post("/dashboard/setup", url.Values{"secret_key": {secretKey}, "email": {"op@example.com"},
+		"password": {"operator password 1"}}); st != 303 || h.Get("Location") != "/dashboard" {
+		t.Fatalf("setup: %d %v", st, h)
+	}
+	if st, body, _ := c.get("/dashboard"); st != 200 || !strings.Contains(body, "op@example.com") {
+		t.Fatalf("overview after setup: %d", st)
+	}
+	other := e.client()
+	if st, _, h := other.get("/dashboard/setup"); st != 303 || h.Get("Location") != "/dashboard/sign-in" {
+		t.Fatalf("setup after the first operator: %d %v", st, h)
+	}
+	if st, _, _ := other.post("/dashboard/setup", url.Values{"secret_key": {secretKey}, "email": {"x@example.com"},
+		"password": {"operator password 2"}}); st != 403 {
+		t.Fatalf("second setup: %d", st)
+	}
+	if st, _, _ := other.post("/dashboard/sign-in", url.Values{"email": {"op@example.com"}, "password": {"wrong password 1"}}); st != 422 {
+		t.Fatalf("wrong password: %d", st)
+	}
+}
+
+// TestMetadataRefusesInvalidJSON: without the page's script, the server
+// itself refuses invalid metadata and keeps what was typed.
+func TestMetadataRefusesInvalidJSON(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.client()
+	csrf := c.signIn("op@example.com")
+	u, err := e.app.API.Users.Create(t.Context(), userParams("ada@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, body, _ := c.post("/dashboard/users/"+u.ID+"/metadata", url.Values{"csrf": {csrf}, "public_metadata": {`{"plan":`},
+		"private_metadata": {`[1,2]`}, "unsafe_metadata": {`{}`}})
+	if st != 422 || !strings.Contains(body, "private and public metadata is not a valid JSON object") || !strings.Contains(body, `{&#34;plan&#34;:`) {
+		t.Fatalf("invalid JSON: %d\n%s", st, body)
+	}
+	st, _, h := c.post("/dashboard/users/"+u.ID+"/metadata", url.Values{"csrf": {csrf}, "public_metadata": {`{"plan":"pro"}`},
+		"private_metadata": {``}, "unsafe_metadata": {`{}`}})
+	if st != 303 || !strings.Contains(h.Get("Location"), "notice=saved") {
+		t.Fatalf("valid JSON: %d %v", st, h)
+	}
+	got, _ := e.app.API.Users.Get(t.Context(), u.ID)
+	if string(got.PublicMetadata) != `{"plan":"pro"}` || string(got.PrivateMetadata) != `{}` {
+		t.Fatalf("stored %s %s", got.PublicMetadata, got.PrivateMetadata)
+	}
+}

@@ -1,0 +1,284 @@
+// Package dashboard serves the operators' web UI at /dashboard: users,
+// invitations, the allowlist, sessions, the outbox, instance settings and
+// API keys. Pages are server-rendered html/template with a little
+// JavaScript where it helps; every page needs a signed-in operator and
+// every form a CSRF token.
+package dashboard
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/allowlist"
+	"github.com/conciergehq/concierge/internal/apikey"
+	"github.com/conciergehq/concierge/internal/delivery"
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/instance"
+	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/operator"
+	"github.com/conciergehq/concierge/internal/ratelimit"
+	"github.com/conciergehq/concierge/internal/respond"
+	"github.com/conciergehq/concierge/internal/session"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// Store is what the dashboard reads and writes beyond the services.
+type Store interface {
+	Messages(ctx context.Context, channel, status string, limit, offset int) ([]*delivery.Message, int64, error)
+	RequeueMessage(ctx context.Context, id string, now int64) error
+	Queue(ctx context.Context, m *delivery.Message) error
+	SecretKeys(ctx context.Context) ([]apikey.Key, error)
+	CreateSecretKey(ctx context.Context, k apikey.Key) error
+	RevokeSecretKey(ctx context.Context, id string, now int64) error
+	SignUpsPerDay(ctx context.Context, since int64) (map[int64]int64, error)
+}
+
+// Dashboard is the operators' UI.
+type Dashboard struct {
+	Store       Store
+	Operators   *operator.Service
+	Users       *user.Service
+	Sessions    *session.Service
+	Invitations *invitation.Service
+	Allowlist   *allowlist.Service
+	Settings    *instance.Service
+	Keys        *apikey.Keyring
+	// Wake tells the outbox that a message was queued.
+	Wake        func()
+	PublicURL   string
+	EmailDomain string
+	SignInLimit *ratelimit.Limiter
+	Now         func() time.Time
+}
+
+// CookieName holds an operator's session.
+const CookieName = "__concierge_operator"
+
+//go:embed templates assets
+var files embed.FS
+
+var funcs = template.FuncMap{
+	"ms": func(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04") },
+	"msPtr": func(ms *int64) string {
+		if ms == nil {
+			return "—"
+		}
+		return time.UnixMilli(*ms).UTC().Format("2006-01-02 15:04")
+	},
+	"str": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	"add": func(a, b int) int { return a + b },
+}
+
+var pages = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	names, _ := fs.Glob(files, "templates/*.html")
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		out[base] = template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html", n))
+	}
+	return out
+}()
+
+// view is what every page template gets.
+type view struct {
+	Title    string
+	Nav      string
+	AppName  string
+	Operator string
+	CSRF     string
+	Notice   string
+	Error    string
+	Data     any
+}
+
+type ctxKey struct{}
+
+func operatorOf(r *http.Request) *operator.Session {
+	s, _ := r.Context().Value(ctxKey{}).(*operator.Session)
+	return s
+}
+
+// handler is a dashboard handler; errors not shown on a page become
+// error pages.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// Handler returns /dashboard and its pages.
+func (d *Dashboard) Handler() http.Handler {
+	mux := http.NewServeMux()
+	open := func(p string, h handler) { mux.Handle(p, d.base(false, h)) }
+	auth := func(p string, h handler) { mux.Handle(p, d.base(true, h)) }
+	assets, _ := fs.Sub(files, "assets")
+	mux.Handle("GET /dashboard/assets/", http.StripPrefix("/dashboard/assets/", http.FileServerFS(assets)))
+
+	open("GET /dashboard/setup", d.setupPage)
+	open("POST /dashboard/setup", d.setupSubmit)
+	open("GET /dashboard/sign-in", d.signInPage)
+	open("POST /dashboard/sign-in", d.signInSubmit)
+	auth("POST /dashboard/sign-out", d.signOut)
+
+	auth("GET /dashboard", d.overview)
+	auth("GET /dashboard/{$}", d.overview)
+	auth("GET /dashboard/users", d.users)
+	auth("GET /dashboard/users/new", d.newUserPage)
+	auth("POST /dashboard/users", d.createUser)
+	auth("GET /dashboard/users/{id}", d.userPage)
+	auth("POST /dashboard/users/{id}/metadata", d.userMetadata)
+	auth("POST /dashboard/users/{id}/{action}", d.userAction)
+	auth("POST /dashboard/sessions/{id}/revoke", d.revokeSession)
+	auth("GET /dashboard/sessions", d.sessions)
+	auth("GET /dashboard/invitations", d.invitations)
+	auth("POST /dashboard/invitations", d.createInvitations)
+	auth("POST /dashboard/invitations/{id}/revoke", d.revokeInvitation)
+	auth("GET /dashboard/allowlist", d.allowlist)
+	auth("POST /dashboard/allowlist", d.addAllowlist)
+	auth("POST /dashboard/allowlist/{id}/delete", d.deleteAllowlist)
+	auth("GET /dashboard/messages", d.messages)
+	auth("POST /dashboard/messages/{id}/retry", d.retryMessage)
+	auth("POST /dashboard/messages/test", d.testMessage)
+	auth("GET /dashboard/settings", d.settings)
+	auth("POST /dashboard/settings", d.saveSettings)
+	auth("GET /dashboard/api-keys", d.apiKeys)
+	auth("POST /dashboard/api-keys", d.createKey)
+	auth("POST /dashboard/api-keys/{id}/revoke", d.revokeKey)
+	return mux
+}
+
+// base sets the pages' security headers, checks form posts (origin,
+// CSRF token) and, for protected pages, the operator's session.
+func (d *Dashboard) base(protected bool, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cache-Control", "no-store")
+		var sess *operator.Session
+		if ck, err := r.Cookie(CookieName); err == nil {
+			s, err := d.Operators.Session(r.Context(), ck.Value)
+			if err != nil {
+				d.fail(w, r, err)
+				return
+			}
+			sess = s
+		}
+		if protected && sess == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/dashboard/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			} else {
+				http.Error(w, "Sign in first.", http.StatusUnauthorized)
+			}
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if !d.sameOrigin(r) {
+				http.Error(w, "Forbidden: the form was not sent from this site.", http.StatusForbidden)
+				return
+			}
+			if err := r.ParseForm(); err != nil {
+				http.Error(w, "Bad request.", http.StatusBadRequest)
+				return
+			}
+			// Signed-in forms carry the session's token; the sign-in and
+			// set-up forms are protected by the origin check alone.
+			if sess != nil && !operator.CSRFValid(sess, r.PostForm.Get("csrf")) {
+				http.Error(w, "Forbidden: the form's security token is missing or out of date. Reload the page.", http.StatusForbidden)
+				return
+			}
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess))
+		if err := h(w, r); err != nil {
+			d.fail(w, r, err)
+		}
+	})
+}
+
+func (d *Dashboard) sameOrigin(r *http.Request) bool {
+	u, err := url.Parse(d.PublicURL)
+	if err != nil {
+		return false
+	}
+	own := u.Scheme + "://" + u.Host
+	if o := r.Header.Get("Origin"); o != "" {
+		return o == own
+	}
+	ref := r.Header.Get("Referer")
+	return ref == own || strings.HasPrefix(ref, own+"/")
+}
+
+// render writes a page.
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, status int, v view) error {
+	if v.AppName == "" {
+		v.AppName, _ = d.Settings.AppName(r.Context())
+	}
+	if s := operatorOf(r); s != nil {
+		v.Operator, v.CSRF = s.Operator.Email, s.CSRF
+	}
+	if v.Notice == "" {
+		v.Notice = notices[r.URL.Query().Get("notice")]
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := pages[name].ExecuteTemplate(w, "layout", v); err != nil {
+		respond.Logger(r.Context()).Error("dashboard render failed", "page", name, "err", err)
+	}
+	return nil
+}
+
+var notices = map[string]string{
+	"saved": "Saved.", "revoked": "Revoked.", "deleted": "Deleted.", "created": "Created.", "added": "Added.",
+	"removed": "Removed.", "retried": "Queued again.", "sent": "Queued for sending.", "banned": "User banned.",
+	"unbanned": "Ban lifted.", "locked": "User locked.", "unlocked": "User unlocked.",
+}
+
+// fail shows an error page: a client error's message, or a generic one.
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side."
+	if e, ok := errs.As(err); ok && e.Kind != errs.Internal {
+		msg = e.LongMessage
+		switch e.Kind {
+		case errs.NotFound:
+			status = http.StatusNotFound
+		case errs.TooManyRequests:
+			status = http.StatusTooManyRequests
+		default:
+			status = http.StatusUnprocessableEntity
+		}
+	} else {
+		respond.Logger(r.Context()).Error("dashboard failed", "err", err)
+	}
+	d.render(w, r, "error", status, view{Title: "Error", Error: msg})
+}
+
+// back redirects to path with a notice.
+func back(w http.ResponseWriter, r *http.Request, path, notice string) error {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, path+sep+"notice="+notice, http.StatusSeeOther)
+	return nil
+}
+
+// message is an error's text for a form.
+func message(err error) (string, bool) {
+	e, ok := errs.As(err)
+	if !ok || e.Kind == errs.Internal {
+		return "", false
+	}
+	return e.LongMessage, true
+}
