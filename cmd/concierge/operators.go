@@ -74,4 +74,3 @@ func operatorsCommand(ctx context.Context, args []string, getenv func(string) st
 	fmt.Fprintf(stdout, "created operator %s (%s); sign in at %s/dashboard\n", o.Email, o.ID, cfg.PublicURL)
 	return nil
 }
-
