@@ -224,3 +224,28 @@ func TestKeysCommand(t *testing.T) {
 		t.Fatal("unknown command accepted")
 	}
 }
+
+// TestOperatorsCommand creates a dashboard operator from the command
+// line, with the password from the environment or standard input.
+func TestOperatorsCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"CONCIERGE_DATABASE": filepath.Join(dir, "c.db"), "CONCIERGE_OPERATOR_PASSWORD": "operator password 1"}
+	getenv := func(k string) string { return env[k] }
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), []string{"operators", "create", "-email", "Ops@Example.com"}, getenv, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "created operator ops@example.com") {
+		t.Fatalf("output %q", out.String())
+	}
+	if err := run(t.Context(), []string{"operators", "create", "-email", "ops@example.com"}, getenv, &out, &errOut); err == nil {
+		t.Fatal("a second operator with the same email was created")
+	}
+	if err := run(t.Context(), []string{"operators", "create"}, getenv, &out, &errOut); err == nil {
+		t.Fatal("no -email accepted")
+	}
+	env["CONCIERGE_OPERATOR_PASSWORD"] = "short"
+	if err := run(t.Context(), []string{"operators", "create", "-email", "x@example.com"}, getenv, &out, &errOut); err == nil {
+		t.Fatal("a weak password accepted")
+	}
+}
