@@ -398,3 +398,18 @@ func smsCode(t *testing.T, g *gateway, n int) string {
 	}
 	return code
 }
+
+// TestRequiredIdentifiersSetting: with phone_number required, a sign-up
+// with an email address alone lacks it, and the environment says so.
+func TestRequiredIdentifiersSetting(t *testing.T) {
+	e := newEnv(t, "sqlite", withOrigins(appOrigin), withSettings(map[string]string{instance.RequiredIdentifiers: "phone_number"}))
+	b := e.browser()
+	env := b.ok("GET", "/v1/environment", nil)
+	if get(env, "user_settings", "attributes", "phone_number", "required") != true || get(env, "user_settings", "attributes", "email_address", "required") != false {
+		t.Fatalf("environment attributes: %v", get(env, "user_settings", "attributes"))
+	}
+	out := b.ok("POST", "/v1/client/sign_ups", url.Values{"email_address": {"ada@example.com"}, "password": {pw}})
+	if get(out, "response", "missing_fields", 0) != "phone_number" || get(out, "response", "required_fields", 0) != "phone_number" {
+		t.Fatalf("sign-up: %v", out)
+	}
+}

@@ -2,6 +2,7 @@ package frontendapi
 
 import (
 	"encoding/json"
+	"slices"
 	"net/http"
 	"net/url"
 
@@ -15,14 +16,12 @@ var errNoClient = errs.New(errs.Unauthenticated, "signed_out", "Signed out", "Th
 
 func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	app, err := a.Settings.AppName(ctx)
+	live, err := a.Settings.Live(ctx)
 	if err != nil {
 		return err
 	}
-	mode, err := a.Settings.Mode(ctx)
-	if err != nil {
-		return err
-	}
+	app, mode := live.AppName, live.SignUpMode
+	required := func(f string) bool { return slices.Contains(live.RequiredIdentifiers, f) }
 	// clerk-js knows public, restricted and waitlist; an invitation-only
 	// instance is restricted to it (tickets only).
 	if mode == instance.ModeInvitationOnly {
@@ -47,8 +46,8 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 		},
 		"user_settings": map[string]any{
 			"attributes": map[string]any{
-				"email_address":     attr(true, true, true, []string{"email_code"}, []string{"email_code"}),
-				"phone_number":      attr(true, false, true, []string{"phone_code"}, []string{"phone_code"}),
+				"email_address":     attr(true, required("email_address"), true, []string{"email_code"}, []string{"email_code"}),
+				"phone_number":      attr(true, required("phone_number"), true, []string{"phone_code"}, []string{"phone_code"}),
 				"username":          attr(true, false, true, []string{}, []string{}),
 				"first_name":        attr(true, false, false, []string{}, []string{}),
 				"last_name":         attr(true, false, false, []string{}, []string{}),
