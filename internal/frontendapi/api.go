@@ -85,6 +85,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("GET /v1/client/sign_ins/{id}", a.withClient(noLimit, false, a.getSignIn))
 	h("POST /v1/client/sign_ins/{id}/prepare_first_factor", a.withClient(noLimit, false, a.prepareFirstFactor))
 	h("POST /v1/client/sign_ins/{id}/attempt_first_factor", a.withClient(limitAttempt, false, a.attemptFirstFactor))
+	h("POST /v1/client/sign_ins/{id}/reset_password", a.withClient(limitAttempt, false, a.resetPassword))
 	h("GET /v1/client/sessions/{id}", a.withClient(noLimit, false, a.getSession))
 	h("POST /v1/client/sessions/{id}/touch", a.withClient(noLimit, false, a.touchSession))
 	h("POST /v1/client/sessions/{id}/tokens", a.withClient(noLimit, false, a.mintToken))

@@ -37,13 +37,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 	env := map[string]any{
 		"object":      "environment",
 		"auth_config": map[string]any{"object": "auth_config", "single_session_mode": false},
-		"display_config": map[string]any{
-			"object": "display_config", "instance_environment_type": "production", "application_name": app,
-			"preferred_sign_in_strategy": "password", "branded": false, "show_devmode_warning": false,
-			"sign_in_url": a.PublicURL + "/sign-in", "sign_up_url": a.PublicURL + "/sign-up",
-			"user_profile_url": a.PublicURL + "/user", "home_url": a.PublicURL + "/user",
-			"after_sign_in_url": "/", "after_sign_up_url": "/", "captcha_public_key": nil,
-		},
+		"display_config": displayConfig(a.PublicURL, app, r.Method == http.MethodPatch),
 		"user_settings": map[string]any{
 			"attributes": map[string]any{
 				"email_address":     attr(true, required("email_address"), true, []string{"email_code"}, []string{"email_code"}),
@@ -75,6 +69,26 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 	}
 	respond.JSON(w, http.StatusOK, env)
 	return nil
+}
+
+// displayConfig points clerk-js at the hosted pages. A development key
+// (clerk-js fetches the environment with PATCH then) makes clerk-js add a
+// development-browser token to every URL of another origin, and throw
+// without one (frontend-api.md §3.2): it gets no URLs, and uses its
+// defaults and the application's own props.
+func displayConfig(publicURL, app string, devKey bool) map[string]any {
+	env := "production"
+	signIn, signUp, profile := publicURL+"/sign-in", publicURL+"/sign-up", publicURL+"/user"
+	if devKey {
+		env, signIn, signUp, profile = "development", "", "", ""
+	}
+	return map[string]any{
+		"object": "display_config", "instance_environment_type": env, "application_name": app,
+		"preferred_sign_in_strategy": "password", "branded": false, "show_devmode_warning": false,
+		"sign_in_url": signIn, "sign_up_url": signUp, "user_profile_url": profile, "home_url": "",
+		"after_sign_in_url": "", "after_sign_up_url": "", "after_sign_out_one_url": "", "after_sign_out_all_url": "",
+		"captcha_public_key": nil,
+	}
 }
 
 func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
@@ -232,6 +246,11 @@ func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request, c *sess
 
 func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
 	si, tok, err := a.Sessions.AttemptFirstFactor(r.Context(), c, r.PathValue("id"), signInParams(v))
+	return a.signInResponse(w, r, c, si, tok, err)
+}
+
+func (a *API) resetPassword(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	si, tok, err := a.Sessions.ResetPassword(r.Context(), c, r.PathValue("id"), v.Get("password"), v.Get("sign_out_of_other_sessions") == "true")
 	return a.signInResponse(w, r, c, si, tok, err)
 }
 

@@ -161,6 +161,10 @@ func (a *API) signInOut(ctx context.Context, si *session.SignIn) (*signInJSON, e
 	}
 	if v := si.FirstFactor; v != nil {
 		out.FirstFactorVerification = verificationOut(v, nil)
+		if v.Reset {
+			st := "reset_password_" + v.Strategy
+			out.FirstFactorVerification.Strategy = &st
+		}
 	}
 	return out, nil
 }

@@ -78,6 +78,8 @@ type Verification struct {
 	CodeHash string `json:"code_hash,omitempty"`
 	// SentAt throttles re-sends.
 	SentAt int64 `json:"sent_at,omitempty"`
+	// Reset marks a code sent to reset a password.
+	Reset bool `json:"reset,omitempty"`
 }
 
 // SignIn is a sign-in attempt.

@@ -20,8 +20,27 @@ import (
 const (
 	NeedsIdentifier  = "needs_identifier"
 	NeedsFirstFactor = "needs_first_factor"
+	NeedsNewPassword = "needs_new_password"
 	Complete         = "complete"
 )
+
+// The "forgot password" strategies: a code proves the factor, then the
+// sign-in needs a new password.
+const (
+	ResetPasswordEmailCode = "reset_password_email_code"
+	ResetPasswordPhoneCode = "reset_password_phone_code"
+)
+
+// codeChannel maps a code strategy to the one that sends it.
+func codeChannel(strategy string) string {
+	switch strategy {
+	case ResetPasswordEmailCode:
+		return "email_code"
+	case ResetPasswordPhoneCode:
+		return "phone_code"
+	}
+	return strategy
+}
 
 // SignInParams are the fields of POST /v1/client/sign_ins and of
 // attempt_first_factor.
@@ -130,7 +149,9 @@ func (s *Service) Factors(ctx context.Context, si *SignIn) ([]Factor, *user.User
 	if si.UserID == "" {
 		f := []Factor{{Strategy: "password"}}
 		if strings.Contains(si.Identifier, "@") {
-			f = append(f, Factor{Strategy: "email_code", SafeIdentifier: si.Identifier, EmailAddressID: s.fakeID(si.Identifier), Primary: true})
+			fake := s.fakeID(si.Identifier)
+			f = append(f, Factor{Strategy: "email_code", SafeIdentifier: si.Identifier, EmailAddressID: fake, Primary: true},
+				Factor{Strategy: ResetPasswordEmailCode, SafeIdentifier: si.Identifier, EmailAddressID: fake, Primary: true})
 		}
 		return f, nil, nil
 	}
@@ -148,11 +169,17 @@ func (s *Service) Factors(ctx context.Context, si *SignIn) ([]Factor, *user.User
 		}
 		switch idn.Kind {
 		case user.EmailAddress:
-			f = append(f, Factor{Strategy: "email_code", SafeIdentifier: idn.Value, EmailAddressID: idn.ID,
-				Primary: u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == idn.ID})
+			primary := u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == idn.ID
+			f = append(f, Factor{Strategy: "email_code", SafeIdentifier: idn.Value, EmailAddressID: idn.ID, Primary: primary})
+			if u.PasswordEnabled() {
+				f = append(f, Factor{Strategy: ResetPasswordEmailCode, SafeIdentifier: idn.Value, EmailAddressID: idn.ID, Primary: primary})
+			}
 		case user.PhoneNumber:
-			f = append(f, Factor{Strategy: "phone_code", SafeIdentifier: idn.Value, PhoneNumberID: idn.ID,
-				Primary: u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == idn.ID})
+			primary := u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == idn.ID
+			f = append(f, Factor{Strategy: "phone_code", SafeIdentifier: idn.Value, PhoneNumberID: idn.ID, Primary: primary})
+			if u.PasswordEnabled() {
+				f = append(f, Factor{Strategy: ResetPasswordPhoneCode, SafeIdentifier: idn.Value, PhoneNumberID: idn.ID, Primary: primary})
+			}
 		}
 	}
 	return f, u, nil
@@ -200,9 +227,10 @@ func (s *Service) PrepareFirstFactor(ctx context.Context, c *Client, siID string
 	if si.FirstFactor == nil {
 		si.FirstFactor = &Verification{}
 	}
-	if err := s.sendCode(ctx, si.FirstFactor, si.ID, p.Strategy, to, s.Now()); err != nil {
+	if err := s.sendCode(ctx, si.FirstFactor, si.ID, codeChannel(p.Strategy), to, s.Now()); err != nil {
 		return nil, err
 	}
+	si.FirstFactor.Reset = p.Strategy != codeChannel(p.Strategy)
 	si.UpdatedAt = s.Now().UnixMilli()
 	return si, s.Store.SaveSignIn(ctx, si)
 }
@@ -248,11 +276,11 @@ func (s *Service) AttemptFirstFactor(ctx context.Context, c *Client, siID string
 		if !ok {
 			return nil, "", s.failed(ctx, u, errIncorrect)
 		}
-	case "email_code", "phone_code":
+	case "email_code", "phone_code", ResetPasswordEmailCode, ResetPasswordPhoneCode:
 		if p.Code == "" {
 			return nil, "", errs.ParamMissing("code")
 		}
-		if si.FirstFactor == nil || si.FirstFactor.Strategy != p.Strategy {
+		if si.FirstFactor == nil || si.FirstFactor.Strategy != codeChannel(p.Strategy) || si.FirstFactor.Reset != (p.Strategy != codeChannel(p.Strategy)) {
 			return nil, "", errs.New(errs.BadRequest, "verification_missing", "Verification missing",
 				"No code was sent yet: prepare the first factor first.")
 		}
@@ -273,7 +301,46 @@ func (s *Service) AttemptFirstFactor(ctx context.Context, c *Client, siID string
 	default:
 		return nil, "", errs.ParamValue("strategy", p.Strategy)
 	}
+	if p.Strategy == ResetPasswordEmailCode || p.Strategy == ResetPasswordPhoneCode {
+		// The code proved the factor; the sign-in now needs a new password.
+		si.Status, si.UpdatedAt = NeedsNewPassword, now.UnixMilli()
+		return si, "", s.Store.SaveSignIn(ctx, si)
+	}
 	return s.completeSignIn(ctx, c, si, u, p.Strategy)
+}
+
+// ResetPassword sets a new password on a sign-in that proved a reset code,
+// optionally ends the user's other sessions, and completes the sign-in.
+func (s *Service) ResetPassword(ctx context.Context, c *Client, siID, pw string, signOutOthers bool) (*SignIn, string, error) {
+	si, err := s.SignIn(ctx, c, siID)
+	if err != nil {
+		return nil, "", err
+	}
+	if si.Status != NeedsNewPassword || si.UserID == "" {
+		return nil, "", errClientState
+	}
+	if err := password.Check("password", pw, false); err != nil {
+		return nil, "", err
+	}
+	h, err := password.Hash(pw)
+	if err != nil {
+		return nil, "", err
+	}
+	ms := s.Now().UnixMilli()
+	u, err := s.Users.UpdateUser(ctx, si.UserID, func(x *user.User) error {
+		x.PasswordDigest, x.PasswordHasher, x.PasswordLastUpdatedAt, x.UpdatedAt = h, "bcrypt", &ms, ms
+		x.FailedAttempts, x.LockoutUntil = 0, nil
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if signOutOthers {
+		if err := s.Store.EndUserSessions(ctx, u.ID, Ended, ms); err != nil {
+			return nil, "", err
+		}
+	}
+	return s.completeSignIn(ctx, c, si, u, ResetPasswordEmailCode)
 }
 
 // failed counts a failed attempt against a known user, locking them out

@@ -1,0 +1,131 @@
+package clerkjs_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/session"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+const alicePassword = "correct horse battery"
+
+func (e *env) alice() string {
+	e.t.Helper()
+	pw, first := alicePassword, "Alice"
+	u, err := e.a.API.Users.Create(context.Background(), user.CreateParams{EmailAddresses: []string{"alice@example.com"},
+		Password: &pw, FirstName: &first})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u.ID
+}
+
+// mount mounts a component into #app.
+func (e *env) mount(component string) {
+	e.t.Helper()
+	eval[bool](e, `Clerk.`+component+`(document.getElementById('app'), {routing: 'hash'}), true`)
+}
+
+const primary = `.cl-formButtonPrimary`
+
+// signIn walks the SignIn component: identifier, then password.
+func (e *env) signIn(email, password string) {
+	e.t.Helper()
+	e.mount("mountSignIn")
+	e.typeInto(`input[name="identifier"]`, email)
+	e.click(primary)
+	e.typeInto(`input[name="password"]`, password)
+	e.click(primary)
+}
+
+// verifySessionCookie checks the __session cookie clerk-js wrote with
+// Concierge's keys, and returns its claims' session and user.
+func (e *env) verifySessionCookie() (sid, sub string) {
+	e.t.Helper()
+	e.waitJS(`document.cookie.includes('__session=')`)
+	jwt := eval[string](e, `(document.cookie.split('; ').find(c => c.startsWith('__session=')) || '').slice('__session='.length)`)
+	claims, err := e.a.Keys.Verify(jwt, e.fapi, time.Now())
+	if err != nil {
+		e.t.Fatalf("__session cookie %q does not verify: %v", jwt, err)
+	}
+	if claims.AuthorizedParty != e.app {
+		e.t.Fatalf("azp %q, want %q", claims.AuthorizedParty, e.app)
+	}
+	return claims.SessionID, claims.Subject
+}
+
+// TestSignInRefreshSignOut: email and password through SignIn (a wrong
+// password first), the session token in __session verified with
+// Concierge's keys and seen by the Backend API, a token refresh, the
+// UserButton's menu, and sign-out.
+func TestSignInRefreshSignOut(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		ctx := context.Background()
+		aliceID := e.alice()
+		e.load()
+		e.shotMounted("mountSignIn", "signin")
+		e.typeInto(`input[name="identifier"]`, "alice@example.com")
+		e.click(primary)
+		e.typeInto(`input[name="password"]`, "not the password")
+		e.click(primary)
+		e.waitJS(`document.body.innerText.includes('Password is incorrect')`)
+		e.typeInto(`input[name="password"]`, alicePassword)
+		e.click(primary)
+		e.waitJS(`window.Clerk.user && window.Clerk.session`)
+		if got := eval[string](e, `Clerk.user.primaryEmailAddress.emailAddress`); got != "alice@example.com" {
+			t.Fatalf("Clerk.user: %s", got)
+		}
+		e.waitJS(`document.cookie.includes('__session=')`)
+		sid, sub := e.verifySessionCookie()
+		if sub != aliceID || sid != eval[string](e, `Clerk.session.id`) {
+			t.Fatalf("cookie claims: sid %s sub %s", sid, sub)
+		}
+		s, err := e.a.API.Sessions.Session(ctx, sid)
+		if err != nil || s.StatusAt(time.Now().UnixMilli()) != session.Active || s.UserID != aliceID {
+			t.Fatalf("Backend API view: %v %+v", err, s)
+		}
+
+		// A fresh token, as clerk-js mints about every 43 s.
+		first := eval[string](e, `Clerk.session.getToken()`)
+		time.Sleep(1100 * time.Millisecond) // a new iat
+		second := eval[string](e, `Clerk.session.getToken({skipCache: true})`)
+		if first == second || second == "" {
+			t.Fatal("getToken({skipCache}) returned the same token")
+		}
+		if _, err := e.a.Keys.Verify(second, e.fapi, time.Now()); err != nil {
+			t.Fatalf("refreshed token: %v", err)
+		}
+
+		// UserButton: open its menu.
+		eval[bool](e, `document.getElementById('app').innerHTML = '', true`)
+		e.mount("mountUserButton")
+		e.click(`.cl-userButtonTrigger`)
+		e.waitJS(`document.querySelector('.cl-userButtonPopoverCard')`)
+		if !strings.Contains(eval[string](e, `document.querySelector('.cl-userButtonPopoverCard').innerText`), "alice@example.com") {
+			t.Fatal("UserButton's menu does not show the user")
+		}
+		e.shot("userbutton")
+		e.click(`.cl-userButtonPopoverActionButton__signOut`)
+		e.waitJS(`window.Clerk.user === null || window.Clerk.user === undefined`)
+		if s, _ := e.a.API.Sessions.Session(ctx, sid); s.Status == session.Active {
+			t.Fatalf("session still active after sign-out: %s", s.Status)
+		}
+		_ = url.Values{}
+	})
+}
+
+// shotMounted mounts a component and screenshots it.
+func (e *env) shotMounted(component, name string) {
+	e.t.Helper()
+	e.mount(component)
+	e.do(chromedp.WaitVisible(chromedp.CSS(`.cl-rootBox`)))
+	e.shot(name)
+}
