@@ -126,9 +126,38 @@ func (rec *recorder) wrap(next http.Handler) http.Handler {
 				}
 			}
 			rec.mu.Unlock()
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			// A missing endpoint or a server error is a gap, whatever
+			// the page made of it.
+			if sw.status == http.StatusNotFound || sw.status == http.StatusMethodNotAllowed || sw.status >= 500 {
+				rec.mu.Lock()
+				rec.unexpected = append(rec.unexpected, fmt.Sprintf("%s answered %d", key, sw.status))
+				rec.mu.Unlock()
+			}
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func (rec *recorder) report() string {
@@ -380,4 +409,3 @@ func (e *env) click(sel string) {
 	e.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
 
-var _ = fmt.Sprint

@@ -129,3 +129,40 @@ func (e *env) shotMounted(component, name string) {
 	e.do(chromedp.WaitVisible(chromedp.CSS(`.cl-rootBox`)))
 	e.shot(name)
 }
+
+// TestMultiSessionSignOut: two users signed in on one client through
+// clerk-js's resources; signing one out leaves the other; then all.
+func TestMultiSessionSignOut(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	ctx := context.Background()
+	e.alice()
+	pw := "another good password"
+	if _, err := e.a.API.Users.Create(ctx, user.CreateParams{EmailAddresses: []string{"bob@example.com"}, Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	e.load()
+	signIn := func(email, password string) string {
+		return eval[string](e, `(async () => {
+			const si = await Clerk.client.signIn.create({identifier: `+jsString(email)+`, strategy: 'password', password: `+jsString(password)+`});
+			await Clerk.setActive({session: si.createdSessionId});
+			return si.createdSessionId; })()`)
+	}
+	first := signIn("alice@example.com", alicePassword)
+	second := signIn("bob@example.com", pw)
+	if n := eval[int](e, `Clerk.client.sessions.length`); n != 2 || eval[string](e, `Clerk.session.id`) != second {
+		t.Fatalf("two sessions expected, active %s: %d", eval[string](e, `Clerk.session.id`), n)
+	}
+	eval[bool](e, `Clerk.signOut({sessionId: `+jsString(first)+`}).then(() => true)`)
+	e.waitJS(`Clerk.client.sessions.length === 1`)
+	if s, _ := e.a.API.Sessions.Session(ctx, first); s.Status == session.Active {
+		t.Fatalf("first session still active")
+	}
+	if s, _ := e.a.API.Sessions.Session(ctx, second); s.Status != session.Active {
+		t.Fatalf("second session: %s", s.Status)
+	}
+	eval[bool](e, `Clerk.signOut().then(() => true)`)
+	e.waitJS(`!Clerk.user && Clerk.client.sessions.length === 0`)
+	if s, _ := e.a.API.Sessions.Session(ctx, second); s.Status == session.Active {
+		t.Fatalf("second session still active after signing out of all")
+	}
+}

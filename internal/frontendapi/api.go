@@ -96,6 +96,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("PATCH /v1/me", a.withMe(noLimit, a.updateMe))
 	h("POST /v1/me/change_password", a.withMe(limitAttempt, a.changePassword))
 	h("GET /v1/me/email_addresses", a.withMe(noLimit, a.listEmails))
+	h("GET /v1/me/sessions/active", a.withMe(noLimit, a.activeSessions))
+	h("POST /v1/me/sessions/{id}/revoke", a.withMe(noLimit, a.revokeMySession))
 	h("POST /v1/me/email_addresses", a.withMe(noLimit, a.addEmail))
 	h("POST /v1/me/email_addresses/{$}", a.withMe(noLimit, a.addEmail))
 	h("GET /v1/me/email_addresses/{id}", a.withMe(noLimit, a.getEmail))

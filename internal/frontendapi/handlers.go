@@ -2,9 +2,9 @@ package frontendapi
 
 import (
 	"encoding/json"
-	"slices"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/instance"
@@ -35,8 +35,8 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			"verifications": verifications, "verify_at_sign_up": len(verifications) > 0}
 	}
 	env := map[string]any{
-		"object":      "environment",
-		"auth_config": map[string]any{"object": "auth_config", "single_session_mode": false},
+		"object":         "environment",
+		"auth_config":    map[string]any{"object": "auth_config", "single_session_mode": false},
 		"display_config": displayConfig(a.PublicURL, app, r.Method == http.MethodPatch),
 		"user_settings": map[string]any{
 			"attributes": map[string]any{

@@ -136,3 +136,43 @@ func (a *API) attemptEmail(w http.ResponseWriter, r *http.Request, _ *session.Se
 	}
 	return a.reloaded(w, r, u.ID, r.PathValue("id"))
 }
+
+// activeSessions lists the user's active sessions, for UserProfile's
+// "Active devices" (clerk-js getSessions()): a bare array, each with the
+// latest_activity it reads. Concierge keeps no device details, so the
+// activity carries none.
+func (a *API) activeSessions(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
+	list, _, err := a.Sessions.Sessions(r.Context(), session.Filter{UserID: u.ID, Status: session.Active, Limit: 100})
+	if err != nil {
+		return err
+	}
+	now := a.Sessions.Now().UnixMilli()
+	out := make([]map[string]any, 0, len(list))
+	for _, s := range list {
+		sj := backendapi.SessionObject(s, now)
+		out = append(out, map[string]any{"object": "session", "id": sj.ID, "status": sj.Status, "expire_at": sj.ExpireAt,
+			"abandon_at": sj.AbandonAt, "last_active_at": sj.LastActiveAt, "actor": nil,
+			"latest_activity": map[string]any{"object": "session_activity", "id": "sess_activity_" + s.ID, "is_mobile": false,
+				"device_type": nil, "browser_name": nil, "browser_version": nil, "ip_address": nil, "city": nil, "country": nil}})
+	}
+	respond.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+// revokeMySession signs one of the user's own sessions out (UserProfile's
+// "Sign out of device").
+func (a *API) revokeMySession(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
+	target, err := a.Sessions.Session(r.Context(), r.PathValue("id"))
+	if err != nil || target.UserID != u.ID {
+		return session.NotFound("session", r.PathValue("id"))
+	}
+	s, err := a.Sessions.Revoke(r.Context(), target.ID)
+	if err != nil {
+		return err
+	}
+	out, err := a.sessionOut(r.Context(), s, a.Sessions.Now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, clientOf(r).ID, out)
+}
