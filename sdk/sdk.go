@@ -15,6 +15,7 @@ package sdk
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"encoding/json"
 	"errors"
@@ -164,4 +165,19 @@ type DeletedObject struct {
 	Object  string `json:"object"`
 	ID      string `json:"id"`
 	Deleted bool   `json:"deleted"`
+}
+
+// PublishableKey is the publishable key Clerk's front-end libraries take
+// for a Concierge at baseURL: pk_live_ over https, pk_test_ otherwise,
+// then base64 of "<host>$".
+func PublishableKey(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	prefix := "pk_test_"
+	if u.Scheme == "https" {
+		prefix = "pk_live_"
+	}
+	return prefix + base64.StdEncoding.EncodeToString([]byte(u.Host+"$"))
 }

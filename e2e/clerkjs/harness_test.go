@@ -253,7 +253,7 @@ window.addEventListener('load', async () => {
 </script>
 </body></html>`))
 
-func newEnv(t *testing.T, engine string) *env {
+func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 	bundles(t)
 	chrome := chromiumPath(t)
 	ctx := context.Background()
@@ -267,7 +267,7 @@ func newEnv(t *testing.T, engine string) *env {
 		t.Fatal(err)
 	}
 	a, err := app.New(ctx, db, app.Options{PublicURL: fapi, SecretKey: secretKey, EmailDomain: "example.test", Email: smtp,
-		AllowedOrigins: []string{appURL}, Log: slog.New(slog.DiscardHandler)})
+		AllowedOrigins: append([]string{appURL}, extraOrigins...), Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,8 @@
 package dashboard
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/sdk"
 )
 
 type overviewData struct {
@@ -361,18 +360,8 @@ type keysData struct {
 }
 
 // PublishableKey is the instance's publishable key for Clerk's front-end
-// libraries: pk_test_ (or pk_live_ over https) and base64("<host>$").
-func PublishableKey(publicURL string) string {
-	u, err := url.Parse(publicURL)
-	if err != nil {
-		return ""
-	}
-	prefix := "pk_test_"
-	if u.Scheme == "https" {
-		prefix = "pk_live_"
-	}
-	return prefix + base64.StdEncoding.EncodeToString([]byte(u.Host+"$"))
-}
+// libraries (sdk.PublishableKey).
+func PublishableKey(publicURL string) string { return sdk.PublishableKey(publicURL) }
 
 func (d *Dashboard) keysData(r *http.Request) (keysData, error) {
 	keys, err := d.Store.SecretKeys(r.Context())
