@@ -408,4 +408,3 @@ func (e *env) click(sel string) {
 	e.t.Helper()
 	e.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
-
