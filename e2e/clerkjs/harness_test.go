@@ -392,11 +392,24 @@ func (e *env) shot(name string) {
 // held: the value is emptied the way React notices, then typed.
 func (e *env) typeInto(sel, text string) {
 	e.t.Helper()
-	e.do(chromedp.WaitVisible(chromedp.CSS(sel)))
-	eval[bool](e, `(() => { const el = document.querySelector(`+jsString(sel)+`);
-		Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, '');
-		el.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
-	e.do(chromedp.SendKeys(chromedp.CSS(sel), text))
+	e.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.WaitEnabled(chromedp.CSS(sel)))
+	// The components disable their fields while a request is in flight
+	// and may re-render them: retry briefly.
+	var err error
+	for i := 0; i < 20; i++ {
+		eval[bool](e, `(() => { const el = document.querySelector(`+jsString(sel)+`); if (!el) return false;
+			Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, '');
+			el.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+		ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+		err = chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(sel), text))
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.shot("failure")
+	e.t.Fatalf("typing into %s: %v\nFrontend API calls: %v", sel, err, e.rec.calls)
 }
 
 func jsString(s string) string {
