@@ -59,6 +59,7 @@ var known = map[string][]string{
 	"POST /v1/client/sign_ups":                           {"email_address", "password", "locale", "timezone", "strategy", "ticket", "first_name", "last_name", "phone_number", "username"},
 	"PATCH /v1/client/sign_ups/*":                        {"email_address", "password", "strategy", "ticket", "first_name", "last_name", "phone_number", "username"},
 	"GET /v1/tickets/accept":                             {},
+	"POST /v1/dev_browser":                               {},
 	"GET /v1/client/sign_ups/*":                          {},
 	"POST /v1/client/sign_ups/*/prepare_verification":    {"strategy"},
 	"POST /v1/client/sign_ups/*/attempt_verification":    {"strategy", "code"},
@@ -421,3 +422,7 @@ func (e *env) click(sel string) {
 	e.t.Helper()
 	e.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+func nowTime() time.Time { return time.Now() }

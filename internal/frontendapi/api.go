@@ -105,6 +105,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/me/email_addresses/{id}/prepare_verification", a.withMe(noLimit, a.prepareEmail))
 	h("POST /v1/me/email_addresses/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptEmail))
 	h("GET /v1/tickets/accept", a.acceptTicket)
+	h("POST /v1/dev_browser", a.createDevBrowser)
 	mux.Handle("GET /.well-known/jwks.json", a.cors(handler(a.jwks)))
 	mux.Handle("OPTIONS /v1/", a.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
@@ -255,10 +256,25 @@ func clientToken(r *http.Request) (tok string, fromHeader bool) {
 	if h := strings.TrimSpace(r.Header.Get("Authorization")); h != "" {
 		return strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), true
 	}
+	if t := r.URL.Query().Get(DevBrowserParam); t != "" {
+		return t, false
+	}
 	if c, err := r.Cookie(ClientCookie); err == nil {
 		return c.Value, false
 	}
 	return "", false
+}
+
+// DevBrowserParam carries the client token of a development browser:
+// clerk-js with a development key whose host ends in a Clerk development
+// suffix sends it on every call instead of relying on cookies, so that an
+// application on another site works in development (frontend-api.md
+// §3.2). The token is the same credential as the __client cookie.
+const DevBrowserParam = "__clerk_db_jwt"
+
+func devBrowser(r *http.Request) bool {
+	_, fromHeader := clientToken(r)
+	return !fromHeader && r.URL.Query().Get(DevBrowserParam) != ""
 }
 
 // findClient loads the caller's client, or nil when it has none (or an
@@ -308,6 +324,11 @@ func (a *API) setToken(w http.ResponseWriter, r *http.Request, tok string) {
 	}
 	if native(r) {
 		w.Header().Set("Authorization", tok)
+		return
+	}
+	if devBrowser(r) {
+		// clerk-js keeps the new id from this header.
+		w.Header().Set("Clerk-Db-Jwt", tok)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: ClientCookie, Value: tok, Path: "/", HttpOnly: true,

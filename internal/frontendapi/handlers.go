@@ -123,6 +123,18 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// createDevBrowser starts a development browser: a new client whose token
+// clerk-js then sends as __clerk_db_jwt (it keeps the answer's id).
+func (a *API) createDevBrowser(w http.ResponseWriter, r *http.Request) error {
+	c, tok, err := a.Sessions.NewClient(r.Context())
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"object": "dev_browser", "id": tok, "token": tok, "client_id": c.ID,
+		"home_origin": nil, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt})
+	return nil
+}
+
 // deleteClient ends every session and forgets the client on this browser.
 func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) error {
 	c := clientOf(r)
