@@ -79,15 +79,16 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/clients/verify", handler(a.verifyClient))
 	mux.Handle("GET /v1/jwks", handler(a.jwks))
 	mux.Handle("/v1/", Fallback(mux, "/v1/"))
-	return a.requireSecretKey(cleanParams(mux))
+	return a.requireSecretKey(CleanParams(mux))
 }
 
 var errParamsMalformed = errs.New(errs.BadRequest, "malformed_request_parameters", "Malformed request parameters",
 	"The request parameters are malformed and could not be parsed: they must be valid UTF-8 without NUL characters.")
 
-// cleanParams refuses paths and query strings that are not valid UTF-8 or
+// CleanParams refuses paths and query strings that are not valid UTF-8 or
 // hold NUL: PostgreSQL cannot compare such text and would fail the query.
-func cleanParams(next http.Handler) http.Handler {
+// The server applies it to every surface.
+func CleanParams(next http.Handler) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		if !cleanText(r.URL.Path) {
 			return errParamsMalformed

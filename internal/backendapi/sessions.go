@@ -117,16 +117,21 @@ func (a *API) revokeSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) verifySession(w http.ResponseWriter, r *http.Request) error {
+// tokenParam reads the {"token": …} body of the verify calls.
+func tokenParam(w http.ResponseWriter, r *http.Request) (string, error) {
 	var p struct {
 		Token *string `json:"token"`
 	}
-	if err := decode(w, r, &p); err != nil {
-		return err
+	if err := decode(w, r, &p); err != nil || p.Token == nil {
+		return "", err
 	}
-	tok := ""
-	if p.Token != nil {
-		tok = *p.Token
+	return *p.Token, nil
+}
+
+func (a *API) verifySession(w http.ResponseWriter, r *http.Request) error {
+	tok, err := tokenParam(w, r)
+	if err != nil {
+		return err
 	}
 	s, err := a.Sessions.VerifyToken(r.Context(), r.PathValue("session_id"), tok)
 	if err != nil {
@@ -213,15 +218,9 @@ func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) verifyClient(w http.ResponseWriter, r *http.Request) error {
-	var p struct {
-		Token *string `json:"token"`
-	}
-	if err := decode(w, r, &p); err != nil {
+	tok, err := tokenParam(w, r)
+	if err != nil {
 		return err
-	}
-	tok := ""
-	if p.Token != nil {
-		tok = *p.Token
 	}
 	c, err := a.Sessions.VerifyClient(r.Context(), tok)
 	if err != nil {

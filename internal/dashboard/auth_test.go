@@ -145,3 +145,47 @@ func TestMetadataRefusesInvalidJSON(t *testing.T) {
 		t.Fatalf("stored %s %s", got.PublicMetadata, got.PrivateMetadata)
 	}
 }
+
+// TestFormsBadInput: a signed-in operator's forms with odd or broken
+// values answer 4xx, never 5xx.
+func TestFormsBadInput(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) { formsBadInput(t, engine) })
+}
+
+func formsBadInput(t *testing.T, engine string) {
+	e := newEnv(t, engine)
+	c := e.client()
+	csrf := c.signIn("op@example.com")
+	u, err := e.app.API.Users.Create(t.Context(), userParams("ada@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := []url.Values{
+		{},
+		{"identifier": {"not an identifier"}, "emails": {"nope\n\x00"}, "email_address": {"@@"}, "phone_number": {"12"}},
+		{"public_metadata": {"[1]"}, "sign_up_mode": {"everyone"}, "session_lifetime": {"forever"}, "to": {"x"}, "channel": {"sms"}},
+		{"smtp_url": {"http://x"}, "allowed_origins": {"not an origin"}, "confirm": {"nope"}, "sms_webhook_url": {"ftp://x"}},
+		{"emails": {strings.Repeat("a@example.com\n", 200)}},
+	}
+	paths := []string{"/dashboard/users", "/dashboard/users/" + u.ID + "/metadata", "/dashboard/users/" + u.ID + "/delete",
+		"/dashboard/users/" + u.ID + "/frobnicate", "/dashboard/users/user_x/ban", "/dashboard/sessions/sess_x/revoke",
+		"/dashboard/invitations", "/dashboard/invitations/inv_x/revoke", "/dashboard/allowlist", "/dashboard/allowlist/alid_x/delete",
+		"/dashboard/messages/ema_x/retry", "/dashboard/messages/test", "/dashboard/settings", "/dashboard/api-keys/key_x/revoke"}
+	for _, p := range paths {
+		for _, v := range values {
+			form := url.Values{"csrf": {csrf}}
+			for k, vs := range v {
+				form[k] = vs
+			}
+			if st, _, _ := c.post(p, form); st >= 500 {
+				t.Errorf("POST %s %v: %d", p, v, st)
+			}
+		}
+	}
+	for _, p := range []string{"/dashboard/users?sort=../../x&offset=-5&q=%00", "/dashboard/users/nope", "/dashboard/messages?status=x&offset=x",
+		"/dashboard/invitations?status=weird", "/dashboard/users?partial=1&q=" + strings.Repeat("x", 300)} {
+		if st, _, _ := c.get(p); st >= 500 {
+			t.Errorf("GET %s: %d", p, st)
+		}
+	}
+}

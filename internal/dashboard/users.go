@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/session"
@@ -75,6 +76,12 @@ func rowOf(u *user.User, now int64) userRow {
 func (d *Dashboard) users(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	data := usersData{Query: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort")}
+	if len(data.Query) > 256 {
+		data.Query = data.Query[:256]
+		for !utf8.ValidString(data.Query) {
+			data.Query = data.Query[:len(data.Query)-1]
+		}
+	}
 	if data.Sort == "" {
 		data.Sort = "-created_at"
 	}

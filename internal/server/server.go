@@ -54,7 +54,7 @@ func Handler(c Config) http.Handler {
 		mux.Handle("/dashboard/", c.Dashboard)
 	}
 	mux.Handle("/", backendapi.Fallback(mux, "/"))
-	return withRequest(c.Log, frontendapi.Tunnel(mux))
+	return withRequest(c.Log, backendapi.CleanParams(frontendapi.Tunnel(mux)))
 }
 
 func healthz(db Pinger) http.Handler {
