@@ -2,13 +2,13 @@ package backendapi_test
 
 import (
 	"bytes"
-
-	"github.com/conciergehq/concierge/internal/dbtest"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/conciergehq/concierge/internal/dbtest"
 )
 
 // TestFrontendBadInput sends broken input to every Frontend API route and
