@@ -62,6 +62,9 @@ type Service struct {
 	mu     sync.Mutex
 	cached map[string]Setting
 	at     time.Time
+	// gen counts reloads of cached; live was parsed at liveGen.
+	gen, liveGen int
+	live         *Live
 }
 
 const cacheTTL = 2 * time.Second
@@ -120,6 +123,7 @@ func (s *Service) all(ctx context.Context) (map[string]Setting, error) {
 		return nil, err
 	}
 	s.cached, s.at = all, time.Now()
+	s.gen++
 	return all, nil
 }
 

@@ -130,14 +130,26 @@ type Live struct {
 	TwilioFrom          string
 }
 
-// Live returns the current settings, parsed (through the cache).
+// Live returns the current settings, parsed once per refresh of the
+// cache: it is read on hot paths (every token minted).
 func (s *Service) Live(ctx context.Context) (Live, error) {
-	get := func(k string) string {
-		v, _ := s.Get(ctx, k)
-		return v
-	}
-	if _, err := s.all(ctx); err != nil {
+	all, err := s.all(ctx)
+	if err != nil {
 		return Live{}, err
+	}
+	s.mu.Lock()
+	gen := s.gen
+	if s.live != nil && s.liveGen == gen {
+		l := *s.live
+		s.mu.Unlock()
+		return l, nil
+	}
+	s.mu.Unlock()
+	get := func(k string) string {
+		if v, ok := all[k]; ok {
+			return v.Value
+		}
+		return defaults[k]
 	}
 	dur := func(k string) time.Duration {
 		d, err := time.ParseDuration(get(k))
@@ -147,11 +159,15 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 		return d
 	}
 	origins, _ := ParseOrigins(get(AllowedOrigins))
-	return Live{SignUpMode: get(SignUpMode), AppName: get(ApplicationName),
+	l := Live{SignUpMode: get(SignUpMode), AppName: get(ApplicationName),
 		RequiredIdentifiers: strings.Split(get(RequiredIdentifiers), ","),
 		SessionLifetime:     dur(SessionLifetime), SessionInactivity: dur(SessionInactivity), SessionTokenTTL: dur(SessionTokenTTL),
 		AllowedOrigins: origins, SMTPURL: get(SMTPURL), SMSWebhookURL: get(SMSWebhookURL), SMSWebhookSecret: get(SMSWebhookSecret),
-		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom)}, nil
+		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom)}
+	s.mu.Lock()
+	s.live, s.liveGen = &l, gen
+	s.mu.Unlock()
+	return l, nil
 }
 
 // SMSSender is the sender given to SMS: Twilio's number when Twilio
