@@ -14,6 +14,8 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/jwt"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/delivery"
+	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/smtptest"
 )
 
@@ -213,4 +215,26 @@ func between(s, start, end string) string {
 		return ""
 	}
 	return s[:j]
+}
+
+// TestHostedSignUpWithPhone: when the instance requires a phone number,
+// the hosted sign-up asks for it and verifies it by SMS.
+func TestHostedSignUpWithPhone(t *testing.T) {
+	sms := newGateway(t, 0)
+	e := newEnv(t, "sqlite", withSMS(&delivery.Webhook{URL: sms.URL}),
+		withSettings(map[string]string{instance.RequiredIdentifiers: "phone_number"}))
+	v := e.visitor()
+	st, body, _ := v.get("/sign-up")
+	if st != 200 || !strings.Contains(body, `name="phone_number"`) || strings.Contains(body, `name="email_address"`) {
+		t.Fatalf("form: %d\n%s", st, body)
+	}
+	st, body, _ = v.post("/sign-up", url.Values{"phone_number": {"+14155552671"}, "password": {pw}})
+	if st != 200 || !strings.Contains(body, `name="strategy" value="phone_code"`) || !strings.Contains(body, "14155552671") {
+		t.Fatalf("code step: %d\n%s", st, body)
+	}
+	suID := between(body, `name="sign_up_id" value="`, `"`)
+	st, _, h := v.post("/sign-up/verify", url.Values{"sign_up_id": {suID}, "strategy": {"phone_code"}, "code": {smsCode(t, sms, 1)}})
+	if st != 303 || h.Get("Location") != "/user" {
+		t.Fatalf("verified: %d %v", st, h)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,8 @@ type page struct {
 	Identifier                    string
 	SignInID, SignUpID, Ticket    string
 	FirstName, LastName           string
+	Phone, Strategy               string
+	AskEmail, AskPhone            bool
 	Closed                        bool
 	Identifiers                   []identifierRow
 	Sessions                      []sessionRow
@@ -289,6 +292,7 @@ func (a *API) signUpPage(w http.ResponseWriter, r *http.Request) error {
 	if mode, err := a.Settings.Mode(r.Context()); err == nil && mode == instance.ModeInvitationOnly && p.Ticket == "" {
 		p.Closed = true
 	}
+	a.fields(r, &p)
 	return a.render(w, r, "sign_up", http.StatusOK, p)
 }
 
@@ -301,8 +305,9 @@ var ticketMessages = map[string]string{
 
 func (a *API) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
-	p := page{Title: "Sign up", RedirectURL: f.Get("redirect_url"), Identifier: f.Get("email_address"), Ticket: f.Get("ticket"),
-		FirstName: f.Get("first_name"), LastName: f.Get("last_name")}
+	p := page{Title: "Sign up", RedirectURL: f.Get("redirect_url"), Identifier: f.Get("email_address"), Phone: f.Get("phone_number"),
+		Ticket: f.Get("ticket"), FirstName: f.Get("first_name"), LastName: f.Get("last_name")}
+	a.fields(r, &p)
 	if err := limit(a.SignUpLimit, r); err != nil {
 		return a.pageError(w, r, "sign_up", p, err)
 	}
@@ -310,25 +315,59 @@ func (a *API) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	params := session.SignUpParams{EmailAddress: &p.Identifier, FirstName: &p.FirstName, LastName: &p.LastName,
-		Password: ptr(f.Get("password")), Ticket: p.Ticket}
-	if p.Ticket == "" {
-		params.Strategy = "email_code"
+	params := session.SignUpParams{FirstName: &p.FirstName, LastName: &p.LastName, Password: ptr(f.Get("password")), Ticket: p.Ticket}
+	if p.Identifier != "" {
+		params.EmailAddress = &p.Identifier
+	}
+	if p.Phone != "" {
+		params.PhoneNumber = &p.Phone
 	}
 	su, tok, err := a.Sessions.CreateSignUp(r.Context(), c, params)
 	if err != nil {
 		return a.pageError(w, r, "sign_up", p, err)
 	}
+	return a.nextSignUpStep(w, r, c, su, tok, p)
+}
+
+// nextSignUpStep finishes a complete sign-up, or sends a code to the
+// next unverified identifier and asks for it.
+func (a *API) nextSignUpStep(w http.ResponseWriter, r *http.Request, c *session.Client, su *session.SignUp, tok string, p page) error {
 	if su.Status == session.Complete {
 		a.setCookie(w, tok)
 		return a.finish(w, r, c, su.CreatedSessionID, p.RedirectURL)
 	}
-	p.Step, p.SignUpID, p.Identifier = true, su.ID, su.EmailAddress
+	if missing := su.MissingFields(); len(missing) > 0 {
+		return a.pageError(w, r, "sign_up", p, errs.ParamMissing(missing[0]))
+	}
+	p.Step, p.SignUpID, p.Error = true, su.ID, ""
+	p.Strategy, p.Identifier = "email_code", su.EmailAddress
+	if unverified := su.UnverifiedFields(); len(unverified) > 0 && unverified[0] == "phone_number" {
+		p.Strategy, p.Identifier = "phone_code", su.PhoneNumber
+	}
+	if _, err := a.Sessions.PrepareSignUp(r.Context(), c, su.ID, p.Strategy); err != nil {
+		if e, ok := errs.As(err); !ok || e.Kind != errs.TooManyRequests {
+			return a.pageError(w, r, "sign_up", p, err)
+		}
+	}
 	return a.render(w, r, "sign_up", http.StatusOK, p)
 }
 
+// fields says which identifiers the sign-up form asks for.
+func (a *API) fields(r *http.Request, p *page) {
+	live, err := a.Settings.Live(r.Context())
+	if err != nil {
+		return
+	}
+	p.AskEmail = slices.Contains(live.RequiredIdentifiers, "email_address") || p.Ticket != ""
+	p.AskPhone = slices.Contains(live.RequiredIdentifiers, "phone_number")
+}
+
 func (a *API) signUpVerify(w http.ResponseWriter, r *http.Request) error {
-	p := page{Title: "Sign up", RedirectURL: r.PostForm.Get("redirect_url"), Step: true, SignUpID: r.PostForm.Get("sign_up_id")}
+	f := r.PostForm
+	p := page{Title: "Sign up", RedirectURL: f.Get("redirect_url"), Step: true, SignUpID: f.Get("sign_up_id"), Strategy: f.Get("strategy")}
+	if p.Strategy != "phone_code" {
+		p.Strategy = "email_code"
+	}
 	c := clientOf(r)
 	if c == nil {
 		http.Redirect(w, r, "/sign-up", http.StatusSeeOther)
@@ -336,16 +375,18 @@ func (a *API) signUpVerify(w http.ResponseWriter, r *http.Request) error {
 	}
 	if su, err := a.Sessions.SignUp(r.Context(), c, p.SignUpID); err == nil {
 		p.Identifier = su.EmailAddress
+		if p.Strategy == "phone_code" {
+			p.Identifier = su.PhoneNumber
+		}
 	}
 	if err := limit(a.AttemptLimit, r); err != nil {
 		return a.pageError(w, r, "sign_up", p, err)
 	}
-	su, tok, err := a.Sessions.AttemptSignUp(r.Context(), c, p.SignUpID, "email_code", r.PostForm.Get("code"))
+	su, tok, err := a.Sessions.AttemptSignUp(r.Context(), c, p.SignUpID, p.Strategy, f.Get("code"))
 	if err != nil {
 		return a.pageError(w, r, "sign_up", p, err)
 	}
-	a.setCookie(w, tok)
-	return a.finish(w, r, c, su.CreatedSessionID, p.RedirectURL)
+	return a.nextSignUpStep(w, r, c, su, tok, p)
 }
 
 // signedIn returns the acting session and user of a profile page, or
