@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/conciergehq/concierge/sdk"
 	"io"
 	"log/slog"
 	"net"
@@ -17,7 +18,6 @@ import (
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/config"
-	"github.com/conciergehq/concierge/internal/dashboard"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/sqlstore"
@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer func() { stopDisp(); <-dispDone }()
 
 	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine(),
-		"publishable_key", dashboard.PublishableKey(cfg.PublicURL),
+		"publishable_key", sdk.PublishableKey(cfg.PublicURL),
 		"email", transportName(a.Dispatcher.Email), "sms", transportName(a.Dispatcher.SMS))
 	return server.Run(ctx, ln, a.Handler, cfg.ShutdownTimeout, log)
 }

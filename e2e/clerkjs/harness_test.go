@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/conciergehq/concierge/sdk"
 	"html/template"
 	"log/slog"
 	"net"
@@ -25,7 +26,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/conciergehq/concierge/internal/app"
-	"github.com/conciergehq/concierge/internal/dashboard"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/smtptest"
@@ -286,7 +286,7 @@ func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 	mux.Handle("/clerk/", http.StripPrefix("/clerk/", http.FileServer(http.Dir(clerkJSDir))))
 	mux.Handle("/ui/", http.StripPrefix("/ui/", http.FileServer(http.Dir(clerkUIDir))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		page.Execute(w, map[string]string{"Key": dashboard.PublishableKey(fapi), "FAPI": fapi})
+		page.Execute(w, map[string]string{"Key": sdk.PublishableKey(fapi), "FAPI": fapi})
 	})
 	as := httptest.NewUnstartedServer(mux)
 	as.Listener.Close()

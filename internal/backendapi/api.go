@@ -4,10 +4,10 @@
 package backendapi
 
 import (
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
@@ -79,7 +79,8 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/clients/verify", handler(a.verifyClient))
 	mux.Handle("GET /v1/jwks", handler(a.jwks))
 	mux.Handle("/v1/", Fallback(mux, "/v1/"))
-	return a.requireSecretKey(CleanParams(mux))
+	// The server checks paths and queries (CleanParams) before routing.
+	return a.requireSecretKey(mux)
 }
 
 var errParamsMalformed = errs.New(errs.BadRequest, "malformed_request_parameters", "Malformed request parameters",
@@ -90,33 +91,21 @@ var errParamsMalformed = errs.New(errs.BadRequest, "malformed_request_parameters
 // The server applies it to every surface.
 func CleanParams(next http.Handler) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
-		if !cleanText(r.URL.Path) {
+		if !httpcheck.CleanText(r.URL.Path) {
 			return errParamsMalformed
 		}
 		// Most query strings have no escapes: checking the raw text is
 		// enough, and spares parsing it once more than the handler does.
-		if raw := r.URL.RawQuery; raw != "" && (strings.Contains(raw, "%") || !cleanText(raw)) {
+		if raw := r.URL.RawQuery; raw != "" && (strings.Contains(raw, "%") || !httpcheck.CleanText(raw)) {
 			q, err := url.ParseQuery(raw)
-			if err != nil {
+			if err != nil || !httpcheck.CleanValues(q) {
 				return errParamsMalformed
-			}
-			for k, vs := range q {
-				if !cleanText(k) {
-					return errParamsMalformed
-				}
-				for _, v := range vs {
-					if !cleanText(v) {
-						return errParamsMalformed
-					}
-				}
 			}
 		}
 		next.ServeHTTP(w, r)
 		return nil
 	})
 }
-
-func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete}
 

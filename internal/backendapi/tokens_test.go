@@ -191,6 +191,27 @@ func TestFrontendTransport(t *testing.T) {
 		b.ok("POST", "/v1/me/change_password", url.Values{"current_password": {pw}, "new_password": {"a new good password"}})
 		b.signIn("ada@example.com", "a new good password")
 
+		// UserProfile's active devices: list, and sign another device out.
+		other := e.browser()
+		otherSID := other.signIn("ada@example.com", "a new good password")
+		active := b.ok("GET", "/v1/me/sessions/active", nil)
+		if n := len(active["array"].([]any)); n < 2 || get(active, "array", 0, "latest_activity", "object") != "session_activity" {
+			t.Fatalf("active sessions: %v", active)
+		}
+		if out := b.ok("POST", "/v1/me/sessions/"+otherSID+"/revoke", nil); get(out, "response", "status") != "revoked" {
+			t.Fatalf("revoke a device: %v", out)
+		}
+		other.fails("POST", "/v1/client/sessions/"+otherSID+"/tokens", nil, 401, "signed_out")
+		b.fails("POST", "/v1/me/sessions/sess_nope/revoke", nil, 404, "resource_not_found")
+
+		// DELETE /v1/client ends the client's sessions and drops the cookie.
+		if out := other.ok("DELETE", "/v1/client", nil); out["client"] != nil {
+			t.Fatalf("delete client: %v", out)
+		}
+		if other.cookie("__client") != nil {
+			t.Fatal("the __client cookie survived DELETE /v1/client")
+		}
+
 		// Bad input.
 		b.fails("POST", "/v1/client/sign_ups", url.Values{"email_address": {"not-an-email"}, "password": {pw}}, 422, "form_param_format_invalid")
 		b.fails("POST", "/v1/client/sign_ups", url.Values{"email_address": {"ada@example.com"}, "password": {pw}}, 422, "form_identifier_exists")

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"net/http"
 	"strings"
 
@@ -120,11 +121,7 @@ func limit(d *Dashboard, r *http.Request) error {
 	if d.SignInLimit == nil {
 		return nil
 	}
-	ip := r.RemoteAddr
-	if i := strings.LastIndexByte(ip, ':'); i > 0 {
-		ip = ip[:i]
-	}
-	if ok, _ := d.SignInLimit.Allow(ip); !ok {
+	if ok, _ := d.SignInLimit.Allow(httpcheck.ClientIP(r)); !ok {
 		return errs.New(errs.TooManyRequests, "too_many_requests", "Too many attempts",
 			"Too many attempts. Wait a few seconds and try again.")
 	}

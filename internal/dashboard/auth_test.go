@@ -1,10 +1,12 @@
 package dashboard_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/conciergehq/concierge/internal/dashboard"
 	"github.com/conciergehq/concierge/internal/dbtest"
 )
 
@@ -36,9 +38,15 @@ func TestEveryRouteNeedsAnOperator(t *testing.T) {
 			}
 		}
 		// A forged cookie is no session.
-		st, _, _ := c.do("GET", "/dashboard", nil, "")
-		if st != 303 {
-			t.Fatalf("GET /dashboard: %d", st)
+		req, _ := http.NewRequest("GET", e.url+"/dashboard", nil)
+		req.AddCookie(&http.Cookie{Name: dashboard.CookieName, Value: "forged-" + strings.Repeat("x", 40)})
+		res, err := c.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/dashboard/sign-in") {
+			t.Fatalf("GET /dashboard with a forged cookie: %d", res.StatusCode)
 		}
 	})
 }

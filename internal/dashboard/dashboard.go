@@ -8,13 +8,13 @@ package dashboard
 import (
 	"context"
 	"embed"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
@@ -184,19 +184,15 @@ func (d *Dashboard) base(protected bool, h handler) http.Handler {
 			}
 			return
 		}
-		// Text that is not valid UTF-8, or holds NUL, cannot be stored or
-		// compared by PostgreSQL: refuse it here, as the APIs do.
-		if !cleanValues(r.URL.Query()) {
-			http.Error(w, "Bad request: parameters must be valid UTF-8 without NUL.", http.StatusBadRequest)
-			return
-		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			if !d.sameOrigin(r) {
+			if !httpcheck.SameOrigin(d.PublicURL, r) {
 				http.Error(w, "Forbidden: the form was not sent from this site.", http.StatusForbidden)
 				return
 			}
-			if err := r.ParseForm(); err != nil || !cleanValues(r.PostForm) {
+			// Paths and queries were checked by the server (CleanParams);
+			// form values are checked here.
+			if err := r.ParseForm(); err != nil || !httpcheck.CleanValues(r.PostForm) {
 				http.Error(w, "Bad request.", http.StatusBadRequest)
 				return
 			}
@@ -212,33 +208,6 @@ func (d *Dashboard) base(protected bool, h handler) http.Handler {
 			d.fail(w, r, err)
 		}
 	})
-}
-
-func cleanValues(v url.Values) bool {
-	for k, vs := range v {
-		if !utf8.ValidString(k) || strings.ContainsRune(k, 0) {
-			return false
-		}
-		for _, s := range vs {
-			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func (d *Dashboard) sameOrigin(r *http.Request) bool {
-	u, err := url.Parse(d.PublicURL)
-	if err != nil {
-		return false
-	}
-	own := u.Scheme + "://" + u.Host
-	if o := r.Header.Get("Origin"); o != "" {
-		return o == own
-	}
-	ref := r.Header.Get("Referer")
-	return ref == own || strings.HasPrefix(ref, own+"/")
 }
 
 // render writes a page.

@@ -359,13 +359,9 @@ type keysData struct {
 	NewKey      string
 }
 
-// PublishableKey is the instance's publishable key for Clerk's front-end
-// libraries (sdk.PublishableKey).
-func PublishableKey(publicURL string) string { return sdk.PublishableKey(publicURL) }
-
 func (d *Dashboard) keysData(r *http.Request) (keysData, error) {
 	keys, err := d.Store.SecretKeys(r.Context())
-	return keysData{Publishable: PublishableKey(d.PublicURL), Keys: keys}, err
+	return keysData{Publishable: sdk.PublishableKey(d.PublicURL), Keys: keys}, err
 }
 
 func (d *Dashboard) apiKeys(w http.ResponseWriter, r *http.Request) error {

@@ -8,7 +8,7 @@ package frontendapi
 
 import (
 	"context"
-	"net"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"net/http"
 	"net/url"
 	"slices"
@@ -357,11 +357,7 @@ func limit(l *ratelimit.Limiter, r *http.Request) error {
 	if l == nil {
 		return nil
 	}
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	ok, retry := l.Allow(ip)
+	ok, retry := l.Allow(httpcheck.ClientIP(r))
 	if ok {
 		return nil
 	}

@@ -293,7 +293,10 @@ func (a *API) sessionResponse(w http.ResponseWriter, r *http.Request, c *session
 
 func (a *API) getSession(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
 	s, err := a.Sessions.Session(r.Context(), r.PathValue("id"))
-	if err != nil || s.ClientID != c.ID {
+	if err != nil {
+		return err
+	}
+	if s.ClientID != c.ID {
 		return session.NotFound("session", r.PathValue("id"))
 	}
 	return a.sessionResponse(w, r, c, s, nil)

@@ -129,10 +129,22 @@ func (a *API) publicUserData(u *user.User) publicUserData {
 }
 
 func (a *API) sessionOut(ctx context.Context, s *session.Session, now int64) (sessionJSON, error) {
+	return a.sessionWith(ctx, s, now, nil)
+}
+
+// sessionWith renders s, reusing the users already loaded (a client's
+// sessions often share one).
+func (a *API) sessionWith(ctx context.Context, s *session.Session, now int64, users map[string]*user.User) (sessionJSON, error) {
 	out := sessionJSON{SessionJSON: backendapi.SessionObject(s, now), FactorVerificationAge: [2]int{int((now - s.CreatedAt) / 60000), -1}}
-	u, err := a.Sessions.Users.User(ctx, s.UserID)
-	if err != nil {
-		return out, err
+	u := users[s.UserID]
+	if u == nil {
+		var err error
+		if u, err = a.Sessions.Users.User(ctx, s.UserID); err != nil {
+			return out, err
+		}
+		if users != nil {
+			users[s.UserID] = u
+		}
 	}
 	out.User = backendapi.UserObject(a.PublicURL, u, now, false)
 	out.PublicUserData = a.publicUserData(u)
@@ -232,11 +244,12 @@ func (a *API) clientOut(ctx context.Context, c *session.Client) (*clientJSON, er
 	expires := now + cookieLife
 	out := &clientJSON{Object: "client", ID: c.ID, Sessions: []sessionJSON{}, LastActiveSessionID: c.LastActiveSessionID,
 		LastAuthenticationStrategy: c.LastAuthStrategy, CookieExpiresAt: &expires, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	users := map[string]*user.User{}
 	for _, s := range c.Sessions {
 		if s.StatusAt(now) != session.Active {
 			continue
 		}
-		sj, err := a.sessionOut(ctx, s, now)
+		sj, err := a.sessionWith(ctx, s, now, users)
 		if err != nil {
 			return nil, err
 		}

@@ -163,7 +163,10 @@ func (a *API) activeSessions(w http.ResponseWriter, r *http.Request, _ *session.
 // "Sign out of device").
 func (a *API) revokeMySession(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
 	target, err := a.Sessions.Session(r.Context(), r.PathValue("id"))
-	if err != nil || target.UserID != u.ID {
+	if err != nil {
+		return err
+	}
+	if target.UserID != u.ID {
 		return session.NotFound("session", r.PathValue("id"))
 	}
 	s, err := a.Sessions.Revoke(r.Context(), target.ID)

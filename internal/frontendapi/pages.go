@@ -3,6 +3,7 @@ package frontendapi
 import (
 	"context"
 	"embed"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -93,23 +94,15 @@ func (a *API) pageTransport(next handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
-		if r.Method == http.MethodPost && !a.samePageOrigin(r) {
+		if r.Method == http.MethodPost && !httpcheck.SameOrigin(a.PublicURL, r) {
 			http.Error(w, "Forbidden: the form was not sent from this site.", http.StatusForbidden)
 			return nil
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if r.Method == http.MethodPost {
-			if err := r.ParseForm(); err != nil {
+			if err := r.ParseForm(); err != nil || !httpcheck.CleanValues(r.PostForm) {
 				http.Error(w, "Bad request", http.StatusBadRequest)
 				return nil
-			}
-			for _, vs := range r.PostForm {
-				for _, v := range vs {
-					if !clean(v) {
-						http.Error(w, "Bad request", http.StatusBadRequest)
-						return nil
-					}
-				}
 			}
 		}
 		c, err := a.findClient(r)
@@ -118,21 +111,6 @@ func (a *API) pageTransport(next handler) http.Handler {
 		}
 		return next(w, r.WithContext(contextWithClient(r, c)))
 	})
-}
-
-// samePageOrigin accepts a form post from Concierge's own pages: by
-// Origin, or by Referer for browsers that send no Origin.
-func (a *API) samePageOrigin(r *http.Request) bool {
-	u, err := url.Parse(a.PublicURL)
-	if err != nil {
-		return false
-	}
-	own := u.Scheme + "://" + u.Host
-	if o := r.Header.Get("Origin"); o != "" {
-		return o == own
-	}
-	ref := r.Header.Get("Referer")
-	return ref == own || strings.HasPrefix(ref, own+"/")
 }
 
 func (a *API) render(w http.ResponseWriter, r *http.Request, name string, status int, p page) error {
@@ -515,7 +493,10 @@ func (a *API) userPassword(w http.ResponseWriter, r *http.Request) error {
 func (a *API) userEndSession(w http.ResponseWriter, r *http.Request) error {
 	return a.userAction(w, r, "ended", func(_ *session.Session, u *user.User) error {
 		target, err := a.Sessions.Session(r.Context(), r.PathValue("id"))
-		if err != nil || target.UserID != u.ID {
+		if err != nil {
+			return err
+		}
+		if target.UserID != u.ID {
 			return session.NotFound("session", r.PathValue("id"))
 		}
 		_, err = a.Sessions.End(r.Context(), nil, target.ID, session.Ended)

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/conciergehq/concierge/internal/errs"
 )
@@ -53,20 +53,11 @@ func params(r *http.Request) (url.Values, error) {
 		return nil, errs.New(errs.UnsupportedMedia, "unsupported_content_type", "Unsupported content type",
 			"Content-Type "+ct+" is not supported: send a form (application/x-www-form-urlencoded) or JSON.")
 	}
-	for k, vs := range v {
-		if !clean(k) {
-			return nil, errMalformed
-		}
-		for _, s := range vs {
-			if !clean(s) {
-				return nil, errMalformed
-			}
-		}
+	if !httpcheck.CleanValues(v) {
+		return nil, errMalformed
 	}
 	return v, nil
 }
-
-func clean(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 func tooLargeOr(err error) error {
 	var tl *http.MaxBytesError

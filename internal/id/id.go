@@ -5,7 +5,9 @@ package id
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"math/big"
 	"time"
 )
@@ -83,6 +85,18 @@ func Random(n int) string {
 		}
 	}
 	return string(out)
+}
+
+// Secret returns a random token of 256 bits (43 base62 characters), for
+// credentials such as client tokens and operator sessions.
+func Secret() string { return Random(43) }
+
+// Digest is how a secret is stored: its SHA-256, in hex. Tokens this long
+// need no slow hash; a digest lets the database find them without
+// holding them.
+func Digest(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
 }
 
 // Valid reports whether s is prefix followed by a well-formed KSUID.

@@ -4,11 +4,7 @@ package operator
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"sync"
 	"time"
@@ -57,19 +53,7 @@ type Service struct {
 
 // A bcrypt hash compared against when the email is unknown, so that an
 // unknown operator costs the same time as a wrong password.
-var dummy = sync.OnceValue(func() string { h, _ := password.Hash(randomToken()); return h })
-
-func randomToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// HashToken is how a session cookie is stored.
-func HashToken(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:])
-}
+var dummy = sync.OnceValue(func() string { h, _ := password.Hash(id.Secret()); return h })
 
 // Create makes an operator account.
 func (s *Service) Create(ctx context.Context, email, pw string) (*Operator, error) {
@@ -117,10 +101,10 @@ func (s *Service) SignIn(ctx context.Context, email, pw string) (string, *Sessio
 
 // Open starts a session for o.
 func (s *Service) Open(ctx context.Context, o *Operator) (string, *Session, error) {
-	tok, csrf := randomToken(), randomToken()
+	tok, csrf := id.Secret(), id.Secret()
 	now := s.Now()
 	sess := &Session{Operator: o, CSRF: csrf, ExpiresAt: now.Add(SessionLifetime).UnixMilli()}
-	if err := s.Store.CreateOperatorSession(ctx, HashToken(tok), o.ID, csrf, sess.ExpiresAt, now.UnixMilli()); err != nil {
+	if err := s.Store.CreateOperatorSession(ctx, id.Digest(tok), o.ID, csrf, sess.ExpiresAt, now.UnixMilli()); err != nil {
 		return "", nil, err
 	}
 	return tok, sess, nil
@@ -131,7 +115,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*Session, error) {
 	if tok == "" {
 		return nil, nil
 	}
-	sess, err := s.Store.OperatorSession(ctx, HashToken(tok), s.Now().UnixMilli())
+	sess, err := s.Store.OperatorSession(ctx, id.Digest(tok), s.Now().UnixMilli())
 	if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
 		return nil, nil
 	}
@@ -140,7 +124,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*Session, error) {
 
 // SignOut ends a session.
 func (s *Service) SignOut(ctx context.Context, tok string) error {
-	return s.Store.DeleteOperatorSession(ctx, HashToken(tok))
+	return s.Store.DeleteOperatorSession(ctx, id.Digest(tok))
 }
 
 // CSRFValid compares a form's token with the session's in constant time.

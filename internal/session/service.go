@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"math/big"
@@ -82,17 +81,6 @@ type clientClaims struct {
 	IssuedAt int64  `json:"iat"`
 }
 
-func randomToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func hashToken(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:])
-}
-
 // clientToken signs {id, rotating_token}: the __client cookie's value.
 func (s *Service) clientToken(clientID, rotating string) (string, error) {
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: s.ClientKey}, (&jose.SignerOptions{}).WithType("JWT"))
@@ -106,8 +94,8 @@ func (s *Service) clientToken(clientID, rotating string) (string, error) {
 func (s *Service) NewClient(ctx context.Context) (*Client, string, error) {
 	now := s.Now()
 	ms := now.UnixMilli()
-	rot := randomToken()
-	c := &Client{ID: id.NewAt(id.Client, now), RotatingHash: hashToken(rot), CreatedAt: ms, UpdatedAt: ms, Sessions: []*Session{}}
+	rot := id.Secret()
+	c := &Client{ID: id.NewAt(id.Client, now), RotatingHash: id.Digest(rot), CreatedAt: ms, UpdatedAt: ms, Sessions: []*Session{}}
 	if err := s.Store.CreateClient(ctx, c); err != nil {
 		return nil, "", err
 	}
@@ -136,7 +124,7 @@ func (s *Service) ClientFromToken(ctx context.Context, raw string) (*Client, err
 	} else if err != nil {
 		return nil, err
 	}
-	if !hmac.Equal([]byte(cl.RotatingHash), []byte(hashToken(c.Rotating))) {
+	if !hmac.Equal([]byte(cl.RotatingHash), []byte(id.Digest(c.Rotating))) {
 		return nil, errClientToken
 	}
 	return cl, nil
@@ -151,9 +139,9 @@ func (s *Service) Client(ctx context.Context, id string) (*Client, error) {
 // client token captured before it stops working; it returns the new
 // client token.
 func (s *Service) rotation(clientID string) (hash, tok string, err error) {
-	rot := randomToken()
+	rot := id.Secret()
 	tok, err = s.clientToken(clientID, rot)
-	return hashToken(rot), tok, err
+	return id.Digest(rot), tok, err
 }
 
 // --- codes ---------------------------------------------------------------
@@ -405,7 +393,7 @@ func (s *Service) CreateForUser(ctx context.Context, userID string) (*Session, e
 	}
 	now := s.Now()
 	ms := now.UnixMilli()
-	c := &Client{ID: id.NewAt(id.Client, now), RotatingHash: hashToken(randomToken()), CreatedAt: ms, UpdatedAt: ms}
+	c := &Client{ID: id.NewAt(id.Client, now), RotatingHash: id.Digest(id.Secret()), CreatedAt: ms, UpdatedAt: ms}
 	sess, err := s.newSession(ctx, c.ID, userID, now)
 	if err != nil {
 		return nil, err

@@ -183,8 +183,6 @@ type Store interface {
 	// TouchSession records activity on the session, its client and
 	// user, and moves its abandon_at.
 	TouchSession(ctx context.Context, id string, now, abandonAt int64) (*Session, error)
-	// RotateClient replaces a client's rotating token hash.
-	RotateClient(ctx context.Context, id, hash string, now int64) error
 	// Queue stores a message (a verification code) for the outbox.
 	Queue(ctx context.Context, m *delivery.Message) error
 }

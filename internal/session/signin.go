@@ -71,7 +71,7 @@ var errIncorrect = errs.New(errs.Invalid, "form_password_incorrect", "Password i
 // A bcrypt hash of a random password, compared against when the account
 // does not exist so the attempt costs the same.
 var dummyHash = sync.OnceValue(func() string {
-	h, _ := password.Hash(randomToken())
+	h, _ := password.Hash(id.Secret())
 	return h
 })
 

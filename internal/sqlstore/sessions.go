@@ -387,14 +387,6 @@ func (db *DB) TouchSession(ctx context.Context, id string, now, abandonAt int64)
 	return out, err
 }
 
-// RotateClient replaces a client's rotating token hash.
-func (db *DB) RotateClient(ctx context.Context, id, hash string, now int64) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := db.in(tx).ExecContext(ctx, "UPDATE clients SET rotating_hash = ?, updated_at = ? WHERE id = ?", hash, now, id)
-		return err
-	})
-}
-
 // Queue stores a message for the outbox.
 func (db *DB) Queue(ctx context.Context, m *delivery.Message) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.insertMessage(ctx, tx, m) })
