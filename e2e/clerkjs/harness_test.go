@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"github.com/conciergehq/concierge/sdk"
 	"html/template"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/conciergehq/concierge/internal/app"
+	"github.com/conciergehq/concierge/internal/apptest"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/smtptest"
@@ -260,27 +260,16 @@ func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 	ctx := context.Background()
 	db := dbtest.Open(t, engine)
 	mail := smtptest.Start(t)
-	fln, _ := net.Listen("tcp", "127.0.0.1:0")
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
-	fapi, appURL := "http://"+fln.Addr().String(), "http://"+aln.Addr().String()
+	appURL := "http://" + aln.Addr().String()
 	smtp, err := delivery.ParseSMTPURL(mail.URL(), "example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, db, app.Options{PublicURL: fapi, SecretKey: secretKey, EmailDomain: "example.test", Email: smtp,
-		AllowedOrigins: append([]string{appURL}, extraOrigins...), Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rec := &recorder{}
-	fs := httptest.NewUnstartedServer(rec.wrap(a.Handler))
-	fs.Listener.Close()
-	fs.Listener = fln
-	fs.Start()
-	dctx, stop := context.WithCancel(ctx)
-	a.Dispatcher.Poll = 20 * time.Millisecond
-	done := make(chan struct{})
-	go func() { defer close(done); a.Dispatcher.Run(dctx) }()
+	srv := apptest.Start(t, db, apptest.Config{Wrap: rec.wrap, Options: app.Options{SecretKey: secretKey,
+		EmailDomain: "example.test", Email: smtp, AllowedOrigins: append([]string{appURL}, extraOrigins...)}})
+	fapi, a := srv.URL, srv.App
 
 	mux := http.NewServeMux()
 	mux.Handle("/clerk/", http.StripPrefix("/clerk/", http.FileServer(http.Dir(clerkJSDir))))
@@ -311,9 +300,7 @@ func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 		cancelCtx()
 		cancelAlloc()
 		as.Close()
-		fs.Close()
-		stop()
-		<-done
+		srv.Stop()
 		if r := rec.report(); r != "" {
 			t.Error(r)
 		}

@@ -7,10 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
 
 	"github.com/conciergehq/concierge/internal/app"
+	"github.com/conciergehq/concierge/internal/apptest"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/smtptest"
@@ -96,47 +94,16 @@ func newEnv(t testing.TB, engine string, options ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The public URL is part of the wiring: listen first.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.opts.PublicURL = "http://" + ln.Addr().String()
-	a, err := app.New(ctx, db, cfg.opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(a.Handler)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-
-	// Retries come fast in tests; the schedule's shape is the same.
-	d := a.Dispatcher
-	d.BaseDelay, d.MaxDelay, d.Poll, d.MaxAttempts = 10*time.Millisecond, 100*time.Millisecond, 20*time.Millisecond, 50
-	dctx, dstop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	if cfg.dispatch {
-		go func() { defer close(done); d.Run(dctx) }()
-	} else {
-		close(done)
-	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			srv.Close()
-			dstop()
-			<-done
-			db.Close()
-		})
-	}
+	srv := apptest.Start(t, db, apptest.Config{Options: cfg.opts, NoDispatcher: !cfg.dispatch})
+	// stop also closes this env's database, so that a second env can
+	// open the same one (restart tests).
+	stop := func() { srv.Stop(); db.Close() }
 	t.Cleanup(stop)
 
 	cc := &clerk.ClientConfig{}
 	cc.URL = clerk.String(srv.URL + "/v1")
 	cc.Key = clerk.String(testKey)
-	cc.HTTPClient = srv.Client()
-	return &env{t: t, url: srv.URL, engine: engine, dsn: cfg.dsn, db: db, app: a, stop: stop,
+	return &env{t: t, url: srv.URL, engine: engine, dsn: cfg.dsn, db: db, app: srv.App, stop: stop,
 		users: clerkuser.NewClient(cc), allowlist: allowlistidentifier.NewClient(cc), invitations: invitation.NewClient(cc)}
 }
 

@@ -2,16 +2,13 @@ package dashboard_test
 
 import (
 	"context"
+	"github.com/conciergehq/concierge/internal/apptest"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/dbtest"
@@ -33,29 +30,11 @@ type env struct {
 
 func newEnv(t testing.TB, engine string) *env {
 	t.Helper()
-	ctx := context.Background()
 	db := dbtest.Open(t, engine)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + ln.Addr().String()
-	a, err := app.New(ctx, db, app.Options{PublicURL: u, SecretKey: secretKey, EmailDomain: "example.test",
-		Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Dashboard.SignInLimit = nil
-	srv := httptest.NewUnstartedServer(a.Handler)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	a.Dispatcher.Poll, a.Dispatcher.BaseDelay, a.Dispatcher.MaxAttempts = 20*time.Millisecond, 10*time.Millisecond, 2
-	dctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); a.Dispatcher.Run(dctx) }()
-	t.Cleanup(func() { srv.Close(); stop(); <-done })
-	return &env{t: t, url: u, app: a, db: db}
+	srv := apptest.Start(t, db, apptest.Config{Options: app.Options{SecretKey: secretKey, EmailDomain: "example.test"}})
+	srv.App.Dashboard.SignInLimit = nil
+	srv.App.Dispatcher.MaxAttempts = 2 // a failing message fails fast
+	return &env{t: t, url: srv.URL, app: srv.App, db: db}
 }
 
 // client is an HTTP client with a cookie jar that does not follow

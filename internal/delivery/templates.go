@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Templates: <name>.html holds the HTML body, <name>.txt the plain-text
-// alternative and a "<name>.subject" block, <name>.sms.txt an SMS. They are
+// Templates: <name>.html holds the HTML body (inside frame.html's
+// "frame.open" and "frame.close"), <name>.txt the plain-text alternative
+// and a "<name>.subject" block, <name>.sms.txt an SMS. They are
 // parsed once, at start.
 //
 //go:embed templates

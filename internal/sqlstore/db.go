@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,8 @@ type DB struct {
 	writeStmts *stmtCache
 	// Now is the clock used for timestamps the store sets itself.
 	Now func() time.Time
+
+	closeOnce sync.Once
 }
 
 // Engine names.
@@ -145,6 +148,13 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	var err error
+	db.closeOnce.Do(func() { err = db.close() })
+	return err
+}
+
+// close releases the pools once; Close may be called again.
+func (db *DB) close() error {
 	if db.batch != nil {
 		db.batch.close()
 	}
