@@ -238,3 +238,27 @@ func TestHostedSignUpWithPhone(t *testing.T) {
 		t.Fatalf("verified: %d %v", st, h)
 	}
 }
+
+// TestHostedSignInWithCode: the hosted sign-in's "email me a code".
+func TestHostedSignInWithCode(t *testing.T) {
+	mail := smtptest.Start(t)
+	e := newEnv(t, "sqlite", withSMTP(mail), withOrigins(appOrigin))
+	e.userWithPassword("ada@example.com")
+	v := e.visitor()
+	st, body, _ := v.post("/sign-in", url.Values{"identifier": {"ada@example.com"}, "strategy": {"email_code"}})
+	if st != 200 || !strings.Contains(body, `action="/sign-in/code"`) {
+		t.Fatalf("code step: %d\n%s", st, body)
+	}
+	siID := between(body, `name="sign_in_id" value="`, `"`)
+	code, wrong := codeFor(t, mail, 1, "ada@example.com"), "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if st, body, _ := v.post("/sign-in/code", url.Values{"sign_in_id": {siID}, "code": {wrong}}); st != 422 || !strings.Contains(body, "incorrect") {
+		t.Fatalf("wrong code: %d", st)
+	}
+	st, _, h := v.post("/sign-in/code", url.Values{"sign_in_id": {siID}, "code": {code}})
+	if st != 303 || h.Get("Location") != "/user" {
+		t.Fatalf("signed in: %d %v", st, h)
+	}
+}
