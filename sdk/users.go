@@ -12,8 +12,10 @@ import (
 // createUser, updateUser, deleteUser, and ban, unban, lock, unlock).
 type Users struct{ c *Client }
 
-// UserFilter selects users, for List and Count. A user matches every
-// non-empty field; within a list, any value.
+// UserFilter selects users, for List and Count. The identifier lists
+// (EmailAddresses, PhoneNumbers, Usernames, Web3Wallets) combine as "any
+// of": a user matches when it owns any value of any of them. Every other
+// non-empty field narrows that set; within a list, any value matches.
 type UserFilter struct {
 	EmailAddresses []string
 	PhoneNumbers   []string

@@ -25,7 +25,8 @@ var orderColumns = map[string]string{
 	user.OrderLastSignInAt: "u.last_sign_in_at",
 }
 
-// where builds the WHERE clause (without the keyword) for f.
+// where builds the WHERE clause (with its keyword, or "" for no filter)
+// for f.
 func (db *DB) where(f *user.Filter) (string, []any) {
 	var conds []string
 	var args []any
@@ -42,16 +43,43 @@ func (db *DB) where(f *user.Filter) (string, []any) {
 	}
 	same := func(s string) string { return s }
 	lower := func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-	byIdentifier := func(kind user.IdentifierKind, values []string, norm func(string) string) {
-		if len(values) == 0 {
-			return
+
+	// The identifier lists are one union, as Clerk documents them: a user
+	// matches by owning any listed email, phone, wallet or username. Each
+	// branch is a lookup on a unique index (identifiers (kind, value),
+	// users (username)), so the union stays as small as the values given
+	// and no branch scans a table. OR-ing one IN condition per kind
+	// instead makes PostgreSQL scan users, testing each row against the
+	// hashed subqueries. UNION ALL, not UNION: IN ignores duplicates
+	// already, so the union need not sort them out.
+	var union []string
+	var unionArgs []any
+	for _, l := range []struct {
+		kind   user.IdentifierKind
+		values []string
+		norm   func(string) string
+	}{
+		{user.EmailAddress, f.EmailAddresses, lower},
+		{user.PhoneNumber, f.PhoneNumbers, strings.TrimSpace},
+		{user.Web3Wallet, f.Web3Wallets, lower},
+	} {
+		if len(l.values) == 0 {
+			continue
 		}
-		list, a := in(values, norm)
-		add("u.id IN (SELECT user_id FROM identifiers WHERE kind = ? AND value IN "+list+")", append([]any{string(kind)}, a...)...)
+		list, a := in(l.values, l.norm)
+		union = append(union, "SELECT user_id FROM identifiers WHERE kind = ? AND value IN "+list)
+		unionArgs = append(append(unionArgs, string(l.kind)), a...)
 	}
-	byIdentifier(user.EmailAddress, f.EmailAddresses, lower)
-	byIdentifier(user.PhoneNumber, f.PhoneNumbers, strings.TrimSpace)
-	byIdentifier(user.Web3Wallet, f.Web3Wallets, lower)
+	if len(f.Usernames) > 0 {
+		// Usernames live on users, not in identifiers.
+		list, a := in(f.Usernames, lower)
+		union = append(union, "SELECT id FROM users WHERE username IN "+list)
+		unionArgs = append(unionArgs, a...)
+	}
+	if len(union) > 0 {
+		add("u.id IN ("+strings.Join(union, " UNION ALL ")+")", unionArgs...)
+	}
+
 	column := func(col string, values []string, norm func(string) string, not bool) {
 		if len(values) == 0 {
 			return
@@ -64,7 +92,6 @@ func (db *DB) where(f *user.Filter) (string, []any) {
 		}
 		add(col+" IN "+list, a...)
 	}
-	column("u.username", f.Usernames, lower, false)
 	column("u.external_id", f.ExternalIDs, same, false)
 	column("u.external_id", f.NotExternalIDs, same, true)
 	column("u.id", f.UserIDs, same, false)
@@ -98,6 +125,7 @@ func (db *DB) where(f *user.Filter) (string, []any) {
 	if len(conds) == 0 {
 		return "", nil
 	}
+	// Everything else narrows the identifier union.
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 

@@ -1,13 +1,19 @@
 package user
 
-// Filter selects users. Lists of values match any of them; separate
-// fields must all match. The *Query fields are case-insensitive substring
-// matches; the others are exact.
+// Filter selects users. The identifier lists (EmailAddresses,
+// PhoneNumbers, Usernames, Web3Wallets) form one union, as Clerk documents
+// getUserList: a user matches when it owns any value of any of them. Every
+// other non-empty field narrows that set: all must match, and a list
+// among them matches any of its values. The *Query fields are
+// case-insensitive substring matches; the others are exact.
 type Filter struct {
-	EmailAddresses     []string
-	PhoneNumbers       []string
-	Usernames          []string
-	Web3Wallets        []string
+	// The identifier union.
+	EmailAddresses []string
+	PhoneNumbers   []string
+	Usernames      []string
+	Web3Wallets    []string
+
+	// Narrowing filters.
 	ExternalIDs        []string
 	NotExternalIDs     []string
 	UserIDs            []string

@@ -39,6 +39,28 @@ await step('ban, unban, lock, unlock', async () => {
   assert.equal((await clerk.users.lockUser(user.id)).locked, true);
   assert.equal((await clerk.users.unlockUser(user.id)).locked, false);
 });
+await step('identifier filters combine as "any of"; other filters narrow', async () => {
+  const phoneUser = await clerk.users.createUser({ phoneNumber: ['+14155552671'], skipPasswordRequirement: true });
+  // Owns nothing the filter lists: a filter that matched everyone would show it.
+  const bystander = await clerk.users.createUser({ emailAddress: ['bystander@example.com'], skipPasswordRequirement: true });
+  const ids = (list) => list.data.map((u) => u.id);
+  const filter = { emailAddress: ['node@example.com'], phoneNumber: ['+14155552671'] };
+  const union = await clerk.users.getUserList(filter);
+  assert.deepEqual(ids(union), [phoneUser.id, user.id]);
+  assert.equal(union.totalCount, 2);
+  assert.equal(await clerk.users.getCount(filter), 2);
+  const excluded = await clerk.users.getUserList({ ...filter, userId: [`-${phoneUser.id}`] });
+  assert.deepEqual(ids(excluded), [user.id]);
+  await clerk.users.banUser(user.id);
+  // banned is not in the SDK's param types, but it passes the value on.
+  const banned = await clerk.users.getUserList({ ...filter, banned: true });
+  assert.deepEqual(ids(banned), [user.id]);
+  assert.equal(banned.totalCount, 1);
+  assert.equal(await clerk.users.getCount({ ...filter, banned: true }), 1);
+  await clerk.users.unbanUser(user.id);
+  await clerk.users.deleteUser(phoneUser.id);
+  await clerk.users.deleteUser(bystander.id);
+});
 await step('errors', async () => {
   const dup = await expectError(
     clerk.users.createUser({ emailAddress: ['node@example.com'], skipPasswordRequirement: true }),
