@@ -76,6 +76,12 @@ var known = map[string][]string{
 	"POST /v1/me/email_addresses/*/attempt_verification": {"code"},
 	"DELETE /v1/me/email_addresses/*":                    {},
 	"GET /v1/me/sessions/active":                         {},
+	"DELETE /v1/me":                                      {},
+	"PATCH /v1/me/metadata":                              {"unsafe_metadata"},
+	"POST /v1/me/phone_numbers":                          {"phone_number"},
+	"POST /v1/me/phone_numbers/*/prepare_verification":   {"strategy"},
+	"POST /v1/me/phone_numbers/*/attempt_verification":   {"code"},
+	"DELETE /v1/me/phone_numbers/*":                      {},
 }
 
 // shape reduces a path to its pattern: IDs become *.
@@ -181,6 +187,7 @@ type env struct {
 	a     *app.App
 	db    *sqlstore.DB
 	mail  *smtptest.Server
+	sms   *smsInbox
 	rec   *recorder
 	ctx   context.Context
 	shots string
@@ -267,8 +274,10 @@ func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
+	sms := newSMSInbox(t)
 	srv := apptest.Start(t, db, apptest.Config{Wrap: rec.wrap, Options: app.Options{SecretKey: secretKey,
-		EmailDomain: "example.test", Email: smtp, AllowedOrigins: append([]string{appURL}, extraOrigins...)}})
+		EmailDomain: "example.test", Email: smtp, SMS: &delivery.Webhook{URL: sms.url},
+		AllowedOrigins: append([]string{appURL}, extraOrigins...)}})
 	fapi, a := srv.URL, srv.App
 
 	mux := http.NewServeMux()
@@ -294,7 +303,7 @@ func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 		t.Fatal(err)
 	}
 	bctx, cancelTimeout := context.WithTimeout(bctx, 4*time.Minute)
-	e := &env{t: t, fapi: fapi, app: appURL, a: a, db: db, mail: mail, rec: rec, ctx: bctx, shots: t.TempDir()}
+	e := &env{t: t, fapi: fapi, app: appURL, a: a, db: db, mail: mail, sms: sms, rec: rec, ctx: bctx, shots: t.TempDir()}
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()

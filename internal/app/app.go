@@ -46,6 +46,16 @@ type Options struct {
 
 	SMSFrom        string
 	AllowedOrigins []string
+	// Production makes this a production instance (pk_live_ keys,
+	// __client_uat set by the Frontend API, handshake payload in a
+	// cookie); else development.
+	Production bool
+	// CookieDomain is the applications' registrable domain, where
+	// __client_uat and the handshake cookie go ("" = the public URL's).
+	CookieDomain string
+	// BundleDir holds Clerk's browser bundles served at /npm/… ("" =
+	// none installed).
+	BundleDir string
 	// Session policy; zero values take Clerk's defaults.
 	TokenTTL, SessionLifetime, SessionInactivity time.Duration
 }
@@ -175,6 +185,7 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 		instance.SMSWebhookSecret: cfg.SMSWebhookSecret, instance.SMSFrom: cfg.SMSFrom,
 		instance.TwilioAccountSID: cfg.TwilioAccountSID, instance.TwilioAuthToken: cfg.TwilioAuthToken,
 		instance.TwilioFrom: cfg.TwilioFrom, instance.AllowedOrigins: strings.Join(cfg.AllowedOrigins, ","),
+		instance.StrictEnumerationProtection: cfg.StrictEnumerationProtection, instance.DeleteSelf: cfg.DeleteSelf,
 	}
 	for k, d := range map[string]time.Duration{instance.SessionTokenTTL: cfg.SessionTokenTTL,
 		instance.SessionLifetime: cfg.SessionLifetime, instance.SessionInactivity: cfg.SessionInactivity} {

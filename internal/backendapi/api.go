@@ -7,6 +7,7 @@ import (
 	"github.com/conciergehq/concierge/internal/httpcheck"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/allowlist"
@@ -78,7 +79,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/clients/{client_id}", handler(a.getClient))
 	mux.Handle("POST /v1/clients/verify", handler(a.verifyClient))
 	mux.Handle("GET /v1/jwks", handler(a.jwks))
-	mux.Handle("/v1/", Fallback(mux, "/v1/"))
+	mux.Handle("/v1/", Fallback(mux))
 	// The server checks paths and queries (CleanParams) before routing.
 	return a.requireSecretKey(mux)
 }
@@ -111,15 +112,16 @@ var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, h
 
 // Fallback answers requests no route took: 405 with an Allow header when
 // the path exists under another method, else 404, both as Clerk's JSON
-// envelope rather than Go's plain text. catchAll is the pattern it is
-// registered under.
-func Fallback(mux *http.ServeMux, catchAll string) http.Handler {
+// envelope rather than Go's plain text. catchAll are the patterns it is
+// registered under, which do not count as the path existing; nor do
+// patterns without a method (other catch-alls).
+func Fallback(mux *http.ServeMux, catchAll ...string) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		var allowed []string
 		for _, m := range probeMethods {
 			probe := r.Clone(r.Context())
 			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != catchAll {
+			if _, pattern := mux.Handler(probe); strings.HasPrefix(pattern, m+" ") && !slices.Contains(catchAll, pattern) {
 				allowed = append(allowed, m)
 			}
 		}

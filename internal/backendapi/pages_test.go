@@ -150,6 +150,19 @@ func TestHostedPages(t *testing.T) {
 		if st != 422 || !strings.Contains(body, "Password is incorrect") {
 			t.Fatalf("wrong password: %d\n%s", st, body)
 		}
+		// No such account: said so by default; with strict enumeration
+		// protection, the same answer as a wrong password.
+		st, body, _ = e.visitor().post("/sign-in", url.Values{"identifier": {"nobody@example.com"}, "password": {"nope nope nope"}})
+		if st != 422 || !strings.Contains(body, "find your account") {
+			t.Fatalf("unknown account: %d\n%s", st, body)
+		}
+		if err := e.app.Settings.Set(context.Background(), instance.StrictEnumerationProtection, "true"); err != nil {
+			t.Fatal(err)
+		}
+		st, body, _ = e.visitor().post("/sign-in", url.Values{"identifier": {"nobody@example.com"}, "password": {"nope nope nope"}})
+		if st != 422 || !strings.Contains(body, "Password is incorrect") || strings.Contains(body, "find your account") {
+			t.Fatalf("unknown account, strict: %d\n%s", st, body)
+		}
 
 		// Sessions: the first visitor ends the application's session.
 		// (three: this one, the application's, the one sent to /user).

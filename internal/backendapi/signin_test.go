@@ -63,6 +63,26 @@ func TestSignIn(t *testing.T) {
 		}
 		known := b.fails("POST", "/v1/client/sign_ins/"+siID+"/attempt_first_factor", url.Values{"strategy": {"password"}, "password": {"wrong password!"}},
 			422, "form_password_incorrect")
+		// Clerk's default: an unknown account is named as such, on create
+		// (with or without a password) and on update.
+		for _, v := range []url.Values{{"identifier": {"nobody@example.com"}},
+			{"identifier": {"nobody@example.com"}, "strategy": {"password"}, "password": {"wrong password!"}}} {
+			if e := b.fails("POST", "/v1/client/sign_ins", v, 422, "form_identifier_not_found"); get(e, "meta", "param_name") != "identifier" {
+				t.Fatalf("not found: %v", e)
+			}
+		}
+		b.fails("PATCH", "/v1/client/sign_ins/"+siID, url.Values{"identifier": {"nobody@example.com"}}, 422, "form_identifier_not_found")
+		if env := b.ok("GET", "/v1/environment", nil); get(env, "user_settings", "attack_protection", "enumeration_protection", "enabled") != false {
+			t.Fatalf("environment: %v", get(env, "user_settings", "attack_protection"))
+		}
+		// Strict enumeration protection: an unknown account looks like a
+		// known one.
+		if err := e.app.Settings.Set(context.Background(), instance.StrictEnumerationProtection, "true"); err != nil {
+			t.Fatal(err)
+		}
+		if env := b.ok("GET", "/v1/environment", nil); get(env, "user_settings", "attack_protection", "enumeration_protection", "enabled") != true {
+			t.Fatalf("environment: %v", get(env, "user_settings", "attack_protection"))
+		}
 		ghost := b.ok("POST", "/v1/client/sign_ins", url.Values{"identifier": {"nobody@example.com"}})
 		if get(ghost, "response", "status") != "needs_first_factor" || get(ghost, "response", "supported_first_factors", 1, "strategy") != "email_code" {
 			t.Fatalf("an unknown identifier is told apart: %v", ghost)
@@ -158,11 +178,14 @@ func TestLockout(t *testing.T) {
 // TestRateLimits: Clerk's per-IP limits answer 429 with Retry-After.
 func TestRateLimits(t *testing.T) {
 	e := newEnv(t, "sqlite", withOrigins(appOrigin))
+	e.userWithPassword("x@example.com")
 	b := e.browser()
-	for i := 0; i < 5; i++ {
-		b.ok("POST", "/v1/client/sign_ins", url.Values{"identifier": {"x@example.com"}})
+	// Probes for accounts that do not exist count as sign-ins.
+	for i := 0; i < 4; i++ {
+		b.fails("POST", "/v1/client/sign_ins", url.Values{"identifier": {"nobody@example.com"}}, 422, "form_identifier_not_found")
 	}
-	st, _, h := b.call("POST", "/v1/client/sign_ins", url.Values{"identifier": {"x@example.com"}})
+	b.ok("POST", "/v1/client/sign_ins", url.Values{"identifier": {"x@example.com"}})
+	st, _, h := b.call("POST", "/v1/client/sign_ins", url.Values{"identifier": {"nobody@example.com"}})
 	if st != 429 || h.Get("Retry-After") == "" {
 		t.Fatalf("6th sign-in in 10 s: %d Retry-After %q", st, h.Get("Retry-After"))
 	}

@@ -10,7 +10,8 @@ import (
 // The wire shapes of Clerk's user object and its identifiers: every field
 // present, null where unset, [] for empty lists.
 
-type userJSON struct {
+// UserJSON is Clerk's user object.
+type UserJSON struct {
 	ID                            string             `json:"id"`
 	Object                        string             `json:"object"`
 	ExternalID                    *string            `json:"external_id"`
@@ -143,16 +144,16 @@ func orEmpty(m json.RawMessage) json.RawMessage {
 	return m
 }
 
-func (a *API) userJSON(u *user.User) *userJSON {
+func (a *API) userJSON(u *user.User) *UserJSON {
 	return UserObject(a.PublicURL, u, time.Now().UnixMilli(), true)
 }
 
 // UserObject is Clerk's user object for u at now (Unix ms). Without
 // private, private_metadata is shown empty: the Frontend API serves the
 // user to the user's own browser, which must not see it.
-func UserObject(publicURL string, u *user.User, now int64, private bool) *userJSON {
+func UserObject(publicURL string, u *user.User, now int64, private bool) *UserJSON {
 	img := publicURL + "/avatars/" + u.ID + ".svg"
-	out := &userJSON{
+	out := &UserJSON{
 		ID: u.ID, Object: "user", ExternalID: u.ExternalID,
 		PrimaryEmailAddressID: u.PrimaryEmailAddressID, PrimaryPhoneNumberID: u.PrimaryPhoneNumberID,
 		PrimaryWeb3WalletID: u.PrimaryWeb3WalletID,

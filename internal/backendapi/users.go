@@ -21,7 +21,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]*userJSON, len(users))
+	out := make([]*UserJSON, len(users))
 	for i, u := range users {
 		out[i] = a.userJSON(u)
 	}

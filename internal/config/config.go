@@ -31,6 +31,10 @@ type Config struct {
 	// Instance settings: initial values for what the dashboard edits.
 	SignUpMode string // "" = not set (public)
 	AppName    string // "" = not set (Concierge)
+	// StrictEnumerationProtection and DeleteSelf are "true", "false" or
+	// "" (not set: false and true).
+	StrictEnumerationProtection string
+	DeleteSelf                  string
 
 	// Delivery.
 	SMTPURL          string
@@ -66,6 +70,8 @@ var settings = []setting{
 	{"shutdown-timeout", "CONCIERGE_SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests", false},
 	{"sign-up-mode", "CONCIERGE_SIGN_UP_MODE", "", "who may sign up: public (the default), restricted (allowlisted or invited) or invitation_only; the initial value of an instance setting the dashboard can change", false},
 	{"app-name", "CONCIERGE_APP_NAME", "", "application name shown in emails and pages (default Concierge); an instance setting like sign-up-mode", false},
+	{"strict-enumeration-protection", "CONCIERGE_STRICT_ENUMERATION_PROTECTION", "", "true: a sign-in for an identifier with no account continues to the password or code step, so that it cannot tell which accounts exist; false (the default, as Clerk's): it is answered form_identifier_not_found. An instance setting like sign-up-mode", false},
+	{"delete-self", "CONCIERGE_DELETE_SELF", "", "true (the default, as Clerk's): users may delete their own account (DELETE /v1/me); false: refused. An instance setting like sign-up-mode", false},
 	{"smtp-url", "CONCIERGE_SMTP_URL", "", "SMTP relay for email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465; optional ?auth=<mechanism>, ?tls=required. Unset: emails go to the development outbox (the log); also CONCIERGE_SMTP_URL_FILE", true},
 	{"email-domain", "CONCIERGE_EMAIL_DOMAIN", "", "domain emails are sent from, as <from_email_name>@<domain> (default: the public URL's host)", false},
 	{"sms-webhook-url", "CONCIERGE_SMS_WEBHOOK_URL", "", "SMS gateway: each SMS is POSTed there as JSON {id, to, from, message}; also CONCIERGE_SMS_WEBHOOK_URL_FILE", true},
@@ -141,17 +147,19 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		PublicURL: strings.TrimRight(*vals["public-url"], "/"),
 		LogFormat: *vals["log-format"],
 
-		SignUpMode:       strings.TrimSpace(*vals["sign-up-mode"]),
-		AppName:          strings.TrimSpace(*vals["app-name"]),
-		SMTPURL:          strings.TrimSpace(*vals["smtp-url"]),
-		EmailDomain:      strings.ToLower(strings.TrimSpace(*vals["email-domain"])),
-		SMSWebhookURL:    strings.TrimSpace(*vals["sms-webhook-url"]),
-		SMSWebhookSecret: *vals["sms-webhook-secret"],
-		SMSFrom:          strings.TrimSpace(*vals["sms-from"]),
-		TwilioAccountSID: strings.TrimSpace(*vals["twilio-account-sid"]),
-		TwilioAuthToken:  strings.TrimSpace(*vals["twilio-auth-token"]),
-		TwilioFrom:       strings.TrimSpace(*vals["twilio-from"]),
-		TwilioAPIURL:     strings.TrimRight(strings.TrimSpace(*vals["twilio-api-url"]), "/"),
+		SignUpMode:                  strings.TrimSpace(*vals["sign-up-mode"]),
+		AppName:                     strings.TrimSpace(*vals["app-name"]),
+		StrictEnumerationProtection: strings.ToLower(strings.TrimSpace(*vals["strict-enumeration-protection"])),
+		DeleteSelf:                  strings.ToLower(strings.TrimSpace(*vals["delete-self"])),
+		SMTPURL:                     strings.TrimSpace(*vals["smtp-url"]),
+		EmailDomain:                 strings.ToLower(strings.TrimSpace(*vals["email-domain"])),
+		SMSWebhookURL:               strings.TrimSpace(*vals["sms-webhook-url"]),
+		SMSWebhookSecret:            *vals["sms-webhook-secret"],
+		SMSFrom:                     strings.TrimSpace(*vals["sms-from"]),
+		TwilioAccountSID:            strings.TrimSpace(*vals["twilio-account-sid"]),
+		TwilioAuthToken:             strings.TrimSpace(*vals["twilio-auth-token"]),
+		TwilioFrom:                  strings.TrimSpace(*vals["twilio-from"]),
+		TwilioAPIURL:                strings.TrimRight(strings.TrimSpace(*vals["twilio-api-url"]), "/"),
 	}
 	return c, c.validate(*vals["log-level"], *vals["shutdown-timeout"], *vals["allowed-origins"],
 		*vals["session-token-ttl"], *vals["session-lifetime"], *vals["session-inactivity"])
@@ -238,6 +246,13 @@ func (c *Config) validateDelivery(publicHost string) error {
 	case "", "public", "restricted", "invitation_only":
 	default:
 		return fmt.Errorf("CONCIERGE_SIGN_UP_MODE %q: must be public, restricted or invitation_only", c.SignUpMode)
+	}
+	for _, b := range []struct{ env, v string }{
+		{"CONCIERGE_STRICT_ENUMERATION_PROTECTION", c.StrictEnumerationProtection}, {"CONCIERGE_DELETE_SELF", c.DeleteSelf},
+	} {
+		if b.v != "" && b.v != "true" && b.v != "false" {
+			return fmt.Errorf("%s %q: must be true or false", b.env, b.v)
+		}
 	}
 	if len(c.AppName) > 100 || strings.IndexFunc(c.AppName, unicode.IsControl) >= 0 {
 		return errors.New("CONCIERGE_APP_NAME: must be at most 100 characters without control characters")

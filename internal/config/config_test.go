@@ -48,6 +48,8 @@ func TestInvalid(t *testing.T) {
 		"shutdown":   {"CONCIERGE_SHUTDOWN_TIMEOUT": "soon"},
 		"mode":       {"CONCIERGE_SIGN_UP_MODE": "everyone"},
 		"app name":   {"CONCIERGE_APP_NAME": "two\nlines"},
+		"strict":     {"CONCIERGE_STRICT_ENUMERATION_PROTECTION": "yes"},
+		"delete":     {"CONCIERGE_DELETE_SELF": "1"},
 		"smtp":       {"CONCIERGE_SMTP_URL": "http://user:hunter2@mail.example.com"},
 		"domain":     {"CONCIERGE_EMAIL_DOMAIN": "user@example.com"},
 		"webhook":    {"CONCIERGE_SMS_WEBHOOK_URL": "gateway.example.com/sms"},
@@ -74,6 +76,10 @@ func TestDeliveryDefaults(t *testing.T) {
 	}
 	c, err = Load(nil, env(map[string]string{"CONCIERGE_EMAIL_DOMAIN": "Mail.Example.com", "CONCIERGE_SIGN_UP_MODE": "restricted"}), &bytes.Buffer{})
 	if err != nil || c.EmailDomain != "mail.example.com" || c.SignUpMode != "restricted" {
+		t.Fatalf("%v %+v", err, c)
+	}
+	c, err = Load([]string{"-delete-self", "FALSE"}, env(map[string]string{"CONCIERGE_STRICT_ENUMERATION_PROTECTION": "true"}), &bytes.Buffer{})
+	if err != nil || c.StrictEnumerationProtection != "true" || c.DeleteSelf != "false" {
 		t.Fatalf("%v %+v", err, c)
 	}
 }

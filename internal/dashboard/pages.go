@@ -268,23 +268,28 @@ type settingRow struct {
 var settingLabels = map[string][2]string{
 	instance.SignUpMode:          {"Sign-up mode", "public: anyone; restricted: allowlisted identifiers and invited addresses; invitation_only: invited addresses."},
 	instance.RequiredIdentifiers: {"Required identifiers", "What a new account must give (and verify), with a password."},
-	instance.ApplicationName:     {"Application name", "Shown in emails and on the hosted pages."},
-	instance.SessionLifetime:     {"Session lifetime", "How long a session lasts after sign-in, e.g. 168h."},
-	instance.SessionInactivity:   {"Session inactivity", "A session not touched for this long is abandoned, e.g. 168h."},
-	instance.SessionTokenTTL:     {"Token lifetime", "Lifetime of a session token (JWT), e.g. 60s."},
-	instance.AllowedOrigins:      {"Allowed origins", "Comma-separated origins of your applications (https://app.example.com): browser calls and redirects."},
-	instance.SMTPURL:             {"SMTP URL", "smtp://user:pass@host:587 or smtps://…; empty: the development outbox."},
-	instance.SMSWebhookURL:       {"SMS webhook URL", "Each SMS is POSTed there as JSON {id, to, from, message}."},
-	instance.SMSWebhookSecret:    {"SMS webhook secret", "Signs webhook requests (Concierge-Signature)."},
-	instance.SMSFrom:             {"SMS sender", "Sender number or name given to the webhook."},
-	instance.TwilioAccountSID:    {"Twilio account SID", "With the token and number below, SMS go through Twilio."},
-	instance.TwilioAuthToken:     {"Twilio auth token", ""},
-	instance.TwilioFrom:          {"Twilio number", "E.164 sender number or messaging service SID."},
+	instance.StrictEnumerationProtection: {"Strict enumeration protection",
+		"true: a sign-in for an address with no account goes on to the password or code step, so nobody can learn which accounts exist; false (Clerk's default): it is told the account was not found."},
+	instance.DeleteSelf:        {"Users may delete their account", "true (Clerk's default): the profile offers to delete the account; false: it is refused."},
+	instance.ApplicationName:   {"Application name", "Shown in emails and on the hosted pages."},
+	instance.SessionLifetime:   {"Session lifetime", "How long a session lasts after sign-in, e.g. 168h."},
+	instance.SessionInactivity: {"Session inactivity", "A session not touched for this long is abandoned, e.g. 168h."},
+	instance.SessionTokenTTL:   {"Token lifetime", "Lifetime of a session token (JWT), e.g. 60s."},
+	instance.AllowedOrigins:    {"Allowed origins", "Comma-separated origins of your applications (https://app.example.com): browser calls and redirects."},
+	instance.SMTPURL:           {"SMTP URL", "smtp://user:pass@host:587 or smtps://…; empty: the development outbox."},
+	instance.SMSWebhookURL:     {"SMS webhook URL", "Each SMS is POSTed there as JSON {id, to, from, message}."},
+	instance.SMSWebhookSecret:  {"SMS webhook secret", "Signs webhook requests (Concierge-Signature)."},
+	instance.SMSFrom:           {"SMS sender", "Sender number or name given to the webhook."},
+	instance.TwilioAccountSID:  {"Twilio account SID", "With the token and number below, SMS go through Twilio."},
+	instance.TwilioAuthToken:   {"Twilio auth token", ""},
+	instance.TwilioFrom:        {"Twilio number", "E.164 sender number or messaging service SID."},
 }
 
 var settingOptions = map[string][]string{
-	instance.SignUpMode:          {instance.ModePublic, instance.ModeRestricted, instance.ModeInvitationOnly},
-	instance.RequiredIdentifiers: {"email_address", "phone_number", "email_address,phone_number"},
+	instance.SignUpMode:                  {instance.ModePublic, instance.ModeRestricted, instance.ModeInvitationOnly},
+	instance.RequiredIdentifiers:         {"email_address", "phone_number", "email_address,phone_number"},
+	instance.StrictEnumerationProtection: {"false", "true"},
+	instance.DeleteSelf:                  {"true", "false"},
 }
 
 func (d *Dashboard) settingRows(r *http.Request) ([]settingRow, error) {

@@ -8,14 +8,15 @@ package frontendapi
 
 import (
 	"context"
-	"github.com/conciergehq/concierge/internal/httpcheck"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/ratelimit"
@@ -66,7 +67,11 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Routes registers the Frontend API's routes on mux.
 func (a *API) Routes(mux *http.ServeMux) {
-	h := func(pattern string, fn handler) { mux.Handle(pattern, a.transport(fn)) }
+	routes := map[string]bool{}
+	h := func(pattern string, fn handler) {
+		routes[pattern] = true
+		mux.Handle(pattern, a.transport(fn))
+	}
 	h("GET /v1/environment", a.environment)
 	h("PATCH /v1/environment", a.environment)
 	h("GET /v1/client", a.getClient)
@@ -83,6 +88,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/client/sign_ups/{id}/attempt_verification", a.withClient(limitAttempt, false, a.attemptSignUp))
 	h("POST /v1/client/sign_ins", a.withClient(limitSignIn, true, a.createSignIn))
 	h("GET /v1/client/sign_ins/{id}", a.withClient(noLimit, false, a.getSignIn))
+	h("PATCH /v1/client/sign_ins/{id}", a.withClient(limitSignIn, false, a.updateSignIn))
 	h("POST /v1/client/sign_ins/{id}/prepare_first_factor", a.withClient(noLimit, false, a.prepareFirstFactor))
 	h("POST /v1/client/sign_ins/{id}/attempt_first_factor", a.withClient(limitAttempt, false, a.attemptFirstFactor))
 	h("POST /v1/client/sign_ins/{id}/reset_password", a.withClient(limitAttempt, false, a.resetPassword))
@@ -94,6 +100,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/client/sessions/{id}/remove", a.withClient(noLimit, false, a.endSession(session.Removed)))
 	h("GET /v1/me", a.withMe(noLimit, a.getMe))
 	h("PATCH /v1/me", a.withMe(noLimit, a.updateMe))
+	h("DELETE /v1/me", a.withMe(noLimit, a.deleteMe))
+	h("PATCH /v1/me/metadata", a.withMe(noLimit, a.updateMyMetadata))
 	h("POST /v1/me/change_password", a.withMe(limitAttempt, a.changePassword))
 	h("GET /v1/me/email_addresses", a.withMe(noLimit, a.listEmails))
 	h("GET /v1/me/sessions/active", a.withMe(noLimit, a.activeSessions))
@@ -104,13 +112,45 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /v1/me/email_addresses/{id}", a.withMe(noLimit, a.deleteEmail))
 	h("POST /v1/me/email_addresses/{id}/prepare_verification", a.withMe(noLimit, a.prepareEmail))
 	h("POST /v1/me/email_addresses/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptEmail))
+	for _, p := range []string{"/v1/me/phone_numbers", "/v1/me/phone_numbers/{$}"} {
+		h("GET "+p, a.withMe(noLimit, a.listPhones))
+		h("POST "+p, a.withMe(noLimit, a.addPhone))
+	}
+	h("GET /v1/me/phone_numbers/{id}", a.withMe(noLimit, a.getPhone))
+	h("PATCH /v1/me/phone_numbers/{id}", a.withMe(noLimit, a.updatePhone))
+	h("DELETE /v1/me/phone_numbers/{id}", a.withMe(noLimit, a.deletePhone))
+	h("POST /v1/me/phone_numbers/{id}/prepare_verification", a.withMe(noLimit, a.preparePhone))
+	h("POST /v1/me/phone_numbers/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptPhone))
 	h("GET /v1/tickets/accept", a.acceptTicket)
 	h("POST /v1/dev_browser", a.createDevBrowser)
 	mux.Handle("GET /.well-known/jwks.json", a.cors(handler(a.jwks)))
 	mux.Handle("OPTIONS /v1/", a.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
+	// Paths under the Frontend API's prefixes that no route takes answer
+	// as the Frontend API (404, or 405 for a known path), never with the
+	// Backend API's 401: clerk-js reads any 401 as "signed out".
+	// They name each method: a pattern without one would conflict with
+	// OPTIONS /v1/.
+	var catchAll []string
+	for _, p := range FrontendPrefixes {
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			for _, q := range []string{m + " " + p, m + " " + p + "/"} {
+				if !routes[q] {
+					catchAll = append(catchAll, q)
+				}
+			}
+		}
+	}
+	fallback := a.cors(backendapi.Fallback(mux, catchAll...))
+	for _, p := range catchAll {
+		mux.Handle(p, fallback)
+	}
 }
+
+// FrontendPrefixes are the path prefixes only the Frontend API serves
+// (the Backend API's are other words, such as /v1/clients).
+var FrontendPrefixes = []string{"/v1/client", "/v1/me", "/v1/environment", "/v1/dev_browser", "/v1/tickets"}
 
 // clientHandler is a call on behalf of a client, with its parameters.
 type clientHandler func(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error

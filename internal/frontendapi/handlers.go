@@ -10,6 +10,7 @@ import (
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
+	"github.com/conciergehq/concierge/internal/user"
 )
 
 var errNoClient = errs.New(errs.Unauthenticated, "signed_out", "Signed out", "There is no client: sign in first.")
@@ -55,12 +56,15 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			"social":           map[string]any{},
 			"enterprise_sso":   map[string]any{"enabled": false, "self_serve_sso": false},
 			"passkey_settings": map[string]any{"allow_autofill": false, "show_sign_in_button": false},
-			"actions":          map[string]any{"delete_self": false, "create_organization": false},
+			"actions":          map[string]any{"delete_self": live.DeleteSelf, "create_organization": false},
 			"password_settings": map[string]any{"min_length": 8, "max_length": 72, "require_special_char": false,
 				"require_numbers": false, "require_uppercase": false, "require_lowercase": false, "show_zxcvbn": false,
 				"min_zxcvbn_strength": 0, "allowed_special_characters": "", "disable_hibp": true, "enforce_hibp_on_sign_in": false},
 			"username_settings": map[string]any{"min_length": 4, "max_length": 64},
-			"attack_protection": map[string]any{"enumeration_protection": map[string]any{"enabled": true}},
+			"attack_protection": map[string]any{
+				"enumeration_protection": map[string]any{"enabled": live.StrictEnumeration},
+				"user_lockout":           map[string]any{"enabled": true, "max_attempts": user.MaxAttempts, "duration_in_minutes": user.LockoutDuration / 60000},
+			},
 		},
 		"organization_settings": map[string]any{"enabled": false},
 		"maintenance_mode":      false,
@@ -243,6 +247,11 @@ func signInParams(v url.Values) session.SignInParams {
 
 func (a *API) createSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
 	si, tok, err := a.Sessions.CreateSignIn(r.Context(), c, signInParams(v))
+	return a.signInResponse(w, r, c, si, tok, err)
+}
+
+func (a *API) updateSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	si, tok, err := a.Sessions.UpdateSignIn(r.Context(), c, r.PathValue("id"), signInParams(v))
 	return a.signInResponse(w, r, c, si, tok, err)
 }
 

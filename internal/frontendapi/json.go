@@ -146,7 +146,11 @@ func (a *API) sessionWith(ctx context.Context, s *session.Session, now int64, us
 			users[s.UserID] = u
 		}
 	}
-	out.User = backendapi.UserObject(a.PublicURL, u, now, false)
+	uj, err := a.userObject(ctx, u, now)
+	if err != nil {
+		return out, err
+	}
+	out.User = uj
 	out.PublicUserData = a.publicUserData(u)
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package frontendapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -18,8 +19,30 @@ func (a *API) me(r *http.Request) (*session.Session, *user.User, error) {
 	return a.Sessions.Acting(r.Context(), clientOf(r), r.URL.Query().Get("_clerk_session_id"))
 }
 
-func (a *API) userOut(u *user.User) any {
-	return backendapi.UserObject(a.PublicURL, u, a.Sessions.Now().UnixMilli(), false)
+func (a *API) userOut(ctx context.Context, u *user.User) (any, error) {
+	return a.userObject(ctx, u, a.Sessions.Now().UnixMilli())
+}
+
+// userObject is the user as the user's own browser sees it: without
+// private metadata, and delete_self_enabled only when the instance also
+// lets users delete themselves, as the environment's delete_self says.
+func (a *API) userObject(ctx context.Context, u *user.User, now int64) (*backendapi.UserJSON, error) {
+	live, err := a.Settings.Live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := backendapi.UserObject(a.PublicURL, u, now, false)
+	out.DeleteSelfEnabled = out.DeleteSelfEnabled && live.DeleteSelf
+	return out, nil
+}
+
+// meResponse answers a /v1/me call with the user in the envelope.
+func (a *API) meResponse(w http.ResponseWriter, r *http.Request, u *user.User) error {
+	out, err := a.userOut(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	return a.envelope(w, r, clientOf(r).ID, out)
 }
 
 // meHandler is a /v1/me call: the acting session, its user, the params.
@@ -45,7 +68,7 @@ func (a *API) withMe(kind limitKind, fn meHandler) handler {
 }
 
 func (a *API) getMe(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
-	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
+	return a.meResponse(w, r, u)
 }
 
 func (a *API) updateMe(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
@@ -63,7 +86,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request, _ *session.Sessio
 	if err != nil {
 		return err
 	}
-	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
+	return a.meResponse(w, r, u)
 }
 
 func (a *API) changePassword(w http.ResponseWriter, r *http.Request, s *session.Session, u *user.User, v url.Values) error {
@@ -72,7 +95,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request, s *session.
 	if err != nil {
 		return err
 	}
-	return a.envelope(w, r, clientOf(r).ID, a.userOut(u))
+	return a.meResponse(w, r, u)
 }
 
 // emailObject renders one of the user's email addresses, or nil.
@@ -98,13 +121,14 @@ func (a *API) getEmail(w http.ResponseWriter, r *http.Request, _ *session.Sessio
 	return a.envelope(w, r, clientOf(r).ID, e)
 }
 
-// reloaded answers one of the acting user's email addresses, fresh.
-func (a *API) reloaded(w http.ResponseWriter, r *http.Request, userID, idnID string) error {
+// reloaded answers one of the acting user's email addresses or phone
+// numbers (as object renders it), fresh.
+func (a *API) reloaded(w http.ResponseWriter, r *http.Request, userID, idnID string, object func(*user.User, string) any) error {
 	u, err := a.Sessions.Users.User(r.Context(), userID)
 	if err != nil {
 		return err
 	}
-	return a.envelope(w, r, clientOf(r).ID, a.emailObject(u, idnID))
+	return a.envelope(w, r, clientOf(r).ID, object(u, idnID))
 }
 
 func (a *API) addEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
@@ -112,7 +136,7 @@ func (a *API) addEmail(w http.ResponseWriter, r *http.Request, _ *session.Sessio
 	if err != nil {
 		return err
 	}
-	return a.reloaded(w, r, u.ID, idn.ID)
+	return a.reloaded(w, r, u.ID, idn.ID, a.emailObject)
 }
 
 func (a *API) deleteEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
@@ -127,14 +151,14 @@ func (a *API) prepareEmail(w http.ResponseWriter, r *http.Request, _ *session.Se
 	if _, err := a.Sessions.PrepareEmail(r.Context(), a.Profile, clientOf(r), u, r.PathValue("id")); err != nil {
 		return err
 	}
-	return a.reloaded(w, r, u.ID, r.PathValue("id"))
+	return a.reloaded(w, r, u.ID, r.PathValue("id"), a.emailObject)
 }
 
 func (a *API) attemptEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
 	if err := a.Sessions.AttemptEmail(r.Context(), a.Profile, clientOf(r), u, r.PathValue("id"), v.Get("code")); err != nil {
 		return err
 	}
-	return a.reloaded(w, r, u.ID, r.PathValue("id"))
+	return a.reloaded(w, r, u.ID, r.PathValue("id"), a.emailObject)
 }
 
 // activeSessions lists the user's active sessions, for UserProfile's

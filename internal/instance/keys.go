@@ -25,17 +25,25 @@ const (
 	TwilioAccountSID    = "twilio_account_sid"
 	TwilioAuthToken     = "twilio_auth_token"
 	TwilioFrom          = "twilio_from"
+	// StrictEnumerationProtection makes a sign-in for an identifier that
+	// has no account continue as if it had one ("true"), instead of
+	// Clerk's default answer, form_identifier_not_found ("false").
+	StrictEnumerationProtection = "strict_enumeration_protection"
+	// DeleteSelf lets users delete their own account ("true", Clerk's
+	// default) from the Frontend API.
+	DeleteSelf = "delete_self"
 )
 
 // Keys lists the settings in the order the dashboard shows them.
-var Keys = []string{SignUpMode, RequiredIdentifiers, ApplicationName, SessionLifetime, SessionInactivity, SessionTokenTTL,
-	AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
+var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, ApplicationName,
+	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
 	SignUpMode: ModePublic, ApplicationName: "Concierge", RequiredIdentifiers: "email_address",
 	SessionLifetime: "168h", SessionInactivity: "168h", SessionTokenTTL: "60s",
 	AllowedOrigins: "", SMTPURL: "", SMSWebhookURL: "", SMSWebhookSecret: "", SMSFrom: "",
 	TwilioAccountSID: "", TwilioAuthToken: "", TwilioFrom: "",
+	StrictEnumerationProtection: "false", DeleteSelf: "true",
 }
 
 // secretKeys hold credentials: never logged, never shown back in full.
@@ -58,6 +66,10 @@ func Validate(key, value string) error {
 	case RequiredIdentifiers:
 		if value != "email_address" && value != "phone_number" && value != "email_address,phone_number" {
 			return errs.ParamFormat(key, "required_identifiers must be email_address, phone_number or email_address,phone_number.")
+		}
+	case StrictEnumerationProtection, DeleteSelf:
+		if value != "true" && value != "false" {
+			return errs.ParamFormat(key, key+" must be true or false.")
 		}
 	case SessionLifetime, SessionInactivity:
 		if d, err := time.ParseDuration(value); err != nil || d < 5*time.Minute || d > 10*365*24*time.Hour {
@@ -128,6 +140,10 @@ type Live struct {
 	TwilioAccountSID    string
 	TwilioAuthToken     string
 	TwilioFrom          string
+	// StrictEnumeration hides whether an account exists at sign-in.
+	StrictEnumeration bool
+	// DeleteSelf lets users delete their own account.
+	DeleteSelf bool
 }
 
 // Live returns the current settings, parsed once per refresh of the
@@ -163,7 +179,8 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 		RequiredIdentifiers: strings.Split(get(RequiredIdentifiers), ","),
 		SessionLifetime:     dur(SessionLifetime), SessionInactivity: dur(SessionInactivity), SessionTokenTTL: dur(SessionTokenTTL),
 		AllowedOrigins: origins, SMTPURL: get(SMTPURL), SMSWebhookURL: get(SMSWebhookURL), SMSWebhookSecret: get(SMSWebhookSecret),
-		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom)}
+		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom),
+		StrictEnumeration: get(StrictEnumerationProtection) == "true", DeleteSelf: get(DeleteSelf) != "false"}
 	s.mu.Lock()
 	s.live, s.liveGen = &l, gen
 	s.mu.Unlock()

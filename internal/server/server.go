@@ -53,7 +53,7 @@ func Handler(c Config) http.Handler {
 		mux.Handle("/dashboard", c.Dashboard)
 		mux.Handle("/dashboard/", c.Dashboard)
 	}
-	mux.Handle("/", backendapi.Fallback(mux, "/"))
+	mux.Handle("/", backendapi.Fallback(mux))
 	return withRequest(c.Log, backendapi.CleanParams(frontendapi.Tunnel(mux)))
 }
 

@@ -90,14 +90,43 @@ func (s *Service) AddEmail(ctx context.Context, p Profile, u *user.User, raw str
 	if err != nil {
 		return nil, err
 	}
+	return s.addIdentifier(ctx, p, u, user.EmailAddress, v, "email_code")
+}
+
+// AddPhone gives the user an unverified phone number (E.164).
+func (s *Service) AddPhone(ctx context.Context, p Profile, u *user.User, raw string) (*user.Identifier, error) {
+	v, err := identifier.Phone("phone_number", raw)
+	if err != nil {
+		return nil, err
+	}
+	return s.addIdentifier(ctx, p, u, user.PhoneNumber, v, "phone_code")
+}
+
+func (s *Service) addIdentifier(ctx context.Context, p Profile, u *user.User, kind user.IdentifierKind, value, strategy string) (*user.Identifier, error) {
 	now := s.Now()
 	ms := now.UnixMilli()
-	idn := &user.Identifier{ID: id.NewAt(id.Identifier, now), UserID: u.ID, Kind: user.EmailAddress, Value: v,
-		VerificationStatus: user.StatusUnverified, VerificationStrategy: "email_code", CreatedAt: ms, UpdatedAt: ms}
+	idn := &user.Identifier{ID: id.NewAt(id.Identifier, now), UserID: u.ID, Kind: kind, Value: value,
+		VerificationStatus: user.StatusUnverified, VerificationStrategy: strategy, CreatedAt: ms, UpdatedAt: ms}
 	if err := p.AddIdentifier(ctx, idn); err != nil {
 		return nil, err
 	}
 	return idn, nil
+}
+
+var errDeleteSelfDisabled = errs.New(errs.Forbidden, "delete_self_disabled", "Account deletion is turned off",
+	"Deleting your own account is not allowed for this application: ask its administrators.")
+
+// DeleteSelf deletes the user's own account, when both the instance and
+// the user allow it; the user's sessions end with it.
+func (s *Service) DeleteSelf(ctx context.Context, u *user.User) error {
+	live, err := s.Live(ctx)
+	if err != nil {
+		return err
+	}
+	if !live.DeleteSelf || !u.DeleteSelfEnabled {
+		return errDeleteSelfDisabled
+	}
+	return s.UserRules.Delete(ctx, u.ID)
 }
 
 // PrepareEmail sends a code to one of the user's email addresses or

@@ -90,23 +90,26 @@ func normalizeIdentifier(raw string) string {
 	return strings.ToLower(s)
 }
 
+// errIdentifierNotFound is Clerk's default answer to a sign-in for an
+// identifier that has no account.
+var errIdentifierNotFound = errs.New(errs.Invalid, "form_identifier_not_found", "Couldn't find your account.",
+	"Couldn't find your account.").WithParam("identifier")
+
 // CreateSignIn starts (or replaces) the client's sign-in. An unknown
-// identifier is answered like a known one: needs_first_factor, with the
-// same factors offered, so that a sign-in cannot be used to learn which
-// accounts exist. With a strategy and its proof it also attempts it.
-// It returns a new client token when the sign-in completed.
+// identifier is refused with form_identifier_not_found, as Clerk does by
+// default (the per-IP limits bound how fast accounts can be probed); with
+// strict enumeration protection on it is answered like a known one:
+// needs_first_factor, with the same factors offered, so that a sign-in
+// cannot be used to learn which accounts exist. With a strategy and its
+// proof it also attempts it. It returns a new client token when the
+// sign-in completed.
 func (s *Service) CreateSignIn(ctx context.Context, c *Client, p SignInParams) (*SignIn, string, error) {
 	now := s.Now()
 	ms := now.UnixMilli()
 	si := &SignIn{ID: id.NewAt(id.SignIn, now), ClientID: c.ID, Status: NeedsIdentifier,
 		AbandonAt: now.Add(attemptTTL).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
 	if strings.TrimSpace(p.Identifier) != "" {
-		si.Identifier = normalizeIdentifier(p.Identifier)
-		si.Status = NeedsFirstFactor
-		u, _, err := s.Users.UserByIdentifier(ctx, si.Identifier)
-		if err == nil {
-			si.UserID = u.ID
-		} else if e, ok := errs.As(err); !ok || e.Kind != errs.NotFound {
+		if err := s.identify(ctx, si, p.Identifier); err != nil {
 			return nil, "", err
 		}
 	} else if p.Strategy != "" {
@@ -115,6 +118,60 @@ func (s *Service) CreateSignIn(ctx context.Context, c *Client, p SignInParams) (
 	if err := s.Store.SaveSignIn(ctx, si); err != nil {
 		return nil, "", err
 	}
+	return s.signInStep(ctx, c, si, p)
+}
+
+// UpdateSignIn sets the identifier of a sign-in that has none yet (or
+// replaces one not yet proved), with the same rule for unknown accounts
+// as CreateSignIn, and attempts a strategy given with it.
+func (s *Service) UpdateSignIn(ctx context.Context, c *Client, siID string, p SignInParams) (*SignIn, string, error) {
+	si, err := s.SignIn(ctx, c, siID)
+	if err != nil {
+		return nil, "", err
+	}
+	if si.Status != NeedsIdentifier && si.Status != NeedsFirstFactor {
+		return nil, "", errClientState
+	}
+	if strings.TrimSpace(p.Identifier) != "" {
+		if err := s.identify(ctx, si, p.Identifier); err != nil {
+			return nil, "", err
+		}
+		si.FirstFactor, si.UpdatedAt = nil, s.Now().UnixMilli()
+		if err := s.Store.SaveSignIn(ctx, si); err != nil {
+			return nil, "", err
+		}
+	} else if p.Strategy != "" && si.Identifier == "" {
+		return nil, "", errs.ParamMissing("identifier")
+	}
+	return s.signInStep(ctx, c, si, p)
+}
+
+// identify sets the sign-in's identifier and the account it names; an
+// unknown one is refused unless strict enumeration protection is on.
+func (s *Service) identify(ctx context.Context, si *SignIn, raw string) error {
+	value := normalizeIdentifier(raw)
+	u, _, err := s.Users.UserByIdentifier(ctx, value)
+	switch e, ok := errs.As(err); {
+	case err == nil:
+		si.UserID = u.ID
+	case ok && e.Kind == errs.NotFound:
+		live, err := s.Live(ctx)
+		if err != nil {
+			return err
+		}
+		if !live.StrictEnumeration {
+			return errIdentifierNotFound
+		}
+		si.UserID = ""
+	default:
+		return err
+	}
+	si.Identifier, si.Status = value, NeedsFirstFactor
+	return nil
+}
+
+// signInStep attempts the strategy that came with a sign-in's identifier.
+func (s *Service) signInStep(ctx context.Context, c *Client, si *SignIn, p SignInParams) (*SignIn, string, error) {
 	switch p.Strategy {
 	case "":
 		return si, "", nil

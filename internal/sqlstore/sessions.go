@@ -458,8 +458,26 @@ func (db *DB) VerifyIdentifier(ctx context.Context, userID, identifierID, strate
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ResourceNotFound("not found", "No identifier was found with id "+identifierID)
 		}
-		return nil
+		// A user's first verified email address or phone number becomes
+		// the primary one, as Clerk does, so that it can sign in with it.
+		var kind, value string
+		if err := db.in(tx).QueryRowContext(ctx, "SELECT kind, value FROM identifiers WHERE id = ?", identifierID).Scan(&kind, &value); err != nil {
+			return err
+		}
+		col, ok := primaryColumns[user.IdentifierKind(kind)]
+		if !ok {
+			return nil
+		}
+		_, err = db.in(tx).ExecContext(ctx, "UPDATE users SET "+col+"_id = ?, "+col+" = ?, updated_at = ? WHERE id = ? AND "+col+"_id IS NULL",
+			identifierID, value, now, userID)
+		return err
 	})
+}
+
+// primaryColumns names the users columns (…_id and the value) that hold
+// a user's primary identifier of each kind.
+var primaryColumns = map[user.IdentifierKind]string{
+	user.EmailAddress: "primary_email_address", user.PhoneNumber: "primary_phone_number",
 }
 
 // DeleteIdentifier removes a user's identifier; the primary one stays.
