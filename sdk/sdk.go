@@ -168,15 +168,28 @@ type DeletedObject struct {
 }
 
 // PublishableKey is the publishable key Clerk's front-end libraries take
-// for a Concierge at baseURL: pk_live_ over https, pk_test_ otherwise,
-// then base64 of "<host>$".
+// for a Concierge at baseURL whose instance type is not known: pk_live_
+// over https, pk_test_ otherwise. A Concierge says its own (its start-up
+// log, the dashboard); PublishableKeyFor computes it from the type.
 func PublishableKey(baseURL string) string {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return ""
 	}
+	return PublishableKeyFor(baseURL, u.Scheme == "https")
+}
+
+// PublishableKeyFor is the publishable key of a Concierge at baseURL:
+// pk_live_ for a production instance, pk_test_ for a development one,
+// then base64 of "<host>$". Clerk's SDKs treat pk_live_ keys as
+// production (cookies, handshake) and any other as development.
+func PublishableKeyFor(baseURL string, production bool) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
 	prefix := "pk_test_"
-	if u.Scheme == "https" {
+	if production {
 		prefix = "pk_live_"
 	}
 	return prefix + base64.StdEncoding.EncodeToString([]byte(u.Host+"$"))

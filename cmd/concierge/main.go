@@ -4,9 +4,9 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/conciergehq/concierge/sdk"
 	"io"
 	"log/slog"
 	"net"
@@ -21,6 +21,7 @@ import (
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/sqlstore"
+	"github.com/conciergehq/concierge/sdk"
 )
 
 func main() {
@@ -39,6 +40,9 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "keys" {
 		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "bundles" {
+		return bundlesCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "operators" {
 		return operatorsCommand(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
@@ -74,6 +78,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("CONCIERGE_TLS_CERT/CONCIERGE_TLS_KEY: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+			NextProtos: []string{"h2", "http/1.1"}})
+	}
 	// Other processes may rotate or retire signing keys: reload them.
 	go func() {
 		t := time.NewTicker(30 * time.Second)
@@ -98,7 +111,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer func() { stopDisp(); <-dispDone }()
 
 	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine(),
-		"publishable_key", sdk.PublishableKey(cfg.PublicURL),
+		"instance", cfg.InstanceType(), "publishable_key", sdk.PublishableKeyFor(cfg.PublicURL, cfg.Production),
 		"email", transportName(a.Dispatcher.Email), "sms", transportName(a.Dispatcher.SMS))
 	return server.Run(ctx, ln, a.Handler, cfg.ShutdownTimeout, log)
 }
@@ -123,7 +136,7 @@ func bootstrapKey(ctx context.Context, db *sqlstore.DB, cfg config.Config, stdou
 	if len(keys) > 0 {
 		return nil
 	}
-	key := apikey.Generate()
+	key := apikey.GenerateFor(cfg.Production)
 	if err := db.CreateSecretKey(ctx, apikey.NewKey(key, time.Now())); err != nil {
 		return fmt.Errorf("secret keys: %w", err)
 	}

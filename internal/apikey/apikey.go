@@ -37,6 +37,15 @@ const RandomLen = 40
 // Generate returns a new secret key "sk_test_" + 40 base62 characters.
 func Generate() string { return "sk_test_" + id.Random(RandomLen) }
 
+// GenerateFor returns a new secret key for an instance: "sk_live_" for a
+// production one, as Clerk's, else "sk_test_".
+func GenerateFor(production bool) string {
+	if production {
+		return "sk_live_" + id.Random(RandomLen)
+	}
+	return Generate()
+}
+
 // Hash returns the SHA-256 of key.
 func Hash(key string) []byte {
 	h := sha256.Sum256([]byte(key))

@@ -7,17 +7,23 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/bundles"
 	"github.com/conciergehq/concierge/internal/config"
 	"github.com/conciergehq/concierge/internal/dashboard"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/frontendapi"
+	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/operator"
@@ -27,6 +33,7 @@ import (
 	"github.com/conciergehq/concierge/internal/sqlstore"
 	"github.com/conciergehq/concierge/internal/token"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/sdk"
 )
 
 // Options is what App is built from.
@@ -144,6 +151,9 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL
+	fapi.Production, fapi.CookieDomain, fapi.PublishableKey = o.Production, cookieDomain(o), sdk.PublishableKeyFor(o.PublicURL, o.Production)
+	nonces := &handshake.Nonces{Store: db, Now: time.Now}
+	fapi.Nonces = nonces
 	fapi.Origins = func(ctx context.Context) []string {
 		live, _ := settings.Live(ctx)
 		return live.AllowedOrigins
@@ -158,14 +168,15 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 			Wake: disp.Wake, Now: time.Now},
 		Keys:      apikey.NewKeyring(db, o.SecretKey),
 		PublicURL: o.PublicURL,
+		Nonces:    nonces,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
 	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
-		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
+		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, EmailDomain: o.EmailDomain,
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now}
 	return &App{
 		Handler: server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), Dashboard: dash.Handler(),
-			DB: db, Log: o.Log}),
+			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Log: o.Log}),
 		Dashboard:  dash,
 		Operators:  operators,
 		Dispatcher: disp,
@@ -174,6 +185,28 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Frontend:   fapi,
 		Keys:       keys,
 	}, nil
+}
+
+// cookieDomain is where the applications' cookies go: the configured
+// domain, else the registrable domain (eTLD+1) of the public URL's host,
+// which an application at app.example.com shares with Concierge at
+// clerk.example.com. An IP address or a single label stays as it is.
+func cookieDomain(o Options) string {
+	if o.CookieDomain != "" {
+		return o.CookieDomain
+	}
+	u, err := url.Parse(o.PublicURL)
+	if err != nil {
+		return ""
+	}
+	host := u.Hostname()
+	if net.ParseIP(host) != nil || !strings.Contains(host, ".") {
+		return host
+	}
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return d
+	}
+	return host
 }
 
 // OptionsFrom maps the configuration to Options: the environment's values
@@ -199,5 +232,6 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 		}
 	}
 	return Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
-		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log}, nil
+		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log, Production: cfg.Production,
+		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
@@ -28,6 +29,8 @@ type API struct {
 	Messages    *delivery.Service
 	Sessions    *session.Service
 	Keys        *apikey.Keyring
+	// Nonces redeem handshake nonces for the application's server.
+	Nonces *handshake.Nonces
 	// PublicURL is Concierge's external base URL, for links in responses.
 	PublicURL string
 }
@@ -77,6 +80,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/sessions/{session_id}/tokens/{template}", handler(a.createSessionToken))
 	mux.Handle("GET /v1/clients", handler(a.listClients))
 	mux.Handle("GET /v1/clients/{client_id}", handler(a.getClient))
+	mux.Handle("GET /v1/clients/handshake_payload", handler(a.handshakePayload))
 	mux.Handle("POST /v1/clients/verify", handler(a.verifyClient))
 	mux.Handle("GET /v1/jwks", handler(a.jwks))
 	mux.Handle("/v1/", Fallback(mux))

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -46,6 +47,17 @@ type Config struct {
 	TwilioAuthToken  string
 	TwilioFrom       string
 	TwilioAPIURL     string
+
+	// Production makes a production instance (CONCIERGE_INSTANCE_TYPE):
+	// live keys, __client_uat from the Frontend API, handshake cookies.
+	Production bool
+	// CookieDomain is the applications' registrable domain ("" = that of
+	// the public URL).
+	CookieDomain string
+	// BundleDir holds Clerk's browser bundles served at /npm/….
+	BundleDir string
+	// TLSCert and TLSKey, when set, make Concierge serve HTTPS itself.
+	TLSCert, TLSKey string
 
 	// Sessions and the Frontend API.
 	AllowedOrigins    []string
@@ -81,10 +93,23 @@ var settings = []setting{
 	{"twilio-auth-token", "CONCIERGE_TWILIO_AUTH_TOKEN", "", "Twilio auth token; also CONCIERGE_TWILIO_AUTH_TOKEN_FILE", true},
 	{"twilio-from", "CONCIERGE_TWILIO_FROM", "", "Twilio sender number (E.164) or messaging service SID", false},
 	{"twilio-api-url", "CONCIERGE_TWILIO_API_URL", "https://api.twilio.com", "Twilio API base URL (tests point it at a local server)", false},
+	{"instance-type", "CONCIERGE_INSTANCE_TYPE", "development", "development or production: production instances use pk_live_/sk_live_ keys, set __client_uat on the applications' domain and hand server-rendered apps their handshake in a cookie (serve them over https); development ones use pk_test_/sk_test_ keys and the development browser", false},
+	{"cookie-domain", "CONCIERGE_COOKIE_DOMAIN", "", "registrable domain your applications and Concierge share, where production cookies (__client_uat, the handshake) are set (default: that of the public URL's host, e.g. example.com for https://clerk.example.com)", false},
+	{"bundle-dir", "CONCIERGE_BUNDLE_DIR", "", "folder of Clerk's browser bundles served at /npm/@clerk/clerk-js@…, installed by 'concierge bundles install' (default: clerk-bundles beside the SQLite file, or in the working directory)", false},
+	{"tls-cert", "CONCIERGE_TLS_CERT", "", "PEM certificate (chain) file: serve HTTPS on -addr with it and -tls-key (else plain HTTP, e.g. behind a TLS-terminating proxy)", false},
+	{"tls-key", "CONCIERGE_TLS_KEY", "", "PEM private key file for -tls-cert", false},
 	{"allowed-origins", "CONCIERGE_ALLOWED_ORIGINS", "", "comma-separated origins of your applications (https://app.example.com): they may call the Frontend API from a browser, and redirect_url may lead back to them", false},
 	{"session-token-ttl", "CONCIERGE_SESSION_TOKEN_TTL", "60s", "lifetime of a session token (JWT)", false},
 	{"session-lifetime", "CONCIERGE_SESSION_LIFETIME", "168h", "how long a session lasts after sign-in (expire_at)", false},
 	{"session-inactivity", "CONCIERGE_SESSION_INACTIVITY", "168h", "a session not touched for this long is abandoned (abandon_at)", false},
+}
+
+// InstanceType names the instance's type.
+func (c Config) InstanceType() string {
+	if c.Production {
+		return "production"
+	}
+	return "development"
 }
 
 // ErrHelp is returned when --help was asked for; the usage was printed.
@@ -98,6 +123,7 @@ func Usage(w io.Writer) {
 	fmt.Fprintln(w, "\nSubcommands: concierge keys list|rotate|retire <kid> manages the session-token signing keys;")
 	fmt.Fprintln(w, "concierge operators create -email <address> makes a dashboard operator (password from")
 	fmt.Fprintln(w, "CONCIERGE_OPERATOR_PASSWORD or standard input). The dashboard is at <public URL>/dashboard.")
+	fmt.Fprintln(w, "concierge bundles install fetches Clerk's browser bundles (with npm) into -bundle-dir.")
 	fmt.Fprintln(w, "\nEach setting is read from its flag, else its environment variable, else the default:")
 	for _, s := range settings {
 		def := s.def
@@ -160,6 +186,17 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		TwilioAuthToken:             strings.TrimSpace(*vals["twilio-auth-token"]),
 		TwilioFrom:                  strings.TrimSpace(*vals["twilio-from"]),
 		TwilioAPIURL:                strings.TrimRight(strings.TrimSpace(*vals["twilio-api-url"]), "/"),
+		CookieDomain:                strings.TrimPrefix(strings.ToLower(strings.TrimSpace(*vals["cookie-domain"])), "."),
+		BundleDir:                   strings.TrimSpace(*vals["bundle-dir"]),
+		TLSCert:                     strings.TrimSpace(*vals["tls-cert"]),
+		TLSKey:                      strings.TrimSpace(*vals["tls-key"]),
+	}
+	switch t := strings.TrimSpace(*vals["instance-type"]); t {
+	case "development":
+	case "production":
+		c.Production = true
+	default:
+		return Config{}, fmt.Errorf("CONCIERGE_INSTANCE_TYPE %q: must be development or production", t)
 	}
 	return c, c.validate(*vals["log-level"], *vals["shutdown-timeout"], *vals["allowed-origins"],
 		*vals["session-token-ttl"], *vals["session-lifetime"], *vals["session-inactivity"])
@@ -204,6 +241,18 @@ func (c *Config) validate(level, shutdown, origins, ttl, lifetime, inactivity st
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout < 0 {
 		return fmt.Errorf("CONCIERGE_SHUTDOWN_TIMEOUT %q: must be a duration such as 15s", shutdown)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("CONCIERGE_TLS_CERT and CONCIERGE_TLS_KEY must be set together")
+	}
+	if c.CookieDomain != "" && !strings.HasSuffix("."+strings.ToLower(u.Hostname()), "."+c.CookieDomain) {
+		return fmt.Errorf("CONCIERGE_COOKIE_DOMAIN %q: must be the public URL's host or a parent domain of it", c.CookieDomain)
+	}
+	if c.BundleDir == "" {
+		c.BundleDir = "clerk-bundles"
+		if !strings.Contains(c.Database, "://") {
+			c.BundleDir = filepath.Join(filepath.Dir(c.Database), "clerk-bundles")
+		}
 	}
 	if err := c.validateDelivery(u.Hostname()); err != nil {
 		return err

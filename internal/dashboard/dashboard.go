@@ -51,11 +51,13 @@ type Dashboard struct {
 	Settings    *instance.Service
 	Keys        *apikey.Keyring
 	// Wake tells the outbox that a message was queued.
-	Wake        func()
-	PublicURL   string
-	EmailDomain string
-	SignInLimit *ratelimit.Limiter
-	Now         func() time.Time
+	Wake      func()
+	PublicURL string
+	// PublishableKey is the instance's, shown on the API keys page.
+	PublishableKey string
+	EmailDomain    string
+	SignInLimit    *ratelimit.Limiter
+	Now            func() time.Time
 }
 
 // CookieName holds an operator's session.

@@ -15,7 +15,6 @@ import (
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
-	"github.com/conciergehq/concierge/sdk"
 )
 
 type overviewData struct {
@@ -366,7 +365,7 @@ type keysData struct {
 
 func (d *Dashboard) keysData(r *http.Request) (keysData, error) {
 	keys, err := d.Store.SecretKeys(r.Context())
-	return keysData{Publishable: sdk.PublishableKey(d.PublicURL), Keys: keys}, err
+	return keysData{Publishable: d.PublishableKey, Keys: keys}, err
 }
 
 func (d *Dashboard) apiKeys(w http.ResponseWriter, r *http.Request) error {
@@ -379,7 +378,7 @@ func (d *Dashboard) apiKeys(w http.ResponseWriter, r *http.Request) error {
 
 // createKey makes a secret key and shows it once.
 func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
-	key := apikey.Generate()
+	key := apikey.GenerateFor(strings.HasPrefix(d.PublishableKey, "pk_live_"))
 	if err := d.Store.CreateSecretKey(r.Context(), apikey.NewKey(key, d.Now())); err != nil {
 		return err
 	}

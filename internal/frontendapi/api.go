@@ -16,6 +16,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
@@ -36,6 +37,14 @@ type API struct {
 	// Origins returns the application origins that may call from a
 	// browser and be redirected back to (an instance setting).
 	Origins func(context.Context) []string
+
+	// Production instances set __client_uat on CookieDomain (the
+	// applications' registrable domain) and hand the handshake payload
+	// over in a cookie there; PublishableKey gives the cookies' suffix.
+	Production     bool
+	CookieDomain   string
+	PublishableKey string
+	Nonces         *handshake.Nonces
 
 	// Per-IP limits, as Clerk's: creating sign-ins and sign-ups, and
 	// attempting a factor or a code.
@@ -122,6 +131,9 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/me/phone_numbers/{id}/prepare_verification", a.withMe(noLimit, a.preparePhone))
 	h("POST /v1/me/phone_numbers/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptPhone))
 	h("GET /v1/tickets/accept", a.acceptTicket)
+	mux.Handle("GET /v1/client/handshake", a.cors(handler(a.handshake)))
+	h("GET /v1/client/sync", a.satellite)
+	h("GET /v1/client/link", a.satellite)
 	h("POST /v1/dev_browser", a.createDevBrowser)
 	mux.Handle("GET /.well-known/jwks.json", a.cors(handler(a.jwks)))
 	mux.Handle("OPTIONS /v1/", a.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -371,9 +383,7 @@ func (a *API) setToken(w http.ResponseWriter, r *http.Request, tok string) {
 		w.Header().Set("Clerk-Db-Jwt", tok)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: ClientCookie, Value: tok, Path: "/", HttpOnly: true,
-		Secure: strings.HasPrefix(a.PublicURL, "https://"), SameSite: http.SameSiteLaxMode,
-		MaxAge: cookieLife / 1000})
+	a.setCookie(w, tok)
 }
 
 // envelope writes {"response": resp, "client": <client, reloaded>}.
@@ -387,6 +397,7 @@ func (a *API) envelope(w http.ResponseWriter, r *http.Request, clientID string, 
 		if cj, err = a.clientOut(r.Context(), c); err != nil {
 			return err
 		}
+		a.clientUAT(w, c)
 	}
 	respond.JSON(w, http.StatusOK, map[string]any{"response": resp, "client": cj})
 	return nil

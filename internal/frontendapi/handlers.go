@@ -98,6 +98,7 @@ func displayConfig(publicURL, app string, devKey bool) map[string]any {
 func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
 	c := clientOf(r)
 	if c == nil {
+		a.clientUAT(w, nil)
 		respond.JSON(w, http.StatusOK, map[string]any{"response": nil, "client": nil})
 		return nil
 	}
@@ -109,6 +110,7 @@ func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.clientUAT(w, c)
 	respond.JSON(w, http.StatusOK, map[string]any{"response": cj, "client": cj})
 	return nil
 }
@@ -177,6 +179,7 @@ func (a *API) envelopeResponseClient(w http.ResponseWriter, r *http.Request, cli
 	if err != nil {
 		return err
 	}
+	a.clientUAT(w, c)
 	var piggy any = cj
 	if nullClient {
 		piggy = nil

@@ -189,10 +189,21 @@ func (a *API) pageClient(w http.ResponseWriter, r *http.Request) (*session.Clien
 	return c, nil
 }
 
+// setCookie hands a browser its client token as the __client cookie on
+// Concierge's host. A call that made a client and then rotated its token
+// (a sign-in that completes at once) sends only the newer one.
 func (a *API) setCookie(w http.ResponseWriter, tok string) {
 	if tok == "" {
 		return
 	}
+	h := w.Header()
+	kept := h["Set-Cookie"][:0]
+	for _, c := range h["Set-Cookie"] {
+		if !strings.HasPrefix(c, ClientCookie+"=") {
+			kept = append(kept, c)
+		}
+	}
+	h["Set-Cookie"] = kept
 	http.SetCookie(w, &http.Cookie{Name: ClientCookie, Value: tok, Path: "/", HttpOnly: true,
 		Secure: strings.HasPrefix(a.PublicURL, "https://"), SameSite: http.SameSiteLaxMode, MaxAge: cookieLife / 1000})
 }

@@ -31,8 +31,10 @@ type Config struct {
 	Pages http.Handler
 	// Dashboard is the operators' UI at /dashboard, if any.
 	Dashboard http.Handler
-	DB        Pinger
-	Log       *slog.Logger
+	// Bundles serves Clerk's browser bundles at /npm/, if any.
+	Bundles http.Handler
+	DB      Pinger
+	Log     *slog.Logger
 }
 
 // Handler returns the whole server's handler.
@@ -48,6 +50,9 @@ func Handler(c Config) http.Handler {
 		for _, p := range []string{"/sign-in", "/sign-in/", "/sign-up", "/sign-up/", "/user", "/user/", "/sign-out"} {
 			mux.Handle(p, c.Pages)
 		}
+	}
+	if c.Bundles != nil {
+		mux.Handle("GET /npm/", c.Bundles)
 	}
 	if c.Dashboard != nil {
 		mux.Handle("/dashboard", c.Dashboard)

@@ -335,6 +335,31 @@ func (s *Service) Token(ctx context.Context, c *Client, id, origin string) (stri
 	return s.mint(ctx, c, id, origin, 0)
 }
 
+// ActiveToken mints a session token for the client's last active session,
+// with its claims; "" when the client has no active session.
+func (s *Service) ActiveToken(ctx context.Context, c *Client, origin string) (string, *token.Claims, error) {
+	if c.LastActiveSessionID == nil {
+		return "", nil, nil
+	}
+	live, err := s.Live(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	sess, err := s.activeSession(ctx, c, *c.LastActiveSessionID)
+	if e, ok := errs.As(err); ok && (e.Kind == errs.NotFound || e.Code == "signed_out") {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return s.sign(sess, origin, live.SessionTokenTTL)
+}
+
+func (s *Service) sign(sess *Session, origin string, ttl time.Duration) (string, *token.Claims, error) {
+	return s.Keys.Sign(token.Mint{Issuer: s.Config.Issuer, UserID: sess.UserID, SessionID: sess.ID,
+		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl}, s.Now())
+}
+
 // TokenTTL mints a token with another lifetime (Backend API
 // expires_in_seconds); 0 means the default.
 func (s *Service) TokenTTL(ctx context.Context, id string, ttl time.Duration) (string, error) {
@@ -356,9 +381,7 @@ func (s *Service) mint(ctx context.Context, c *Client, id, origin string, ttl ti
 	if err != nil {
 		return "", err
 	}
-	now := s.Now()
-	jwt, _, err := s.Keys.Sign(token.Mint{Issuer: s.Config.Issuer, UserID: sess.UserID, SessionID: sess.ID,
-		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl}, now)
+	jwt, _, err := s.sign(sess, origin, ttl)
 	return jwt, err
 }
 

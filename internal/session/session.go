@@ -67,6 +67,28 @@ type Client struct {
 	SignUp   *SignUp
 }
 
+// SignedInChangedAt is when the client's signed-in sessions last changed
+// (Unix ms) — the latest sign-in of an active session or end of another
+// — or 0 when none is active at now: the __client_uat that server SDKs
+// compare session tokens' iat with. Touching a session does not change
+// it, so the tokens it mints stay current.
+func (c *Client) SignedInChangedAt(now int64) int64 {
+	var at int64
+	active := false
+	for _, s := range c.Sessions {
+		if s.StatusAt(now) == Active {
+			active = true
+			at = max(at, s.CreatedAt)
+		} else if s.Status != Active {
+			at = max(at, s.UpdatedAt)
+		}
+	}
+	if !active {
+		return 0
+	}
+	return at
+}
+
 // Verification is the state of proving one factor: a password, or a code
 // sent to an email address or phone number.
 type Verification struct {

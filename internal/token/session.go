@@ -78,3 +78,14 @@ func (k *Keyring) Verify(raw, issuer string, now time.Time) (*Claims, error) {
 	}
 	return &c, nil
 }
+
+// SignClaims signs other claims (a handshake payload, say) with the key
+// that signs session tokens, so that an SDK verifies them with the same
+// JWKS.
+func (k *Keyring) SignClaims(claims any) (string, error) {
+	signer := k.currentSigner()
+	if signer == nil {
+		return "", errors.New("no signing key")
+	}
+	return jwt.Signed(signer).Claims(claims).Serialize()
+}
