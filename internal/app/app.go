@@ -26,6 +26,7 @@ import (
 	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/operator"
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/server"
@@ -75,6 +76,7 @@ type App struct {
 	API        *backendapi.API
 	Frontend   *frontendapi.API
 	Keys       *token.Keyring
+	OAuth      *oauth.Service
 	Dashboard  *dashboard.Dashboard
 	Operators  *operator.Service
 }
@@ -143,17 +145,22 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instance secrets: %w", err)
 	}
+	oauthKey, err := settings.Secret(ctx, "oauth")
+	if err != nil {
+		return nil, fmt.Errorf("instance secrets: %w", err)
+	}
+	social := &oauth.Service{Store: db, Flow: oauth.NewFlow(), Key: oauthKey, CallbackURL: o.PublicURL + "/v1/oauth_callback", Now: time.Now}
 	users := user.NewService(db)
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
 		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
 		Config: session.Config{Issuer: o.PublicURL, EmailDomain: o.EmailDomain},
-		Wake:   disp.Wake, Now: time.Now}
+		OAuth:  social, External: db, Wake: disp.Wake, Now: time.Now}
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL
 	fapi.Production, fapi.CookieDomain, fapi.PublishableKey = o.Production, cookieDomain(o), sdk.PublishableKeyFor(o.PublicURL, o.Production)
 	nonces := &handshake.Nonces{Store: db, Now: time.Now}
-	fapi.Nonces = nonces
+	fapi.Nonces, fapi.OAuth = nonces, social
 	fapi.Origins = func(ctx context.Context) []string {
 		live, _ := settings.Live(ctx)
 		return live.AllowedOrigins
@@ -169,6 +176,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Keys:      apikey.NewKeyring(db, o.SecretKey),
 		PublicURL: o.PublicURL,
 		Nonces:    nonces,
+		Profile:   db,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
 	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
@@ -184,6 +192,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		API:        api,
 		Frontend:   fapi,
 		Keys:       keys,
+		OAuth:      social,
 	}, nil
 }
 

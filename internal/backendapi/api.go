@@ -29,6 +29,8 @@ type API struct {
 	Messages    *delivery.Service
 	Sessions    *session.Service
 	Keys        *apikey.Keyring
+	// Profile removes a user's external accounts.
+	Profile session.Profile
 	// Nonces redeem handshake nonces for the application's server.
 	Nonces *handshake.Nonces
 	// PublicURL is Concierge's external base URL, for links in responses.
@@ -59,6 +61,8 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/users/{user_id}/unban", handler(a.unbanUser))
 	mux.Handle("POST /v1/users/{user_id}/lock", handler(a.lockUser))
 	mux.Handle("POST /v1/users/{user_id}/unlock", handler(a.unlockUser))
+	mux.Handle("GET /v1/users/{user_id}/oauth_access_tokens/{provider}", handler(a.oauthAccessTokens))
+	mux.Handle("DELETE /v1/users/{user_id}/external_accounts/{external_account_id}", handler(a.deleteExternalAccount))
 	mux.Handle("GET /v1/allowlist_identifiers", handler(a.listAllowlist))
 	mux.Handle("POST /v1/allowlist_identifiers", handler(a.createAllowlist))
 	mux.Handle("DELETE /v1/allowlist_identifiers/{identifier_id}", handler(a.deleteAllowlist))

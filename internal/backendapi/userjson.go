@@ -12,50 +12,50 @@ import (
 
 // UserJSON is Clerk's user object.
 type UserJSON struct {
-	ID                            string             `json:"id"`
-	Object                        string             `json:"object"`
-	ExternalID                    *string            `json:"external_id"`
-	PrimaryEmailAddressID         *string            `json:"primary_email_address_id"`
-	PrimaryPhoneNumberID          *string            `json:"primary_phone_number_id"`
-	PrimaryWeb3WalletID           *string            `json:"primary_web3_wallet_id"`
-	Username                      *string            `json:"username"`
-	FirstName                     *string            `json:"first_name"`
-	LastName                      *string            `json:"last_name"`
-	Locale                        *string            `json:"locale"`
-	ProfileImageURL               string             `json:"profile_image_url"`
-	ImageURL                      string             `json:"image_url"`
-	HasImage                      bool               `json:"has_image"`
-	PublicMetadata                json.RawMessage    `json:"public_metadata"`
-	PrivateMetadata               json.RawMessage    `json:"private_metadata"`
-	UnsafeMetadata                json.RawMessage    `json:"unsafe_metadata"`
-	EmailAddresses                []emailAddressJSON `json:"email_addresses"`
-	PhoneNumbers                  []phoneNumberJSON  `json:"phone_numbers"`
-	Web3Wallets                   []web3WalletJSON   `json:"web3_wallets"`
-	Passkeys                      []struct{}         `json:"passkeys"`
-	PasswordEnabled               bool               `json:"password_enabled"`
-	TwoFactorEnabled              bool               `json:"two_factor_enabled"`
-	TOTPEnabled                   bool               `json:"totp_enabled"`
-	BackupCodeEnabled             bool               `json:"backup_code_enabled"`
-	MFAEnabledAt                  *int64             `json:"mfa_enabled_at"`
-	MFADisabledAt                 *int64             `json:"mfa_disabled_at"`
-	PasswordLastUpdatedAt         *int64             `json:"password_last_updated_at"`
-	ExternalAccounts              []struct{}         `json:"external_accounts"`
-	SAMLAccounts                  []struct{}         `json:"saml_accounts"`
-	EnterpriseAccounts            []struct{}         `json:"enterprise_accounts"`
-	OrganizationMemberships       []struct{}         `json:"organization_memberships"`
-	LastSignInAt                  *int64             `json:"last_sign_in_at"`
-	Banned                        bool               `json:"banned"`
-	Locked                        bool               `json:"locked"`
-	LockoutExpiresInSeconds       *int64             `json:"lockout_expires_in_seconds"`
-	VerificationAttemptsRemaining *int64             `json:"verification_attempts_remaining"`
-	DeleteSelfEnabled             bool               `json:"delete_self_enabled"`
-	CreateOrganizationEnabled     bool               `json:"create_organization_enabled"`
-	CreateOrganizationsLimit      *int               `json:"create_organizations_limit"`
-	LastActiveAt                  *int64             `json:"last_active_at"`
-	LegalAcceptedAt               *int64             `json:"legal_accepted_at"`
-	BypassClientTrust             bool               `json:"bypass_client_trust"`
-	UpdatedAt                     int64              `json:"updated_at"`
-	CreatedAt                     int64              `json:"created_at"`
+	ID                            string                `json:"id"`
+	Object                        string                `json:"object"`
+	ExternalID                    *string               `json:"external_id"`
+	PrimaryEmailAddressID         *string               `json:"primary_email_address_id"`
+	PrimaryPhoneNumberID          *string               `json:"primary_phone_number_id"`
+	PrimaryWeb3WalletID           *string               `json:"primary_web3_wallet_id"`
+	Username                      *string               `json:"username"`
+	FirstName                     *string               `json:"first_name"`
+	LastName                      *string               `json:"last_name"`
+	Locale                        *string               `json:"locale"`
+	ProfileImageURL               string                `json:"profile_image_url"`
+	ImageURL                      string                `json:"image_url"`
+	HasImage                      bool                  `json:"has_image"`
+	PublicMetadata                json.RawMessage       `json:"public_metadata"`
+	PrivateMetadata               json.RawMessage       `json:"private_metadata"`
+	UnsafeMetadata                json.RawMessage       `json:"unsafe_metadata"`
+	EmailAddresses                []emailAddressJSON    `json:"email_addresses"`
+	PhoneNumbers                  []phoneNumberJSON     `json:"phone_numbers"`
+	Web3Wallets                   []web3WalletJSON      `json:"web3_wallets"`
+	Passkeys                      []struct{}            `json:"passkeys"`
+	PasswordEnabled               bool                  `json:"password_enabled"`
+	TwoFactorEnabled              bool                  `json:"two_factor_enabled"`
+	TOTPEnabled                   bool                  `json:"totp_enabled"`
+	BackupCodeEnabled             bool                  `json:"backup_code_enabled"`
+	MFAEnabledAt                  *int64                `json:"mfa_enabled_at"`
+	MFADisabledAt                 *int64                `json:"mfa_disabled_at"`
+	PasswordLastUpdatedAt         *int64                `json:"password_last_updated_at"`
+	ExternalAccounts              []externalAccountJSON `json:"external_accounts"`
+	SAMLAccounts                  []struct{}            `json:"saml_accounts"`
+	EnterpriseAccounts            []struct{}            `json:"enterprise_accounts"`
+	OrganizationMemberships       []struct{}            `json:"organization_memberships"`
+	LastSignInAt                  *int64                `json:"last_sign_in_at"`
+	Banned                        bool                  `json:"banned"`
+	Locked                        bool                  `json:"locked"`
+	LockoutExpiresInSeconds       *int64                `json:"lockout_expires_in_seconds"`
+	VerificationAttemptsRemaining *int64                `json:"verification_attempts_remaining"`
+	DeleteSelfEnabled             bool                  `json:"delete_self_enabled"`
+	CreateOrganizationEnabled     bool                  `json:"create_organization_enabled"`
+	CreateOrganizationsLimit      *int                  `json:"create_organizations_limit"`
+	LastActiveAt                  *int64                `json:"last_active_at"`
+	LegalAcceptedAt               *int64                `json:"legal_accepted_at"`
+	BypassClientTrust             bool                  `json:"bypass_client_trust"`
+	UpdatedAt                     int64                 `json:"updated_at"`
+	CreatedAt                     int64                 `json:"created_at"`
 }
 
 type verificationJSON struct {
@@ -162,7 +162,7 @@ func UserObject(publicURL string, u *user.User, now int64, private bool) *UserJS
 		PublicMetadata: orEmpty(u.PublicMetadata), PrivateMetadata: privateOrEmpty(u.PrivateMetadata, private),
 		UnsafeMetadata: orEmpty(u.UnsafeMetadata),
 		EmailAddresses: []emailAddressJSON{}, PhoneNumbers: []phoneNumberJSON{}, Web3Wallets: []web3WalletJSON{},
-		Passkeys: []struct{}{}, ExternalAccounts: []struct{}{}, SAMLAccounts: []struct{}{},
+		Passkeys: []struct{}{}, ExternalAccounts: []externalAccountJSON{}, SAMLAccounts: []struct{}{},
 		EnterpriseAccounts: []struct{}{}, OrganizationMemberships: []struct{}{},
 		PasswordEnabled: u.PasswordEnabled(), PasswordLastUpdatedAt: u.PasswordLastUpdatedAt,
 		LastSignInAt: u.LastSignInAt, Banned: u.Banned, Locked: u.LockedAt(now),
@@ -174,20 +174,22 @@ func UserObject(publicURL string, u *user.User, now int64, private bool) *UserJS
 	}
 	for i := range u.Identifiers {
 		idn := &u.Identifiers[i]
-		switch idn.Kind {
-		case user.EmailAddress:
+		switch {
+		case idn.Kind == user.EmailAddress:
 			out.EmailAddresses = append(out.EmailAddresses, emailAddressJSON{
 				ID: idn.ID, Object: "email_address", EmailAddress: idn.Value, Reserved: idn.Reserved,
 				Verification: verification(idn), LinkedTo: []linkedJSON{},
 				CreatedAt: idn.CreatedAt, UpdatedAt: idn.UpdatedAt,
 			})
-		case user.PhoneNumber:
+		case idn.Kind == user.PhoneNumber:
 			out.PhoneNumbers = append(out.PhoneNumbers, phoneNumberJSON{
 				ID: idn.ID, Object: "phone_number", PhoneNumber: idn.Value, Reserved: idn.Reserved,
 				Verification: verification(idn), LinkedTo: []linkedJSON{},
 				CreatedAt: idn.CreatedAt, UpdatedAt: idn.UpdatedAt,
 			})
-		case user.Web3Wallet:
+		case isExternal(idn):
+			out.ExternalAccounts = append(out.ExternalAccounts, externalAccount(idn))
+		case idn.Kind == user.Web3Wallet:
 			out.Web3Wallets = append(out.Web3Wallets, web3WalletJSON{
 				ID: idn.ID, Object: "web3_wallet", Web3Wallet: idn.Value,
 				Verification: verification(idn), CreatedAt: idn.CreatedAt, UpdatedAt: idn.UpdatedAt,

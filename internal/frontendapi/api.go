@@ -20,6 +20,7 @@ import (
 	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
@@ -45,6 +46,8 @@ type API struct {
 	CookieDomain   string
 	PublishableKey string
 	Nonces         *handshake.Nonces
+	// OAuth lists the social providers the environment offers.
+	OAuth *oauth.Service
 
 	// Per-IP limits, as Clerk's: creating sign-ins and sign-ups, and
 	// attempting a factor or a code.
@@ -132,6 +135,10 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/me/phone_numbers/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptPhone))
 	h("GET /v1/tickets/accept", a.acceptTicket)
 	mux.Handle("GET /v1/client/handshake", a.cors(handler(a.handshake)))
+	mux.Handle("GET /v1/oauth_callback", handler(a.oauthCallback))
+	mux.Handle("POST /v1/oauth_callback", handler(a.oauthCallback))
+	h("POST /v1/me/external_accounts", a.withMe(noLimit, a.connectAccount))
+	h("DELETE /v1/me/external_accounts/{id}", a.withMe(noLimit, a.deleteAccount))
 	h("GET /v1/client/sync", a.satellite)
 	h("GET /v1/client/link", a.satellite)
 	h("POST /v1/dev_browser", a.createDevBrowser)

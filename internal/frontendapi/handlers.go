@@ -35,6 +35,10 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			"first_factors": factors, "used_for_second_factor": false, "second_factors": []string{},
 			"verifications": verifications, "verify_at_sign_up": len(verifications) > 0}
 	}
+	social, err := a.social(ctx)
+	if err != nil {
+		return err
+	}
 	env := map[string]any{
 		"object":         "environment",
 		"auth_config":    map[string]any{"object": "auth_config", "single_session_mode": false},
@@ -53,7 +57,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			},
 			"sign_up":          map[string]any{"mode": mode, "progressive": true, "legal_consent_enabled": false, "captcha_enabled": false, "custom_action_required": false},
 			"sign_in":          map[string]any{"second_factor": map[string]any{"required": false}},
-			"social":           map[string]any{},
+			"social":           social,
 			"enterprise_sso":   map[string]any{"enabled": false, "self_serve_sso": false},
 			"passkey_settings": map[string]any{"allow_autofill": false, "show_sign_in_button": false},
 			"actions":          map[string]any{"delete_self": live.DeleteSelf, "create_organization": false},
@@ -209,6 +213,12 @@ func signUpParams(v url.Values) session.SignUpParams {
 }
 
 func (a *API) createSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	switch {
+	case v.Get("transfer") == "true":
+		return a.transferSignUp(w, r, c, v)
+	case session.IsOAuth(v.Get("strategy")):
+		return a.oauthSignUp(w, r, c, v)
+	}
 	su, tok, err := a.Sessions.CreateSignUp(r.Context(), c, signUpParams(v))
 	return a.signUpResponse(w, r, c, su, tok, err)
 }
@@ -249,6 +259,9 @@ func signInParams(v url.Values) session.SignInParams {
 }
 
 func (a *API) createSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	if session.IsOAuth(v.Get("strategy")) {
+		return a.oauthSignIn(w, r, c, v)
+	}
 	si, tok, err := a.Sessions.CreateSignIn(r.Context(), c, signInParams(v))
 	return a.signInResponse(w, r, c, si, tok, err)
 }

@@ -39,6 +39,9 @@ type verificationJSON struct {
 	ExpireAt            *int64   `json:"expire_at"`
 	NextAction          *string  `json:"next_action,omitempty"`
 	SupportedStrategies []string `json:"supported_strategies,omitempty"`
+	// A provider's verification: where it leads, and why it failed.
+	ExternalURL *string        `json:"external_verification_redirect_url,omitempty"`
+	Error       map[string]any `json:"error,omitempty"`
 }
 
 type factorJSON struct {
@@ -205,7 +208,33 @@ func verificationOut(v *session.Verification, supported []string) *verificationJ
 	if supported != nil {
 		out.NextAction = &next
 	}
+	if v != nil && session.IsOAuth(v.Strategy) {
+		out.Object = "verification_oauth"
+		out.ExternalURL = strOrNil(v.ExternalURL)
+		if v.Error != "" {
+			out.Error = oauthError(v.Error)
+		}
+	}
 	return out
+}
+
+// oauthErrors words the errors a provider's verification can end with.
+var oauthErrors = map[string]string{
+	"external_account_not_found": "The External Account was not found.",
+	"external_account_exists":    "This account is already connected to a user: sign in instead.",
+	"oauth_access_denied":        "You did not grant access, so the sign-in was cancelled.",
+	"oauth_token_exchange_error": "The provider could not confirm the sign-in. Please try again.",
+	"oauth_callback_invalid":     "The provider's answer could not be used. Please try again.",
+	"user_banned":                "This account is banned.",
+}
+
+// oauthError is the ClerkError a verification carries.
+func oauthError(code string) map[string]any {
+	msg, ok := oauthErrors[code]
+	if !ok {
+		msg = "The sign-in through the provider could not be completed."
+	}
+	return map[string]any{"code": code, "message": msg, "long_message": msg, "meta": map[string]any{}}
 }
 
 func signUpOut(su *session.SignUp) *signUpJSON {
@@ -220,6 +249,9 @@ func signUpOut(su *session.SignUp) *signUpJSON {
 		CreatedSessionID: strOrNil(su.CreatedSessionID), CreatedUserID: strOrNil(su.CreatedUserID), AbandonAt: su.AbandonAt}
 	if su.Status == session.Complete {
 		out.MissingFields, out.UnverifiedFields = []string{}, []string{}
+	}
+	if su.ExternalVerification != nil {
+		out.Verifications["external_account"] = verificationOut(su.ExternalVerification, nil)
 	}
 	if su.EmailAddress != "" {
 		out.Verifications["email_address"] = verificationOut(su.Email, []string{"email_code"})

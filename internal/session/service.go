@@ -18,6 +18,7 @@ import (
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/signup"
 	"github.com/conciergehq/concierge/internal/token"
 	"github.com/conciergehq/concierge/internal/user"
@@ -60,6 +61,9 @@ type Service struct {
 	// ClientKey signs client tokens; CodeKey hashes verification codes.
 	ClientKey, CodeKey []byte
 	Config             Config
+	// OAuth runs social sign-in; External stores external accounts.
+	OAuth    *oauth.Service
+	External External
 	// Wake is called after a code was queued.
 	Wake func()
 	Now  func() time.Time

@@ -10,6 +10,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -102,6 +103,11 @@ type Verification struct {
 	SentAt int64 `json:"sent_at,omitempty"`
 	// Reset marks a code sent to reset a password.
 	Reset bool `json:"reset,omitempty"`
+	// ExternalURL is where a provider's verification sends the browser.
+	ExternalURL string `json:"external_url,omitempty"`
+	// Error is a failed or transferable external verification's error
+	// code (external_account_not_found, oauth_access_denied, …).
+	Error string `json:"error,omitempty"`
 }
 
 // SignIn is a sign-in attempt.
@@ -113,33 +119,40 @@ type SignIn struct {
 	UserID           string        `json:"user_id,omitempty"`
 	FirstFactor      *Verification `json:"first_factor,omitempty"`
 	CreatedSessionID string        `json:"created_session_id,omitempty"`
-	AbandonAt        int64         `json:"abandon_at"`
-	CreatedAt        int64         `json:"created_at"`
-	UpdatedAt        int64         `json:"updated_at"`
+	// Transfer is the provider's identity of a sign-in that found no
+	// account (tokens sealed), for the sign-up it may turn into.
+	Transfer  *oauth.Identity `json:"transfer,omitempty"`
+	AbandonAt int64           `json:"abandon_at"`
+	CreatedAt int64           `json:"created_at"`
+	UpdatedAt int64           `json:"updated_at"`
 }
 
 // SignUp is a sign-up attempt.
 type SignUp struct {
-	ID               string          `json:"id"`
-	ClientID         string          `json:"client_id"`
-	Status           string          `json:"status"`
-	Required         []string        `json:"required,omitempty"`
-	EmailAddress     string          `json:"email_address,omitempty"`
-	PhoneNumber      string          `json:"phone_number,omitempty"`
-	Username         string          `json:"username,omitempty"`
-	FirstName        string          `json:"first_name,omitempty"`
-	LastName         string          `json:"last_name,omitempty"`
-	PasswordDigest   string          `json:"password_digest,omitempty"`
-	UnsafeMetadata   json.RawMessage `json:"unsafe_metadata,omitempty"`
-	PublicMetadata   json.RawMessage `json:"public_metadata,omitempty"`
-	InvitationID     string          `json:"invitation_id,omitempty"`
-	Email            *Verification   `json:"email,omitempty"`
-	Phone            *Verification   `json:"phone,omitempty"`
-	CreatedUserID    string          `json:"created_user_id,omitempty"`
-	CreatedSessionID string          `json:"created_session_id,omitempty"`
-	AbandonAt        int64           `json:"abandon_at"`
-	CreatedAt        int64           `json:"created_at"`
-	UpdatedAt        int64           `json:"updated_at"`
+	ID             string          `json:"id"`
+	ClientID       string          `json:"client_id"`
+	Status         string          `json:"status"`
+	Required       []string        `json:"required,omitempty"`
+	EmailAddress   string          `json:"email_address,omitempty"`
+	PhoneNumber    string          `json:"phone_number,omitempty"`
+	Username       string          `json:"username,omitempty"`
+	FirstName      string          `json:"first_name,omitempty"`
+	LastName       string          `json:"last_name,omitempty"`
+	PasswordDigest string          `json:"password_digest,omitempty"`
+	UnsafeMetadata json.RawMessage `json:"unsafe_metadata,omitempty"`
+	PublicMetadata json.RawMessage `json:"public_metadata,omitempty"`
+	InvitationID   string          `json:"invitation_id,omitempty"`
+	Email          *Verification   `json:"email,omitempty"`
+	Phone          *Verification   `json:"phone,omitempty"`
+	// External is the provider's identity the account is made with
+	// (tokens sealed); ExternalVerification its verification.
+	External             *oauth.Identity `json:"external,omitempty"`
+	ExternalVerification *Verification   `json:"external_verification,omitempty"`
+	CreatedUserID        string          `json:"created_user_id,omitempty"`
+	CreatedSessionID     string          `json:"created_session_id,omitempty"`
+	AbandonAt            int64           `json:"abandon_at"`
+	CreatedAt            int64           `json:"created_at"`
+	UpdatedAt            int64           `json:"updated_at"`
 }
 
 // Attempt kinds, as stored.

@@ -57,7 +57,7 @@ func (su *SignUp) MissingFields() []string {
 	out := []string{}
 	for _, f := range su.RequiredFields() {
 		if (f == "email_address" && su.EmailAddress == "") || (f == "phone_number" && su.PhoneNumber == "") ||
-			(f == "password" && su.PasswordDigest == "") {
+			(f == "password" && su.PasswordDigest == "" && su.External == nil) {
 			out = append(out, f)
 		}
 	}
@@ -319,6 +319,9 @@ func (s *Service) completeSignUp(ctx context.Context, c *Client, su *SignUp) (*S
 	}
 	p := user.CreateParams{UnsafeMetadata: su.UnsafeMetadata,
 		PublicMetadata: su.PublicMetadata, PasswordDigest: &su.PasswordDigest, PasswordHasher: ptr("bcrypt")}
+	if su.PasswordDigest == "" && su.External != nil {
+		p.PasswordDigest, p.PasswordHasher, p.SkipPasswordRequirement = nil, nil, ptr(true)
+	}
 	if su.EmailAddress != "" {
 		p.EmailAddresses = []string{su.EmailAddress}
 	}
@@ -349,6 +352,13 @@ func (s *Service) completeSignUp(ctx context.Context, c *Client, su *SignUp) (*S
 	}
 	now := s.Now()
 	ms := now.UnixMilli()
+	if su.External != nil {
+		idn, err := s.externalIdentifierSealed(u.ID, su.External, ms)
+		if err != nil {
+			return nil, "", err
+		}
+		u.Identifiers = append(u.Identifiers, idn)
+	}
 	u.LastSignInAt, u.LastActiveAt = &ms, &ms
 	sess, err := s.newSession(ctx, c.ID, u.ID, now)
 	if err != nil {
@@ -362,6 +372,9 @@ func (s *Service) completeSignUp(ctx context.Context, c *Client, su *SignUp) (*S
 	strategy := "email_code"
 	if su.Email != nil && su.Email.Strategy != "" {
 		strategy = su.Email.Strategy
+	}
+	if su.External != nil {
+		strategy = su.External.Strategy
 	}
 	err = s.Store.Complete(ctx, Completion{ClientID: c.ID, Session: sess, RotatingHash: hash, Strategy: strategy,
 		NewUser: u, InvitationID: su.InvitationID, SignUp: su, Now: ms})

@@ -96,6 +96,16 @@ func (db *DB) where(f *user.Filter) (string, []any) {
 	column("u.external_id", f.NotExternalIDs, same, true)
 	column("u.id", f.UserIDs, same, false)
 	column("u.id", f.NotUserIDs, same, true)
+	if len(f.ProviderUserIDs) > 0 {
+		// External accounts are identifiers of kind oauth_<provider>,
+		// found by the (kind, value) index.
+		provider := f.Provider
+		if !strings.HasPrefix(provider, "oauth_") {
+			provider = "oauth_" + provider
+		}
+		list, a := in(f.ProviderUserIDs, same)
+		add("u.id IN (SELECT user_id FROM identifiers WHERE kind = ? AND value IN "+list+")", append([]any{provider}, a...)...)
+	}
 
 	for _, s := range []struct{ column, q string }{
 		{"", f.Query}, {searchEmails, f.EmailAddressQuery}, {searchPhones, f.PhoneNumberQuery},

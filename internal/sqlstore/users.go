@@ -79,20 +79,28 @@ func primaryValue(u *user.User, idnID *string) *string {
 	return nil
 }
 
+// nullIfEmpty stores "" as NULL.
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 const insertIdentifierSQL = `INSERT INTO identifiers
-	(id, user_id, kind, value, reserved, verification_status, verification_strategy, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	(id, user_id, kind, value, reserved, verification_status, verification_strategy, data, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const (
 	deleteUserSQL        = "DELETE FROM users WHERE id = ?"
 	usernameTakenSQL     = "SELECT COUNT(*) FROM users WHERE username = ? AND id <> ?"
 	externalIDTakenSQL   = "SELECT COUNT(*) FROM users WHERE external_id = ? AND id <> ?"
 	identifiersOfUserSQL = `SELECT id, user_id, kind, value, reserved,
-		verification_status, verification_strategy, created_at, updated_at
+		verification_status, verification_strategy, COALESCE(data, ''), created_at, updated_at
 		FROM identifiers WHERE user_id IN (`
 )
 
@@ -151,7 +159,7 @@ func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *user.User) error {
 }
 
 func (db *DB) insertIdentifier(ctx context.Context, tx *sql.Tx, i *user.Identifier) error {
-	_, err := db.in(tx).ExecContext(ctx, insertIdentifierSQL, i.ID, i.UserID, string(i.Kind), i.Value, i.Reserved, i.VerificationStatus, i.VerificationStrategy, i.CreatedAt, i.UpdatedAt)
+	_, err := db.in(tx).ExecContext(ctx, insertIdentifierSQL, i.ID, i.UserID, string(i.Kind), i.Value, i.Reserved, i.VerificationStatus, i.VerificationStrategy, nullIfEmpty(i.Data), i.CreatedAt, i.UpdatedAt)
 	if db.dialect.isUnique(err) {
 		// (kind, value) is the only unique key a fresh idn_ ID can hit.
 		return errs.IdentifierExists(string(i.Kind), strings.ReplaceAll(string(i.Kind), "_", " "))
@@ -202,7 +210,7 @@ func (db *DB) User(ctx context.Context, id string) (*user.User, error) {
 // selectUserJoinedSQL reads a user and its identifiers in one statement:
 // one row per identifier (or one with NULLs), user columns repeated.
 const selectUserJoinedSQL = "SELECT " + userColumns + `,
-	i.id, i.kind, i.value, i.reserved, i.verification_status, i.verification_strategy, i.created_at, i.updated_at
+	i.id, i.kind, i.value, i.reserved, i.verification_status, i.verification_strategy, i.data, i.created_at, i.updated_at
 	FROM users u LEFT JOIN identifiers i ON i.user_id = u.id WHERE u.id = ? ORDER BY i.seq`
 
 func (db *DB) userWithIdentifiers(ctx context.Context, c q, query, id string) (*user.User, error) {
@@ -213,10 +221,10 @@ func (db *DB) userWithIdentifiers(ctx context.Context, c q, query, id string) (*
 	defer rows.Close()
 	var u *user.User
 	for rows.Next() {
-		var idnID, kind, value, status, strategy sql.NullString
+		var idnID, kind, value, status, strategy, data sql.NullString
 		var reserved sql.NullBool
 		var created, updated sql.NullInt64
-		got, err := scanUser(rowScanner{rows, []any{&idnID, &kind, &value, &reserved, &status, &strategy, &created, &updated}})
+		got, err := scanUser(rowScanner{rows, []any{&idnID, &kind, &value, &reserved, &status, &strategy, &data, &created, &updated}})
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +235,7 @@ func (db *DB) userWithIdentifiers(ctx context.Context, c q, query, id string) (*
 			u.Identifiers = append(u.Identifiers, user.Identifier{
 				ID: idnID.String, UserID: u.ID, Kind: user.IdentifierKind(kind.String), Value: value.String,
 				Reserved: reserved.Bool, VerificationStatus: status.String, VerificationStrategy: strategy.String,
-				CreatedAt: created.Int64, UpdatedAt: updated.Int64,
+				Data: data.String, CreatedAt: created.Int64, UpdatedAt: updated.Int64,
 			})
 		}
 	}
@@ -272,7 +280,7 @@ func (db *DB) loadIdentifiers(ctx context.Context, c q, users []*user.User) erro
 		var i user.Identifier
 		var kind string
 		if err := rows.Scan(&i.ID, &i.UserID, &kind, &i.Value, &i.Reserved,
-			&i.VerificationStatus, &i.VerificationStrategy, &i.CreatedAt, &i.UpdatedAt); err != nil {
+			&i.VerificationStatus, &i.VerificationStrategy, &i.Data, &i.CreatedAt, &i.UpdatedAt); err != nil {
 			return err
 		}
 		i.Kind = user.IdentifierKind(kind)

@@ -38,10 +38,10 @@ type Filter struct {
 }
 
 // MatchesNothing reports whether the filter can be answered as empty without
-// asking the store: Concierge has no organizations or OAuth accounts yet,
-// so filters that require one match nobody.
+// asking the store: Concierge has no organizations yet, so a filter that
+// requires one matches nobody.
 func (f *Filter) MatchesNothing() bool {
-	return len(f.OrganizationIDs) > 0 || len(f.ProviderUserIDs) > 0
+	return len(f.OrganizationIDs) > 0
 }
 
 // Order fields, as Clerk names them in order_by.

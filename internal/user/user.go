@@ -39,8 +39,12 @@ type Identifier struct {
 	// no verification at all.
 	VerificationStatus   string
 	VerificationStrategy string
-	CreatedAt            int64
-	UpdatedAt            int64
+	// Data holds what else an identifier carries, as JSON: for an
+	// external account (Kind oauth_*), the provider's profile and its
+	// sealed tokens.
+	Data      string
+	CreatedAt int64
+	UpdatedAt int64
 }
 
 // Verified reports whether the identifier has been verified.
