@@ -5,6 +5,7 @@ package apptest
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,8 +20,11 @@ import (
 
 // Server is a running Concierge.
 type Server struct {
-	URL string
-	App *app.App
+	// URL is the public URL (Options.PublicURL); Loopback is the same
+	// server by its listening address, for clients that cannot resolve
+	// Config.Host (they differ only when Host is set).
+	URL, Loopback string
+	App           *app.App
 	// Stop shuts the server and its dispatcher down (also at cleanup).
 	Stop func()
 }
@@ -34,6 +38,13 @@ type Config struct {
 	NoDispatcher bool
 	// Wrap, if set, wraps the handler (to record requests, say).
 	Wrap func(http.Handler) http.Handler
+	// TLS, if set, serves HTTPS with this configuration (its
+	// Certificates; else httptest's) and the public URL is https.
+	TLS *tls.Config
+	// Host, if set, names the server in the public URL instead of
+	// 127.0.0.1 (the listener stays on 127.0.0.1:<port>; the clients
+	// map the name there, e.g. Chromium's --host-resolver-rules).
+	Host string
 }
 
 // Start serves a Concierge on db until the test ends. The dispatcher
@@ -47,7 +58,15 @@ func Start(t testing.TB, db *sqlstore.DB, c Config) *Server {
 		t.Fatal(err)
 	}
 	o := c.Options
-	o.PublicURL = "http://" + ln.Addr().String()
+	scheme, host := "http://", ln.Addr().String()
+	if c.TLS != nil {
+		scheme = "https://"
+	}
+	if c.Host != "" {
+		_, port, _ := net.SplitHostPort(host)
+		host = net.JoinHostPort(c.Host, port)
+	}
+	o.PublicURL = scheme + host
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -65,7 +84,12 @@ func Start(t testing.TB, db *sqlstore.DB, c Config) *Server {
 	srv := httptest.NewUnstartedServer(h)
 	srv.Listener.Close()
 	srv.Listener = ln
-	srv.Start()
+	if c.TLS != nil {
+		srv.TLS = c.TLS
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 
 	d := a.Dispatcher
 	d.BaseDelay, d.MaxDelay, d.Poll, d.MaxAttempts = 10*time.Millisecond, 100*time.Millisecond, 20*time.Millisecond, 50
@@ -79,5 +103,5 @@ func Start(t testing.TB, db *sqlstore.DB, c Config) *Server {
 	var once sync.Once
 	stop := func() { once.Do(func() { srv.Close(); dstop(); <-done }) }
 	t.Cleanup(stop)
-	return &Server{URL: srv.URL, App: a, Stop: stop}
+	return &Server{URL: o.PublicURL, Loopback: srv.URL, App: a, Stop: stop}
 }
