@@ -22,6 +22,7 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/operator"
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/respond"
@@ -53,6 +54,8 @@ type Dashboard struct {
 	// Wake tells the outbox that a message was queued.
 	Wake      func()
 	PublicURL string
+	// OAuth holds the social sign-in providers' set-up.
+	OAuth *oauth.Service
 	// PublishableKey is the instance's, shown on the API keys page.
 	PublishableKey string
 	EmailDomain    string
@@ -154,6 +157,8 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("POST /dashboard/messages/test", d.testMessage)
 	auth("GET /dashboard/settings", d.settings)
 	auth("POST /dashboard/settings", d.saveSettings)
+	auth("GET /dashboard/social", d.social)
+	auth("POST /dashboard/social/{strategy}", d.saveProvider)
 	auth("GET /dashboard/api-keys", d.apiKeys)
 	auth("POST /dashboard/api-keys", d.createKey)
 	auth("POST /dashboard/api-keys/{id}/revoke", d.revokeKey)
