@@ -51,12 +51,12 @@ var known = map[string][]string{
 	"GET /v1/environment":                                {},
 	"GET /v1/client":                                     {},
 	"DELETE /v1/client/sessions":                         {},
-	"POST /v1/client/sign_ins":                           {"identifier", "strategy", "password", "locale", "timezone"},
+	"POST /v1/client/sign_ins":                           {"identifier", "strategy", "password", "locale", "timezone", "redirect_url", "action_complete_redirect_url"},
 	"GET /v1/client/sign_ins/*":                          {},
 	"POST /v1/client/sign_ins/*/prepare_first_factor":    {"strategy", "email_address_id", "phone_number_id"},
 	"POST /v1/client/sign_ins/*/attempt_first_factor":    {"strategy", "password", "code"},
 	"POST /v1/client/sign_ins/*/reset_password":          {"password", "sign_out_of_other_sessions"},
-	"POST /v1/client/sign_ups":                           {"email_address", "password", "locale", "timezone", "strategy", "ticket", "first_name", "last_name", "phone_number", "username"},
+	"POST /v1/client/sign_ups":                           {"email_address", "password", "locale", "timezone", "strategy", "ticket", "first_name", "last_name", "phone_number", "username", "transfer", "redirect_url", "action_complete_redirect_url", "unsafe_metadata"},
 	"PATCH /v1/client/sign_ups/*":                        {"email_address", "password", "strategy", "ticket", "first_name", "last_name", "phone_number", "username"},
 	"GET /v1/tickets/accept":                             {},
 	"POST /v1/dev_browser":                               {},
@@ -82,6 +82,9 @@ var known = map[string][]string{
 	"POST /v1/me/phone_numbers/*/prepare_verification":   {"strategy"},
 	"POST /v1/me/phone_numbers/*/attempt_verification":   {"code"},
 	"DELETE /v1/me/phone_numbers/*":                      {},
+	"GET /v1/oauth_callback":                             {},
+	"POST /v1/me/external_accounts":                      {"strategy", "redirect_url", "additional_scope", "oidc_prompt", "oidc_login_hint"},
+	"DELETE /v1/me/external_accounts/*":                  {},
 }
 
 // shape reduces a path to its pattern: IDs become *.

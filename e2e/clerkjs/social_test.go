@@ -1,0 +1,69 @@
+package clerkjs_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/oauth"
+)
+
+// provider runs an in-process OpenID Connect provider and enables it on
+// Concierge as a custom provider, as an operator would.
+func (e *env) provider(key, name string) *mockoidc.MockOIDC {
+	e.t.Helper()
+	m, err := mockoidc.Run()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { m.Shutdown() })
+	cfg := m.Config()
+	if err := e.a.OAuth.Save(context.Background(), oauth.Config{Strategy: "oauth_custom_" + key, Enabled: true, Name: name,
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Issuer: m.Issuer(), AllowSignUp: true, LinkByEmail: true}); err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
+
+// TestSocialSignIn: SignIn's "Continue with …" button goes through the
+// provider and back; a new account is made from its profile (the
+// transfer to a sign-up that clerk-js runs), signed in; then UserProfile
+// connects a second provider.
+func TestSocialSignIn(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		ctx := context.Background()
+		acme := e.provider("acme", "Acme")
+		acme.QueueUser(&mockoidc.MockUser{Subject: "acme-grace", Email: "grace@acme.test", EmailVerified: true})
+		e.load()
+		e.mount("mountSignIn")
+		e.do(chromedp.WaitVisible(chromedp.CSS(`.cl-socialButtonsBlockButton`)))
+		e.shot("signin-social")
+		e.click(`.cl-socialButtonsBlockButton`)
+		// Back on the application's page: finish as <AuthenticateWithRedirectCallback/> does.
+		e.waitJS(`location.origin === ` + jsString(e.app) + ` && location.hash.includes('sso-callback') && window.__loaded === 'ok'`)
+		eval[bool](e, `Clerk.handleRedirectCallback({}, () => Promise.resolve()).then(() => true)`)
+		e.waitJS(`window.Clerk.user && Clerk.user.primaryEmailAddress.emailAddress === 'grace@acme.test'`)
+		userID := eval[string](e, `Clerk.user.id`)
+		u, err := e.a.API.Users.Get(ctx, userID)
+		if err != nil || len(u.Identifiers) != 2 {
+			t.Fatalf("user made through the provider: %v %+v", err, u)
+		}
+		if eval[string](e, `Clerk.user.externalAccounts[0].provider`) != "custom_acme" {
+			t.Fatalf("external accounts: %s", eval[string](e, `JSON.stringify(Clerk.user.externalAccounts)`))
+		}
+
+		// Connect a second provider from the profile.
+		beta := e.provider("beta", "Beta")
+		beta.QueueUser(&mockoidc.MockUser{Subject: "beta-grace", Email: "grace@beta.test", EmailVerified: true})
+		eval[bool](e, `Clerk.user.createExternalAccount({strategy: 'oauth_custom_beta', redirectUrl: location.origin + '/'}).then(a => { window.location.href = a.verification.externalVerificationRedirectURL.href; return true })`)
+		e.waitJS(`location.origin === ` + jsString(e.app) + ` && window.__loaded === 'ok' && window.Clerk.user`)
+		e.waitJS(`Clerk.user.externalAccounts.length === 2`)
+		if got := eval[string](e, `Clerk.user.externalAccounts.map(a => a.provider).sort().join(',')`); got != "custom_acme,custom_beta" {
+			t.Fatalf("after connecting: %s", got)
+		}
+	})
+}
