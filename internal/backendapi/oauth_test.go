@@ -334,3 +334,48 @@ func TestSocialGitHub(t *testing.T) {
 		}
 	})
 }
+
+// TestHostedSocialSignIn: the hosted /sign-in page shows the provider's
+// button; through it a new visitor gets an account and lands on the
+// application signed in (with the session token, and in development the
+// client token for the server SDKs' handshake).
+func TestHostedSocialSignIn(t *testing.T) {
+	e := newEnv(t, "sqlite", withOrigins(appOrigin))
+	m := e.startOIDC("oauth_custom_acme", true)
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-hosted", Email: "hosted@acme.test", EmailVerified: true})
+	v := e.visitor()
+	st, body, _ := v.get("/sign-in?redirect_url=" + url.QueryEscape(appOrigin+"/home"))
+	if st != 200 || !strings.Contains(body, "Continue with acme") {
+		t.Fatalf("sign-in page: %d\n%s", st, body)
+	}
+	start := between(body, `href="/sign-in/oauth?`, `"`)
+	st, _, h := v.get("/sign-in/oauth?" + strings.ReplaceAll(start, "&amp;", "&"))
+	if st != 303 || !strings.HasPrefix(h.Get("Location"), m.Issuer()) {
+		t.Fatalf("start: %d %v", st, h)
+	}
+	hop := func(u string) http.Header {
+		t.Helper()
+		res, err := v.client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.Header
+	}
+	back := hop(hop(h.Get("Location")).Get("Location")).Get("Location") // provider, then Concierge's callback
+	if !strings.HasPrefix(back, e.url+"/sign-in/sso-callback") {
+		t.Fatalf("callback went to %q", back)
+	}
+	final, _ := url.Parse(hop(back).Get("Location"))
+	if final.Host != "app.example.test" || final.Path != "/home" || final.Query().Get("__session") == "" || final.Query().Get("__clerk_db_jwt") == "" {
+		t.Fatalf("landing: %v", final)
+	}
+	claims, err := e.app.Keys.Verify(final.Query().Get("__session"), e.url, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.users.Get(context.Background(), claims.Subject)
+	if err != nil || u.EmailAddresses[0].EmailAddress != "hosted@acme.test" || len(u.ExternalAccounts) != 1 {
+		t.Fatalf("user: %v %+v", err, u)
+	}
+}

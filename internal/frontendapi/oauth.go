@@ -141,3 +141,83 @@ func (a *API) social(ctx context.Context) (map[string]any, error) {
 	}
 	return out, nil
 }
+
+// providerButtons lists the enabled providers for the hosted pages.
+func (a *API) providerButtons(ctx context.Context) ([]providerButton, error) {
+	if a.OAuth == nil {
+		return nil, nil
+	}
+	enabled, err := a.OAuth.Enabled(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []providerButton
+	for _, c := range enabled {
+		if p, err := c.Provider(); err == nil {
+			out = append(out, providerButton{Strategy: c.Strategy, Name: p.Name})
+		}
+	}
+	return out, nil
+}
+
+// pageOAuth starts a hosted sign-in through a provider. It is a link,
+// not a form: the pages' form-action policy would stop a form's redirect
+// to the provider, and starting a flow changes nothing until the user
+// comes back from their own provider account.
+func (a *API) pageOAuth(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	p := page{Title: "Sign in", RedirectURL: q.Get("redirect_url")}
+	c, err := a.pageClient(w, r)
+	if err != nil {
+		return err
+	}
+	back := a.PublicURL + "/sign-in/sso-callback"
+	if p.RedirectURL != "" {
+		back += "?redirect_url=" + url.QueryEscape(p.RedirectURL)
+	}
+	si, err := a.Sessions.StartOAuthSignIn(r.Context(), c, session.OAuthStart{Strategy: q.Get("strategy"), RedirectURL: back})
+	if err != nil {
+		return a.pageError(w, r, "sign_in", p, err)
+	}
+	http.Redirect(w, r, si.FirstFactor.ExternalURL, http.StatusSeeOther)
+	return nil
+}
+
+// pageSSOCallback is where a hosted sign-in comes back to: signed in, or
+// a new account made from the provider's profile (the transfer clerk-js
+// would do), or the flow's error on the form.
+func (a *API) pageSSOCallback(w http.ResponseWriter, r *http.Request) error {
+	p := page{Title: "Sign in", RedirectURL: r.URL.Query().Get("redirect_url")}
+	c := clientOf(r)
+	if c == nil {
+		http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+		return nil
+	}
+	full, err := a.Sessions.Client(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	if si := full.SignIn; si != nil && si.FirstFactor != nil && session.IsOAuth(si.FirstFactor.Strategy) {
+		switch si.FirstFactor.Status {
+		case "transferable":
+			su, tok, err := a.Sessions.TransferSignUp(r.Context(), full, session.SignUpParams{})
+			if err != nil {
+				return a.pageError(w, r, "sign_in", p, err)
+			}
+			if su.Status != session.Complete {
+				p.Error = "Your account needs more details: sign up with your email address instead."
+				return a.render(w, r, "sign_in", http.StatusUnprocessableEntity, p)
+			}
+			a.setCookie(w, tok)
+			return a.finish(w, r, c, su.CreatedSessionID, p.RedirectURL, tok)
+		case "failed":
+			p.Error = oauthError(si.FirstFactor.Error)["long_message"].(string)
+			return a.render(w, r, "sign_in", http.StatusUnprocessableEntity, p)
+		}
+	}
+	if full.LastActiveSessionID != nil {
+		return a.finish(w, r, full, *full.LastActiveSessionID, p.RedirectURL, "")
+	}
+	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+	return nil
+}

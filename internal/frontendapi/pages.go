@@ -47,7 +47,11 @@ type page struct {
 	Closed                        bool
 	Identifiers                   []identifierRow
 	Sessions                      []sessionRow
+	// Providers are the social sign-in buttons.
+	Providers []providerButton
 }
+
+type providerButton struct{ Strategy, Name string }
 
 type identifierRow struct {
 	ID, Value         string
@@ -66,6 +70,8 @@ func (a *API) Pages() http.Handler {
 	p("GET /sign-in", a.signInPage)
 	p("POST /sign-in", a.signInSubmit)
 	p("POST /sign-in/code", a.signInCode)
+	p("GET /sign-in/oauth", a.pageOAuth)
+	p("GET /sign-in/sso-callback", a.pageSSOCallback)
 	p("GET /sign-up", a.signUpPage)
 	p("POST /sign-up", a.signUpSubmit)
 	p("POST /sign-up/verify", a.signUpVerify)
@@ -92,7 +98,10 @@ func (a *API) pageTransport(next handler) http.Handler {
 		}
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: with no-referrer browsers send
+		// Origin: null on the pages' own form posts, which the check
+		// below must then refuse.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
 		if r.Method == http.MethodPost && !httpcheck.SameOrigin(a.PublicURL, r) {
 			http.Error(w, "Forbidden: the form was not sent from this site.", http.StatusForbidden)
@@ -119,6 +128,11 @@ func (a *API) render(w http.ResponseWriter, r *http.Request, name string, status
 		return err
 	}
 	p.AppName = app
+	if (name == "sign_in" || name == "sign_up") && !p.Step {
+		if p.Providers, err = a.providerButtons(r.Context()); err != nil {
+			return err
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := pageTemplates[name].ExecuteTemplate(w, "layout", p); err != nil {
@@ -159,7 +173,13 @@ func (a *API) redirectTarget(ctx context.Context, raw string) string {
 // on another origin cannot read Concierge's cookie, so it receives a
 // fresh session token as the __session query parameter, to verify
 // networklessly (it lives TokenTTL).
-func (a *API) finish(w http.ResponseWriter, r *http.Request, c *session.Client, sessionID, redirectURL string) error {
+//
+// In development the client's token also goes along as __clerk_db_jwt
+// (tok: the one just issued, else the browser's cookie), as Clerk's
+// Account Portal does: a server-rendered application's SDK then syncs
+// the development browser through the handshake instead of taking the
+// visitor for signed out.
+func (a *API) finish(w http.ResponseWriter, r *http.Request, c *session.Client, sessionID, redirectURL, tok string) error {
 	dest := a.redirectTarget(r.Context(), redirectURL)
 	if !strings.HasPrefix(dest, "/") {
 		jwt, err := a.Sessions.Token(r.Context(), c, sessionID, "")
@@ -169,6 +189,14 @@ func (a *API) finish(w http.ResponseWriter, r *http.Request, c *session.Client, 
 		u, _ := url.Parse(dest)
 		q := u.Query()
 		q.Set("__session", jwt)
+		if !a.Production {
+			if ck, err := r.Cookie(ClientCookie); tok == "" && err == nil {
+				tok = ck.Value
+			}
+			if tok != "" {
+				q.Set(DevBrowserParam, tok)
+			}
+		}
 		u.RawQuery = q.Encode()
 		dest = u.String()
 	}
@@ -235,7 +263,7 @@ func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	if si.Status == session.Complete {
 		a.setCookie(w, tok)
-		return a.finish(w, r, c, si.CreatedSessionID, p.RedirectURL)
+		return a.finish(w, r, c, si.CreatedSessionID, p.RedirectURL, tok)
 	}
 	p.Step, p.SignInID = true, si.ID
 	return a.render(w, r, "sign_in", http.StatusOK, p)
@@ -259,7 +287,7 @@ func (a *API) signInCode(w http.ResponseWriter, r *http.Request) error {
 		return a.pageError(w, r, "sign_in", p, err)
 	}
 	a.setCookie(w, tok)
-	return a.finish(w, r, c, si.CreatedSessionID, p.RedirectURL)
+	return a.finish(w, r, c, si.CreatedSessionID, p.RedirectURL, tok)
 }
 
 func (a *API) signUpPage(w http.ResponseWriter, r *http.Request) error {
@@ -323,7 +351,7 @@ func (a *API) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 func (a *API) nextSignUpStep(w http.ResponseWriter, r *http.Request, c *session.Client, su *session.SignUp, tok string, p page) error {
 	if su.Status == session.Complete {
 		a.setCookie(w, tok)
-		return a.finish(w, r, c, su.CreatedSessionID, p.RedirectURL)
+		return a.finish(w, r, c, su.CreatedSessionID, p.RedirectURL, tok)
 	}
 	if missing := su.MissingFields(); len(missing) > 0 {
 		return a.pageError(w, r, "sign_up", p, errs.ParamMissing(missing[0]))
