@@ -164,6 +164,24 @@ func TestSocialOIDC(t *testing.T) {
 			t.Fatalf("second sign-in: %v", client)
 		}
 
+		// Reauthorizing the account asks the provider again, with more
+		// scopes, and keeps the one account.
+		extID := get(client, "response", "sessions", 0, "user", "external_accounts", 0, "id").(string)
+		out = b2.ok("PATCH", "/v1/me/external_accounts/"+extID+"/reauthorize", url.Values{"redirect_url": {appOrigin + "/profile"},
+			"additional_scope": {"groups"}})
+		reauth, _ := get(out, "response", "verification", "external_verification_redirect_url").(string)
+		if au, err := url.Parse(reauth); err != nil || !strings.Contains(au.Query().Get("scope"), "groups") {
+			t.Fatalf("reauthorize: %v", out)
+		}
+		m.QueueUser(&mockoidc.MockUser{Subject: "sub-grace", Email: "grace@acme.test", EmailVerified: true})
+		if res, _ := b2.socialRedirect(reauth); res.Header.Get("Location") != appOrigin+"/profile" {
+			t.Fatalf("reauthorized to %v", res.Header)
+		}
+		if u, err := e.users.Get(ctx, userID); err != nil || len(u.ExternalAccounts) != 1 {
+			t.Fatalf("after reauthorizing: %v %+v", err, u)
+		}
+		b2.fails("PATCH", "/v1/me/external_accounts/idn_nope/reauthorize", url.Values{"redirect_url": {appOrigin + "/"}}, 404, "resource_not_found")
+
 		// Linking by a verified email; an unverified one is not linked.
 		ada, err := e.users.Create(ctx, &clerkuser.CreateParams{EmailAddresses: &[]string{"ada@acme.test"}, SkipPasswordRequirement: ptr(true)})
 		if err != nil {

@@ -139,6 +139,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/oauth_callback", handler(a.oauthCallback))
 	h("POST /v1/me/external_accounts", a.withMe(noLimit, a.connectAccount))
 	h("DELETE /v1/me/external_accounts/{id}", a.withMe(noLimit, a.deleteAccount))
+	h("PATCH /v1/me/external_accounts/{id}/reauthorize", a.withMe(noLimit, a.reauthorizeAccount))
 	h("GET /v1/client/sync", a.satellite)
 	h("GET /v1/client/link", a.satellite)
 	h("POST /v1/dev_browser", a.createDevBrowser)

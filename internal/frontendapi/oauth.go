@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/session"
@@ -94,6 +95,7 @@ func (a *API) connectAccount(w http.ResponseWriter, r *http.Request, _ *session.
 	if !session.IsOAuth(st.Strategy) {
 		return errs.ParamValue("strategy", st.Strategy)
 	}
+	st.Scopes = strings.FieldsFunc(v.Get("additional_scope"), func(r rune) bool { return r == ' ' || r == ',' })
 	to, err := a.Sessions.StartConnect(r.Context(), clientOf(r), u, st)
 	if err != nil {
 		return err
@@ -102,6 +104,19 @@ func (a *API) connectAccount(w http.ResponseWriter, r *http.Request, _ *session.
 		"provider": st.Strategy[len("oauth_"):], "approved_scopes": "", "email_address": "",
 		"verification": map[string]any{"object": "verification_oauth", "status": "unverified", "strategy": st.Strategy,
 			"external_verification_redirect_url": to, "attempts": nil, "expire_at": nil}})
+}
+
+// reauthorizeAccount is PATCH /v1/me/external_accounts/{id}/reauthorize:
+// the same provider again, with additional_scope, to renew its grant.
+func (a *API) reauthorizeAccount(w http.ResponseWriter, r *http.Request, s *session.Session, u *user.User, v url.Values) error {
+	id := r.PathValue("id")
+	for _, idn := range u.Identifiers {
+		if idn.ID == id && session.IsOAuth(string(idn.Kind)) {
+			v.Set("strategy", string(idn.Kind))
+			return a.connectAccount(w, r, s, u, v)
+		}
+	}
+	return session.NotFound("external account", id)
 }
 
 func (a *API) deleteAccount(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {

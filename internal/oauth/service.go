@@ -54,6 +54,8 @@ type State struct {
 	// DevBrowser: the client is a development browser, whose (rotated)
 	// token goes back in the redirect.
 	DevBrowser bool `json:"dev_browser,omitempty"`
+	// Scopes asked for beyond the provider's (a reauthorization).
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 // StateTTL is how long the user may take at the provider.
@@ -206,6 +208,11 @@ func (s *Service) Begin(ctx context.Context, st State) (string, error) {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return "", err
+	}
+	for _, sc := range st.Scopes {
+		if !slices.Contains(p.Scopes, sc) {
+			p.Scopes = append(slices.Clip(p.Scopes), sc)
+		}
 	}
 	u, err := s.Flow.AuthURL(ctx, p, c, s.CallbackURL, state, st.Verifier, st.Nonce)
 	if err != nil {

@@ -30,8 +30,9 @@ func IsOAuth(strategy string) bool {
 // OAuthStart is where a social flow started and goes back to.
 type OAuthStart struct {
 	Strategy    string
-	RedirectURL string // the application's page that finishes the flow
-	CompleteURL string // where to land once signed in
+	Scopes      []string // beyond the provider's (reauthorization)
+	RedirectURL string   // the application's page that finishes the flow
+	CompleteURL string   // where to land once signed in
 	DevBrowser  bool
 }
 
@@ -327,7 +328,7 @@ func (s *Service) applyExternal(ctx context.Context, c *Client, su *SignUp, iden
 // in user (UserProfile's "Connect account").
 func (s *Service) StartConnect(ctx context.Context, c *Client, u *user.User, st OAuthStart) (string, error) {
 	return s.OAuth.Begin(ctx, oauth.State{Flow: "connect", ClientID: c.ID, FlowID: u.ID, Strategy: st.Strategy,
-		RedirectURL: st.RedirectURL, DevBrowser: st.DevBrowser})
+		RedirectURL: st.RedirectURL, DevBrowser: st.DevBrowser, Scopes: st.Scopes})
 }
 
 func (s *Service) oauthConnect(ctx context.Context, st *oauth.State, ident *oauth.Identity, failure string) error {
