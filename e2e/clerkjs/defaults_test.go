@@ -76,6 +76,19 @@ func (e *env) smsCode(n int, to string) string {
 // and changes one setting there, as an operator would.
 func (e *env) dashboardSetting(key, value string) {
 	e.t.Helper()
+	e.dashboardSignIn()
+	e.do(chromedp.Navigate(e.fapi + "/dashboard/settings"))
+	e.do(chromedp.WaitVisible(chromedp.CSS(`#`+key)), chromedp.SetValue(chromedp.CSS(`#`+key), value),
+		chromedp.Click(chromedp.CSS(`form[action="/dashboard/settings"] > button`)))
+	e.waitJS(`location.search.includes('notice=saved') && document.querySelector('#` + key + `').value === ` + jsString(value))
+	if v, err := e.a.Settings.Get(context.Background(), key); err != nil || v != value {
+		e.t.Fatalf("setting %s = %q (%v), want %q", key, v, err, value)
+	}
+}
+
+// dashboardSignIn signs an operator into the dashboard in this browser.
+func (e *env) dashboardSignIn() {
+	e.t.Helper()
 	const email, pw = "ops@example.com", "operator password 42"
 	if _, err := e.a.Operators.Create(context.Background(), email, pw); err != nil && !strings.Contains(err.Error(), "exists") {
 		e.t.Fatal(err)
@@ -85,13 +98,6 @@ func (e *env) dashboardSetting(key, value string) {
 	e.typeInto(`#password`, pw)
 	e.click(`form[action="/dashboard/sign-in"] button`)
 	e.waitJS(`location.pathname === '/dashboard' || location.pathname === '/dashboard/'`)
-	e.do(chromedp.Navigate(e.fapi + "/dashboard/settings"))
-	e.do(chromedp.WaitVisible(chromedp.CSS(`#`+key)), chromedp.SetValue(chromedp.CSS(`#`+key), value),
-		chromedp.Click(chromedp.CSS(`form[action="/dashboard/settings"] > button`)))
-	e.waitJS(`location.search.includes('notice=saved') && document.querySelector('#` + key + `').value === ` + jsString(value))
-	if v, err := e.a.Settings.Get(context.Background(), key); err != nil || v != value {
-		e.t.Fatalf("setting %s = %q (%v), want %q", key, v, err, value)
-	}
 }
 
 // TestSignInUnknownAccount: SignIn with an address that has no account

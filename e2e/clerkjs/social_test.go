@@ -28,21 +28,43 @@ func (e *env) provider(key, name string) *mockoidc.MockOIDC {
 	return m
 }
 
-// TestSocialSignIn: SignIn's "Continue with …" button goes through the
-// provider and back; a new account is made from its profile (the
-// transfer to a sign-up that clerk-js runs), signed in; then UserProfile
-// connects a second provider.
+// dashboardProvider sets a provider up on the dashboard's social sign-in
+// page in this browser, as an operator does.
+func (e *env) dashboardProvider(strategy, issuer, clientID, secret string) {
+	e.t.Helper()
+	e.dashboardSignIn()
+	e.do(chromedp.Navigate(e.fapi + "/dashboard/social"))
+	form := `#provider-` + strategy + ` `
+	e.do(chromedp.WaitVisible(chromedp.CSS(form + `input[name="client_id"]`)))
+	e.do(chromedp.Click(chromedp.CSS(form+`input[name="enabled"]`)), chromedp.Click(chromedp.CSS(form+`summary`)))
+	e.typeInto(form+`input[name="client_id"]`, clientID)
+	e.typeInto(form+`input[name="client_secret"]`, secret)
+	e.typeInto(form+`input[name="issuer"]`, issuer)
+	e.click(form + `button[type="submit"]`)
+	e.waitJS(`location.search.includes('notice=saved')`)
+}
+
+// TestSocialSignIn: an operator enables Google in the dashboard (its
+// issuer pointed at an in-process OpenID Connect provider); SignIn's
+// "Continue with Google" goes through the provider and back; a new
+// account is made from its profile (the transfer to a sign-up that
+// clerk-js runs), signed in; then UserProfile connects a second provider.
 func TestSocialSignIn(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		e := newEnv(t, engine)
 		ctx := context.Background()
-		acme := e.provider("acme", "Acme")
+		acme, err := mockoidc.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { acme.Shutdown() })
+		e.dashboardProvider("oauth_google", acme.Issuer(), acme.Config().ClientID, acme.Config().ClientSecret)
 		acme.QueueUser(&mockoidc.MockUser{Subject: "acme-grace", Email: "grace@acme.test", EmailVerified: true})
 		e.load()
 		e.mount("mountSignIn")
-		e.do(chromedp.WaitVisible(chromedp.CSS(`.cl-socialButtonsBlockButton`)))
+		e.do(chromedp.WaitVisible(chromedp.CSS(`.cl-socialButtonsBlockButton__google`)))
 		e.shot("signin-social")
-		e.click(`.cl-socialButtonsBlockButton`)
+		e.click(`.cl-socialButtonsBlockButton__google`)
 		// Back on the application's page: finish as <AuthenticateWithRedirectCallback/> does.
 		e.waitJS(`location.origin === ` + jsString(e.app) + ` && location.hash.includes('sso-callback') && window.__loaded === 'ok'`)
 		eval[bool](e, `Clerk.handleRedirectCallback({}, () => Promise.resolve()).then(() => true)`)
@@ -52,7 +74,7 @@ func TestSocialSignIn(t *testing.T) {
 		if err != nil || len(u.Identifiers) != 2 {
 			t.Fatalf("user made through the provider: %v %+v", err, u)
 		}
-		if eval[string](e, `Clerk.user.externalAccounts[0].provider`) != "custom_acme" {
+		if eval[string](e, `Clerk.user.externalAccounts[0].provider`) != "google" {
 			t.Fatalf("external accounts: %s", eval[string](e, `JSON.stringify(Clerk.user.externalAccounts)`))
 		}
 
@@ -62,7 +84,7 @@ func TestSocialSignIn(t *testing.T) {
 		eval[bool](e, `Clerk.user.createExternalAccount({strategy: 'oauth_custom_beta', redirectUrl: location.origin + '/'}).then(a => { window.location.href = a.verification.externalVerificationRedirectURL.href; return true })`)
 		e.waitJS(`location.origin === ` + jsString(e.app) + ` && window.__loaded === 'ok' && window.Clerk.user`)
 		e.waitJS(`Clerk.user.externalAccounts.length === 2`)
-		if got := eval[string](e, `Clerk.user.externalAccounts.map(a => a.provider).sort().join(',')`); got != "custom_acme,custom_beta" {
+		if got := eval[string](e, `Clerk.user.externalAccounts.map(a => a.provider).sort().join(',')`); got != "custom_beta,google" {
 			t.Fatalf("after connecting: %s", got)
 		}
 	})
