@@ -3,6 +3,7 @@ package express_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -181,11 +182,40 @@ func (b *browser) text(sel string) string {
 	return eval[string](b, `(document.querySelector('`+sel+`') || {}).textContent || ''`)
 }
 
+// cookie is the value of a cookie the page can read ("" if none).
+func (b *browser) cookie(name string) string {
+	b.t.Helper()
+	return eval[string](b, `(document.cookie.split('; ').find(c => c.startsWith('`+name+`=')) || '').slice(`+fmt.Sprint(len(name)+1)+`)`)
+}
+
+// signIn fills in Concierge's hosted sign-in page, which the tab shows.
+func (b *browser) signIn() {
+	b.t.Helper()
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#identifier`)), chromedp.SendKeys(chromedp.CSS(`#identifier`), aliceEmail),
+		chromedp.SendKeys(chromedp.CSS(`#password`), alicePassword), chromedp.Click(chromedp.CSS(`button[value="password"]`)))
+}
+
+// signedIn checks that the tab shows the app's /protected page for alice.
+func (b *browser) signedIn(e *env) {
+	b.t.Helper()
+	b.wait(`location.origin === '` + e.app + `' && location.pathname === '/protected' && document.querySelector('#user-id')`)
+	if got := b.text("#user-id"); got != e.alice {
+		b.fail("/protected shows user id %q, want %q", got, e.alice)
+	}
+	if got := b.text("#user-email"); got != aliceEmail {
+		b.fail("/protected shows email %q, want %q", got, aliceEmail)
+	}
+}
+
 // TestCookieHandshake: page loads authenticated by cookie. A browser that
 // never saw the app is sent through Concierge's handshake on its first
-// page load: signed out, it renders signed-out (and requireAuth() sends it
-// to the sign-in page); signed in on Concierge's hosted /sign-in, the
-// handshake hands the app a session token and the page renders the user.
+// page load and renders signed-out, the handshake leaving __client_uat=0
+// on the app, which the SDK then takes as signed out without asking. The
+// same browser opens /protected, requireAuth() sends it to Concierge's
+// hosted /sign-in, and it signs in there: the page sends it back with
+// __clerk_db_jwt, so the SDK syncs the development browser through the
+// handshake and the page renders the user. A browser signed in on
+// Concierge before it opens the app is signed in on its first page load.
 func TestCookieHandshake(t *testing.T) {
 	chrome := chromium(t)
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
@@ -202,27 +232,23 @@ func TestCookieHandshake(t *testing.T) {
 		if e.rec.count("GET /v1/client/handshake") == 0 {
 			b.fail("the first page load did not go through the handshake")
 		}
-		if loc := b.navigate(e.app + "/protected"); !strings.HasPrefix(loc, e.srv.URL+"/sign-in") {
-			b.fail("signed-out /protected ended at %s, want Concierge's sign-in page", loc)
+		if got := b.cookie("__client_uat"); got != "0" {
+			b.fail("after the signed-out handshake __client_uat is %q, want 0", got)
 		}
 
-		// Signed in on Concierge first (a fresh browser: the signed-out
-		// handshake above left __client_uat=0 for the app, which the SDK
-		// takes as signed out without asking), then back to the app.
-		b = newBrowser(t, chrome)
+		// Signed in on Concierge's page, sent there by requireAuth().
+		loc := b.navigate(e.app + "/protected")
+		if want := e.srv.URL + "/sign-in?redirect_url=" + url.QueryEscape(e.app+"/protected"); loc != want {
+			b.fail("signed-out /protected ended at %s, want %s", loc, want)
+		}
 		handshakes := e.rec.count("GET /v1/client/handshake")
-		b.navigate(e.srv.URL + "/sign-in?redirect_url=" + e.app + "/protected")
-		b.do(chromedp.WaitVisible(chromedp.CSS(`#identifier`)), chromedp.SendKeys(chromedp.CSS(`#identifier`), aliceEmail),
-			chromedp.SendKeys(chromedp.CSS(`#password`), alicePassword), chromedp.Click(chromedp.CSS(`button[value="password"]`)))
-		b.wait(`location.origin === '` + e.app + `' && location.pathname === '/protected' && document.querySelector('#user-id')`)
-		if got := b.text("#user-id"); got != e.alice {
-			b.fail("/protected shows user id %q, want %q", got, e.alice)
-		}
-		if got := b.text("#user-email"); got != aliceEmail {
-			b.fail("/protected shows email %q, want %q", got, aliceEmail)
-		}
+		b.signIn()
+		b.signedIn(e)
 		if e.rec.count("GET /v1/client/handshake") == handshakes {
-			b.fail("the signed-in page load did not go through the handshake")
+			b.fail("the landing from the sign-in page did not go through the handshake")
+		}
+		if got := b.cookie("__client_uat"); got == "" || got == "0" {
+			b.fail("signed in, __client_uat is %q", got)
 		}
 		if loc := b.navigate(e.app + "/"); loc != e.app+"/" || b.text("#user-id") != e.alice {
 			b.fail("signed-in / ended at %s", loc)
@@ -230,6 +256,24 @@ func TestCookieHandshake(t *testing.T) {
 		// A fetch (no handshake possible) by cookie.
 		if got := eval[string](b, `fetch('/api/protected').then(r => r.json()).then(j => String(j.userId))`); got != e.alice {
 			b.fail("/api/protected by cookie: %s", got)
+		}
+		if loc := b.navigate(e.app + "/protected"); loc != e.app+"/protected" || b.text("#user-id") != e.alice {
+			b.fail("signed-in /protected ended at %s", loc)
+		}
+
+		// Signed in on Concierge before ever opening the app (a fresh
+		// browser, no redirect_url: nothing carries __clerk_db_jwt): the
+		// first page load's handshake finds the client by Concierge's
+		// __client cookie.
+		b = newBrowser(t, chrome)
+		b.navigate(e.srv.URL + "/sign-in")
+		b.signIn()
+		b.wait(`location.origin === '` + e.srv.URL + `' && location.pathname === '/user'`)
+		handshakes = e.rec.count("GET /v1/client/handshake")
+		b.navigate(e.app + "/protected")
+		b.signedIn(e)
+		if e.rec.count("GET /v1/client/handshake") == handshakes {
+			b.fail("the first page load did not go through the handshake")
 		}
 	})
 }

@@ -25,9 +25,14 @@ app.get('/', (req, res) => {
   )
 })
 
+const port = Number(process.env.PORT || 3000)
+const host = process.env.HOST || '127.0.0.1'
+
 // The quick-start's protected route: signed-out users are sent to
-// CLERK_SIGN_IN_URL.
-app.get('/protected', requireAuth(), async (req, res) => {
+// CLERK_SIGN_IN_URL. requireAuth() redirects to its signInUrl as given,
+// so the URL names the page for the sign-in page to send them back to.
+const signInUrl = `${process.env.CLERK_SIGN_IN_URL}?redirect_url=${encodeURIComponent(`http://${host}:${port}/protected`)}`
+app.get('/protected', requireAuth({ signInUrl }), async (req, res) => {
   const { userId } = getAuth(req)
   const user = await clerkClient.users.getUser(userId)
   res.type('html').send(
@@ -50,8 +55,6 @@ app.get('/api/me', (req, res) => {
   res.json(getAuth(req))
 })
 
-const port = Number(process.env.PORT || 3000)
-const host = process.env.HOST || '127.0.0.1'
 app.listen(port, host, () => {
   console.log(`listening on http://${host}:${port}`)
 })
