@@ -2,17 +2,14 @@ package handshake
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/seal"
 )
 
 // Store keeps sealed handshake payloads by the digest of their nonce.
@@ -52,13 +49,10 @@ func (n *Nonces) New(ctx context.Context, directives []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	gcm, err := aead(key)
+	sealed, err := seal.Seal(key, plain, []byte(digest))
 	if err != nil {
 		return "", err
 	}
-	iv := make([]byte, gcm.NonceSize())
-	rand.Read(iv)
-	sealed := gcm.Seal(iv, iv, plain, []byte(digest))
 	now := n.Now()
 	if err := n.Store.SaveHandshake(ctx, digest, sealed, now.Add(NonceTTL).UnixMilli(), now.UnixMilli()); err != nil {
 		return "", err
@@ -85,25 +79,10 @@ func (n *Nonces) Directives(ctx context.Context, nonce string) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	gcm, err := aead(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(sealed) < gcm.NonceSize() {
-		return nil, errors.New("handshake payload too short")
-	}
-	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte(digest))
+	plain, err := seal.Open(key, sealed, []byte(digest))
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	return out, json.Unmarshal(plain, &out)
-}
-
-func aead(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
 }

@@ -2,14 +2,10 @@ package oauth
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +15,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/seal"
 )
 
 // Stored is a provider's set-up as kept: the public part as JSON, the
@@ -254,35 +251,8 @@ func (s *Service) Exchange(ctx context.Context, st *State, code string) (*Identi
 	return s.Flow.Exchange(ctx, p, c, s.CallbackURL, code, st.Verifier, st.Nonce)
 }
 
-// seal and open protect secrets at rest with AES-GCM under Key.
-func (s *Service) seal(plain []byte) ([]byte, error) {
-	gcm, err := s.aead()
-	if err != nil {
-		return nil, err
-	}
-	iv := make([]byte, gcm.NonceSize())
-	rand.Read(iv)
-	return gcm.Seal(iv, iv, plain, nil), nil
-}
-
-func (s *Service) open(sealed []byte) ([]byte, error) {
-	gcm, err := s.aead()
-	if err != nil {
-		return nil, err
-	}
-	if len(sealed) < gcm.NonceSize() {
-		return nil, errors.New("sealed value too short")
-	}
-	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
-}
-
-func (s *Service) aead() (cipher.AEAD, error) {
-	block, err := aes.NewCipher(s.Key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
-}
+func (s *Service) seal(plain []byte) ([]byte, error)  { return seal.Seal(s.Key, plain, nil) }
+func (s *Service) open(sealed []byte) ([]byte, error) { return seal.Open(s.Key, sealed, nil) }
 
 // SealTokens returns id with its tokens sealed, to be stored.
 func (s *Service) SealTokens(in Identity) (Identity, error) {
