@@ -26,6 +26,7 @@ import (
 	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/operator"
 	"github.com/conciergehq/concierge/internal/ratelimit"
@@ -150,11 +151,16 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		return nil, fmt.Errorf("instance secrets: %w", err)
 	}
 	social := &oauth.Service{Store: db, Flow: oauth.NewFlow(), Key: oauthKey, CallbackURL: o.PublicURL + "/v1/oauth_callback", Now: time.Now}
+	templateKey, err := settings.Secret(ctx, "jwt_templates")
+	if err != nil {
+		return nil, fmt.Errorf("instance secrets: %w", err)
+	}
+	templates := &jwttemplate.Service{Store: db, Key: templateKey, Now: time.Now}
 	users := user.NewService(db)
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
 		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
 		Config: session.Config{Issuer: o.PublicURL, EmailDomain: o.EmailDomain},
-		OAuth:  social, External: db, Wake: disp.Wake, Now: time.Now}
+		OAuth:  social, External: db, Templates: templates, Wake: disp.Wake, Now: time.Now}
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL
@@ -177,6 +183,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		PublicURL: o.PublicURL,
 		Nonces:    nonces,
 		Profile:   db,
+		Templates: templates,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
 	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,

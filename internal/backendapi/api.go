@@ -16,6 +16,7 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -29,6 +30,8 @@ type API struct {
 	Messages    *delivery.Service
 	Sessions    *session.Service
 	Keys        *apikey.Keyring
+	// Templates are the JWT templates.
+	Templates *jwttemplate.Service
 	// Profile removes a user's external accounts.
 	Profile session.Profile
 	// Nonces redeem handshake nonces for the application's server.
@@ -87,6 +90,11 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/clients/handshake_payload", handler(a.handshakePayload))
 	mux.Handle("POST /v1/clients/verify", handler(a.verifyClient))
 	mux.Handle("GET /v1/jwks", handler(a.jwks))
+	mux.Handle("GET /v1/jwt_templates", handler(a.listJWTTemplates))
+	mux.Handle("POST /v1/jwt_templates", handler(a.createJWTTemplate))
+	mux.Handle("GET /v1/jwt_templates/{template_id}", handler(a.getJWTTemplate))
+	mux.Handle("PATCH /v1/jwt_templates/{template_id}", handler(a.updateJWTTemplate))
+	mux.Handle("DELETE /v1/jwt_templates/{template_id}", handler(a.deleteJWTTemplate))
 	mux.Handle("/v1/", Fallback(mux))
 	// The server checks paths and queries (CleanParams) before routing.
 	return a.requireSecretKey(mux)

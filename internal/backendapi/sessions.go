@@ -172,7 +172,12 @@ func (a *API) createSessionToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if t := r.PathValue("template"); t != "" {
-		return errs.ResourceNotFound("not found", "No JWT template was found with name "+t+": Concierge has no JWT templates.")
+		jwt, err := a.Sessions.TemplateToken(r.Context(), nil, r.PathValue("session_id"), t, "")
+		if err != nil {
+			return err
+		}
+		respond.JSON(w, http.StatusOK, map[string]string{"object": "token", "jwt": jwt})
+		return nil
 	}
 	var ttl time.Duration
 	if p.ExpiresInSeconds != nil {

@@ -269,6 +269,7 @@ var settingLabels = map[string][2]string{
 	instance.RequiredIdentifiers: {"Required identifiers", "What a new account must give (and verify), with a password."},
 	instance.StrictEnumerationProtection: {"Strict enumeration protection",
 		"true: a sign-in for an address with no account goes on to the password or code step, so nobody can learn which accounts exist; false (Clerk's default): it is told the account was not found."},
+	instance.SessionClaims:     {"Custom session claims", "JSON merged into every session token, with shortcodes such as {\"role\": \"{{user.public_metadata.role}}\"}; at most 1,200 bytes (the token rides in a cookie)."},
 	instance.DeleteSelf:        {"Users may delete their account", "true (Clerk's default): the profile offers to delete the account; false: it is refused."},
 	instance.ApplicationName:   {"Application name", "Shown in emails and on the hosted pages."},
 	instance.SessionLifetime:   {"Session lifetime", "How long a session lasts after sign-in, e.g. 168h."},

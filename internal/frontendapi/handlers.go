@@ -334,10 +334,13 @@ func (a *API) touchSession(w http.ResponseWriter, r *http.Request, c *session.Cl
 
 // mintToken answers the bare {"object":"token","jwt":…} clerk-js reads.
 func (a *API) mintToken(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
+	var jwt string
+	var err error
 	if t := r.PathValue("template"); t != "" {
-		return errs.ResourceNotFound("not found", "No JWT template was found with name "+t+".")
+		jwt, err = a.Sessions.TemplateToken(r.Context(), c, r.PathValue("id"), t, r.Header.Get("Origin"))
+	} else {
+		jwt, err = a.Sessions.Token(r.Context(), c, r.PathValue("id"), r.Header.Get("Origin"))
 	}
-	jwt, err := a.Sessions.Token(r.Context(), c, r.PathValue("id"), r.Header.Get("Origin"))
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ const (
 	SignIn       = "sia_"
 	SignUp       = "sua_"
 	Verification = "ver_"
+	JWTTemplate  = "jtmp_"
 )
 
 const (

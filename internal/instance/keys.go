@@ -2,12 +2,15 @@ package instance
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/jwttemplate"
 )
 
 // More setting keys: sign-up requirements, session policy, origins and
@@ -32,10 +35,17 @@ const (
 	// DeleteSelf lets users delete their own account ("true", Clerk's
 	// default) from the Frontend API.
 	DeleteSelf = "delete_self"
+	// SessionClaims is a claims template (JSON with shortcodes) merged
+	// into every session token.
+	SessionClaims = "session_claims"
 )
 
+// MaxSessionClaimsBytes bounds the custom session claims: the token
+// rides in the __session cookie, which browsers cap at about 4 KB.
+const MaxSessionClaimsBytes = 1200
+
 // Keys lists the settings in the order the dashboard shows them.
-var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, ApplicationName,
+var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, SessionClaims, ApplicationName,
 	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
@@ -43,7 +53,7 @@ var defaults = map[string]string{
 	SessionLifetime: "168h", SessionInactivity: "168h", SessionTokenTTL: "60s",
 	AllowedOrigins: "", SMTPURL: "", SMSWebhookURL: "", SMSWebhookSecret: "", SMSFrom: "",
 	TwilioAccountSID: "", TwilioAuthToken: "", TwilioFrom: "",
-	StrictEnumerationProtection: "false", DeleteSelf: "true",
+	StrictEnumerationProtection: "false", DeleteSelf: "true", SessionClaims: "",
 }
 
 // secretKeys hold credentials: never logged, never shown back in full.
@@ -66,6 +76,15 @@ func Validate(key, value string) error {
 	case RequiredIdentifiers:
 		if value != "email_address" && value != "phone_number" && value != "email_address,phone_number" {
 			return errs.ParamFormat(key, "required_identifiers must be email_address, phone_number or email_address,phone_number.")
+		}
+	case SessionClaims:
+		if len(value) > MaxSessionClaimsBytes {
+			return errs.ParamFormat(key, fmt.Sprintf("session_claims must be at most %d bytes: session tokens ride in a cookie.", MaxSessionClaimsBytes))
+		}
+		if strings.TrimSpace(value) != "" {
+			if _, err := jwttemplate.Parse(key, json.RawMessage(value)); err != nil {
+				return err
+			}
 		}
 	case StrictEnumerationProtection, DeleteSelf:
 		if value != "true" && value != "false" {
@@ -144,6 +163,8 @@ type Live struct {
 	StrictEnumeration bool
 	// DeleteSelf lets users delete their own account.
 	DeleteSelf bool
+	// SessionClaims are merged into session tokens (nil: none).
+	SessionClaims *jwttemplate.Claims
 }
 
 // Live returns the current settings, parsed once per refresh of the
@@ -181,6 +202,9 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 		AllowedOrigins: origins, SMTPURL: get(SMTPURL), SMSWebhookURL: get(SMSWebhookURL), SMSWebhookSecret: get(SMSWebhookSecret),
 		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom),
 		StrictEnumeration: get(StrictEnumerationProtection) == "true", DeleteSelf: get(DeleteSelf) != "false"}
+	if v := strings.TrimSpace(get(SessionClaims)); v != "" {
+		l.SessionClaims, _ = jwttemplate.Parse(SessionClaims, json.RawMessage(v))
+	}
 	s.mu.Lock()
 	s.live, s.liveGen = &l, gen
 	s.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/signup"
 	"github.com/conciergehq/concierge/internal/token"
@@ -61,6 +62,8 @@ type Service struct {
 	// ClientKey signs client tokens; CodeKey hashes verification codes.
 	ClientKey, CodeKey []byte
 	Config             Config
+	// Templates are the JWT templates.
+	Templates *jwttemplate.Service
 	// OAuth runs social sign-in; External stores external accounts.
 	OAuth    *oauth.Service
 	External External
@@ -356,12 +359,51 @@ func (s *Service) ActiveToken(ctx context.Context, c *Client, origin string) (st
 	if err != nil {
 		return "", nil, err
 	}
-	return s.sign(sess, origin, live.SessionTokenTTL)
+	return s.sign(ctx, sess, origin, live.SessionTokenTTL)
 }
 
-func (s *Service) sign(sess *Session, origin string, ttl time.Duration) (string, *token.Claims, error) {
+func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl time.Duration) (string, *token.Claims, error) {
+	live, err := s.Live(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	var extra map[string]any
+	if live.SessionClaims != nil {
+		// Only instances with custom claims pay for reading the user.
+		u, err := s.Users.User(ctx, sess.UserID)
+		if err != nil {
+			return "", nil, err
+		}
+		extra = live.SessionClaims.Render(jwttemplate.UserValues(u, s.Config.Issuer+"/avatars/"+u.ID+".svg"))
+	}
 	return s.Keys.Sign(token.Mint{Issuer: s.Config.Issuer, UserID: sess.UserID, SessionID: sess.ID,
-		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl}, s.Now())
+		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl, Extra: extra}, s.Now())
+}
+
+// TemplateToken mints a token from the JWT template name for an active
+// session (of c, when given); origin becomes azp.
+func (s *Service) TemplateToken(ctx context.Context, c *Client, sessionID, name, origin string) (string, error) {
+	sess, err := s.activeSession(ctx, c, sessionID)
+	if err != nil {
+		return "", err
+	}
+	t, err := s.Templates.Get(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	u, err := s.Users.User(ctx, sess.UserID)
+	if err != nil {
+		return "", err
+	}
+	claims, err := t.TokenClaims(jwttemplate.Subject{Issuer: s.Config.Issuer, UserID: u.ID, SessionID: sess.ID, Origin: origin,
+		User: jwttemplate.UserValues(u, s.Config.Issuer+"/avatars/"+u.ID+".svg")}, s.Now())
+	if err != nil {
+		return "", err
+	}
+	if t.CustomSigningKey {
+		return t.SignCustom(claims)
+	}
+	return s.Keys.SignWithHeader(claims, map[jose.HeaderKey]any{"cat": jwttemplate.Category})
 }
 
 // TokenTTL mints a token with another lifetime (Backend API
@@ -385,7 +427,7 @@ func (s *Service) mint(ctx context.Context, c *Client, id, origin string, ttl ti
 	if err != nil {
 		return "", err
 	}
-	jwt, _, err := s.sign(sess, origin, ttl)
+	jwt, _, err := s.sign(ctx, sess, origin, ttl)
 	return jwt, err
 }
 

@@ -30,7 +30,12 @@ type Mint struct {
 	// FactorVerifiedAt is when the session's first factor was verified.
 	FactorVerifiedAt time.Time
 	TTL              time.Duration
+	// Extra are the instance's custom claims, merged in.
+	Extra map[string]any
 }
+
+// SessionCategory is the header cat of session tokens, as Clerk's.
+const SessionCategory = "cl_B7d4PD111AAA"
 
 // Skew is how far nbf is set before iat, for verifiers whose clocks run
 // behind.
@@ -51,7 +56,11 @@ func (k *Keyring) Sign(m Mint, now time.Time) (string, *Claims, error) {
 		SessionID: m.SessionID, AuthorizedParty: m.Origin, Version: 2,
 		FactorAge: [2]int{age, -1},
 	}
-	raw, err := jwt.Signed(signer).Claims(c).Serialize()
+	b := jwt.Signed(signer)
+	if len(m.Extra) > 0 {
+		b = b.Claims(m.Extra)
+	}
+	raw, err := b.Claims(c).Serialize()
 	return raw, c, err
 }
 
@@ -63,6 +72,11 @@ var ErrInvalid = errors.New("invalid session token")
 func (k *Keyring) Verify(raw, issuer string, now time.Time) (*Claims, error) {
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || len(tok.Headers) != 1 {
+		return nil, ErrInvalid
+	}
+	// Template tokens are signed with the same key but are no session
+	// tokens: their header names another category.
+	if cat, ok := tok.Headers[0].ExtraHeaders["cat"]; ok && cat != SessionCategory {
 		return nil, ErrInvalid
 	}
 	pub := k.publicKey(tok.Headers[0].KeyID)
@@ -77,6 +91,30 @@ func (k *Keyring) Verify(raw, issuer string, now time.Time) (*Claims, error) {
 		return nil, ErrInvalid
 	}
 	return &c, nil
+}
+
+// SignWithHeader signs claims with the session-token key and extra
+// header fields (a template token's category).
+func (k *Keyring) SignWithHeader(claims any, header map[jose.HeaderKey]any) (string, error) {
+	k.mu.RLock()
+	n := len(k.keys)
+	var last key
+	if n > 0 {
+		last = k.keys[n-1]
+	}
+	k.mu.RUnlock()
+	if n == 0 {
+		return "", errors.New("no signing key")
+	}
+	opts := (&jose.SignerOptions{}).WithType("JWT")
+	for h, v := range header {
+		opts = opts.WithHeader(h, v)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: last.priv, KeyID: last.kid}}, opts)
+	if err != nil {
+		return "", err
+	}
+	return jwt.Signed(signer).Claims(claims).Serialize()
 }
 
 // SignClaims signs other claims (a handshake payload, say) with the key
