@@ -107,8 +107,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// flight after the HTTP server has drained.
 	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
 	dispDone := make(chan struct{})
+	hooksDone := make(chan struct{})
 	go func() { defer close(dispDone); a.Dispatcher.Run(dispCtx) }()
-	defer func() { stopDisp(); <-dispDone }()
+	go func() { defer close(hooksDone); a.Webhooks.Run(dispCtx) }()
+	defer func() { stopDisp(); <-dispDone; <-hooksDone }()
 
 	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine(),
 		"instance", cfg.InstanceType(), "publishable_key", sdk.PublishableKeyFor(cfg.PublicURL, cfg.Production),

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
@@ -35,6 +36,7 @@ import (
 	"github.com/conciergehq/concierge/internal/sqlstore"
 	"github.com/conciergehq/concierge/internal/token"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/webhook"
 	"github.com/conciergehq/concierge/sdk"
 )
 
@@ -78,8 +80,10 @@ type App struct {
 	Frontend   *frontendapi.API
 	Keys       *token.Keyring
 	OAuth      *oauth.Service
-	Dashboard  *dashboard.Dashboard
-	Operators  *operator.Service
+	// Webhooks delivers webhook events; run it like Dispatcher.
+	Webhooks  *webhook.Dispatcher
+	Dashboard *dashboard.Dashboard
+	Operators *operator.Service
 }
 
 // envSettings merges the shorthand fields into the settings map.
@@ -156,6 +160,28 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		return nil, fmt.Errorf("instance secrets: %w", err)
 	}
 	templates := &jwttemplate.Service{Store: db, Key: templateKey, Now: time.Now}
+	webhookKey, err := settings.Secret(ctx, "webhooks")
+	if err != nil {
+		return nil, fmt.Errorf("instance secrets: %w", err)
+	}
+	instanceID, err := settings.Secret(ctx, "instance_id")
+	if err != nil {
+		return nil, fmt.Errorf("instance secrets: %w", err)
+	}
+	hooks := &webhook.Service{Store: db, Key: webhookKey, InstanceID: "ins_" + hex.EncodeToString(instanceID)[:27], Now: time.Now,
+		AllowPrivate: func(ctx context.Context) bool {
+			live, _ := settings.Live(ctx)
+			return live.WebhookAllowPrivate
+		}}
+	hookDispatcher := webhook.NewDispatcher(hooks, o.Log)
+	hooks.Wake = hookDispatcher.Wake
+	db.Events = sqlstore.Events{Wake: hookDispatcher.Wake, User: func(typ string, u *user.User) ([]byte, error) {
+		var data any = backendapi.UserObject(o.PublicURL, u, time.Now().UnixMilli(), true)
+		if typ == webhook.UserDeleted {
+			data = map[string]any{"object": "user", "id": u.ID, "deleted": true}
+		}
+		return webhook.NewPayload(typ, hooks.InstanceID, data, time.Now())
+	}}
 	users := user.NewService(db)
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
 		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
@@ -184,6 +210,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Nonces:    nonces,
 		Profile:   db,
 		Templates: templates,
+		Webhooks:  hooks,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
 	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
@@ -200,6 +227,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Frontend:   fapi,
 		Keys:       keys,
 		OAuth:      social,
+		Webhooks:   hookDispatcher,
 	}, nil
 }
 

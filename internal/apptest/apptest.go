@@ -94,14 +94,17 @@ func Start(t testing.TB, db *sqlstore.DB, c Config) *Server {
 	d := a.Dispatcher
 	d.BaseDelay, d.MaxDelay, d.Poll, d.MaxAttempts = 10*time.Millisecond, 100*time.Millisecond, 20*time.Millisecond, 50
 	dctx, dstop := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	done, hooksDone := make(chan struct{}), make(chan struct{})
+	a.Webhooks.Poll = 20 * time.Millisecond
 	if c.NoDispatcher {
 		close(done)
+		close(hooksDone)
 	} else {
 		go func() { defer close(done); d.Run(dctx) }()
+		go func() { defer close(hooksDone); a.Webhooks.Run(dctx) }()
 	}
 	var once sync.Once
-	stop := func() { once.Do(func() { srv.Close(); dstop(); <-done }) }
+	stop := func() { once.Do(func() { srv.Close(); dstop(); <-done; <-hooksDone }) }
 	t.Cleanup(stop)
 	return &Server{URL: o.PublicURL, Loopback: srv.URL, App: a, Stop: stop}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 // API is the Backend API surface.
@@ -32,6 +33,8 @@ type API struct {
 	Keys        *apikey.Keyring
 	// Templates are the JWT templates.
 	Templates *jwttemplate.Service
+	// Webhooks are the webhook endpoints and their deliveries.
+	Webhooks *webhook.Service
 	// Profile removes a user's external accounts.
 	Profile session.Profile
 	// Nonces redeem handshake nonces for the application's server.
@@ -90,6 +93,16 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/clients/handshake_payload", handler(a.handshakePayload))
 	mux.Handle("POST /v1/clients/verify", handler(a.verifyClient))
 	mux.Handle("GET /v1/jwks", handler(a.jwks))
+	mux.Handle("GET /v1/webhook_endpoints", handler(a.listEndpoints))
+	mux.Handle("POST /v1/webhook_endpoints", handler(a.createEndpoint))
+	mux.Handle("GET /v1/webhook_endpoints/{endpoint_id}", handler(a.getEndpoint))
+	mux.Handle("PATCH /v1/webhook_endpoints/{endpoint_id}", handler(a.updateEndpoint))
+	mux.Handle("DELETE /v1/webhook_endpoints/{endpoint_id}", handler(a.deleteEndpoint))
+	mux.Handle("POST /v1/webhook_endpoints/{endpoint_id}/rotate_secret", handler(a.rotateEndpoint))
+	mux.Handle("POST /v1/webhook_endpoints/{endpoint_id}/test", handler(a.testEndpoint))
+	mux.Handle("GET /v1/webhook_endpoints/{endpoint_id}/deliveries", handler(a.listDeliveries))
+	mux.Handle("POST /v1/webhook_deliveries/{delivery_id}/replay", handler(a.replayDelivery))
+	mux.Handle("POST /v1/webhooks/svix", handler(a.svixSetup))
 	mux.Handle("GET /v1/jwt_templates", handler(a.listJWTTemplates))
 	mux.Handle("POST /v1/jwt_templates", handler(a.createJWTTemplate))
 	mux.Handle("GET /v1/jwt_templates/{template_id}", handler(a.getJWTTemplate))

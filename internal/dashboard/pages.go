@@ -269,20 +269,21 @@ var settingLabels = map[string][2]string{
 	instance.RequiredIdentifiers: {"Required identifiers", "What a new account must give (and verify), with a password."},
 	instance.StrictEnumerationProtection: {"Strict enumeration protection",
 		"true: a sign-in for an address with no account goes on to the password or code step, so nobody can learn which accounts exist; false (Clerk's default): it is told the account was not found."},
-	instance.SessionClaims:     {"Custom session claims", "JSON merged into every session token, with shortcodes such as {\"role\": \"{{user.public_metadata.role}}\"}; at most 1,200 bytes (the token rides in a cookie)."},
-	instance.DeleteSelf:        {"Users may delete their account", "true (Clerk's default): the profile offers to delete the account; false: it is refused."},
-	instance.ApplicationName:   {"Application name", "Shown in emails and on the hosted pages."},
-	instance.SessionLifetime:   {"Session lifetime", "How long a session lasts after sign-in, e.g. 168h."},
-	instance.SessionInactivity: {"Session inactivity", "A session not touched for this long is abandoned, e.g. 168h."},
-	instance.SessionTokenTTL:   {"Token lifetime", "Lifetime of a session token (JWT), e.g. 60s."},
-	instance.AllowedOrigins:    {"Allowed origins", "Comma-separated origins of your applications (https://app.example.com): browser calls and redirects."},
-	instance.SMTPURL:           {"SMTP URL", "smtp://user:pass@host:587 or smtps://…; empty: the development outbox."},
-	instance.SMSWebhookURL:     {"SMS webhook URL", "Each SMS is POSTed there as JSON {id, to, from, message}."},
-	instance.SMSWebhookSecret:  {"SMS webhook secret", "Signs webhook requests (Concierge-Signature)."},
-	instance.SMSFrom:           {"SMS sender", "Sender number or name given to the webhook."},
-	instance.TwilioAccountSID:  {"Twilio account SID", "With the token and number below, SMS go through Twilio."},
-	instance.TwilioAuthToken:   {"Twilio auth token", ""},
-	instance.TwilioFrom:        {"Twilio number", "E.164 sender number or messaging service SID."},
+	instance.WebhookAllowPrivate: {"Webhooks to private networks", "true: webhook endpoints may be on loopback or private addresses (development only)."},
+	instance.SessionClaims:       {"Custom session claims", "JSON merged into every session token, with shortcodes such as {\"role\": \"{{user.public_metadata.role}}\"}; at most 1,200 bytes (the token rides in a cookie)."},
+	instance.DeleteSelf:          {"Users may delete their account", "true (Clerk's default): the profile offers to delete the account; false: it is refused."},
+	instance.ApplicationName:     {"Application name", "Shown in emails and on the hosted pages."},
+	instance.SessionLifetime:     {"Session lifetime", "How long a session lasts after sign-in, e.g. 168h."},
+	instance.SessionInactivity:   {"Session inactivity", "A session not touched for this long is abandoned, e.g. 168h."},
+	instance.SessionTokenTTL:     {"Token lifetime", "Lifetime of a session token (JWT), e.g. 60s."},
+	instance.AllowedOrigins:      {"Allowed origins", "Comma-separated origins of your applications (https://app.example.com): browser calls and redirects."},
+	instance.SMTPURL:             {"SMTP URL", "smtp://user:pass@host:587 or smtps://…; empty: the development outbox."},
+	instance.SMSWebhookURL:       {"SMS webhook URL", "Each SMS is POSTed there as JSON {id, to, from, message}."},
+	instance.SMSWebhookSecret:    {"SMS webhook secret", "Signs webhook requests (Concierge-Signature)."},
+	instance.SMSFrom:             {"SMS sender", "Sender number or name given to the webhook."},
+	instance.TwilioAccountSID:    {"Twilio account SID", "With the token and number below, SMS go through Twilio."},
+	instance.TwilioAuthToken:     {"Twilio auth token", ""},
+	instance.TwilioFrom:          {"Twilio number", "E.164 sender number or messaging service SID."},
 }
 
 var settingOptions = map[string][]string{
@@ -290,6 +291,7 @@ var settingOptions = map[string][]string{
 	instance.RequiredIdentifiers:         {"email_address", "phone_number", "email_address,phone_number"},
 	instance.StrictEnumerationProtection: {"false", "true"},
 	instance.DeleteSelf:                  {"true", "false"},
+	instance.WebhookAllowPrivate:         {"false", "true"},
 }
 
 func (d *Dashboard) settingRows(r *http.Request) ([]settingRow, error) {

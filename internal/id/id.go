@@ -30,6 +30,10 @@ const (
 	SignUp       = "sua_"
 	Verification = "ver_"
 	JWTTemplate  = "jtmp_"
+	// Webhooks: endpoints, events (Svix message IDs) and deliveries.
+	WebhookEndpoint = "ep_"
+	WebhookEvent    = "msg_"
+	WebhookDelivery = "whd_"
 )
 
 const (

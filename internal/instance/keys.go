@@ -38,6 +38,9 @@ const (
 	// SessionClaims is a claims template (JSON with shortcodes) merged
 	// into every session token.
 	SessionClaims = "session_claims"
+	// WebhookAllowPrivate accepts webhook endpoints on loopback and
+	// private networks ("true"; for development).
+	WebhookAllowPrivate = "webhook_allow_private"
 )
 
 // MaxSessionClaimsBytes bounds the custom session claims: the token
@@ -45,7 +48,7 @@ const (
 const MaxSessionClaimsBytes = 1200
 
 // Keys lists the settings in the order the dashboard shows them.
-var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, SessionClaims, ApplicationName,
+var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, SessionClaims, WebhookAllowPrivate, ApplicationName,
 	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
@@ -53,7 +56,7 @@ var defaults = map[string]string{
 	SessionLifetime: "168h", SessionInactivity: "168h", SessionTokenTTL: "60s",
 	AllowedOrigins: "", SMTPURL: "", SMSWebhookURL: "", SMSWebhookSecret: "", SMSFrom: "",
 	TwilioAccountSID: "", TwilioAuthToken: "", TwilioFrom: "",
-	StrictEnumerationProtection: "false", DeleteSelf: "true", SessionClaims: "",
+	StrictEnumerationProtection: "false", DeleteSelf: "true", SessionClaims: "", WebhookAllowPrivate: "false",
 }
 
 // secretKeys hold credentials: never logged, never shown back in full.
@@ -86,7 +89,7 @@ func Validate(key, value string) error {
 				return err
 			}
 		}
-	case StrictEnumerationProtection, DeleteSelf:
+	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate:
 		if value != "true" && value != "false" {
 			return errs.ParamFormat(key, key+" must be true or false.")
 		}
@@ -163,6 +166,8 @@ type Live struct {
 	StrictEnumeration bool
 	// DeleteSelf lets users delete their own account.
 	DeleteSelf bool
+	// WebhookAllowPrivate accepts private webhook endpoints.
+	WebhookAllowPrivate bool
 	// SessionClaims are merged into session tokens (nil: none).
 	SessionClaims *jwttemplate.Claims
 }
@@ -201,7 +206,8 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 		SessionLifetime:     dur(SessionLifetime), SessionInactivity: dur(SessionInactivity), SessionTokenTTL: dur(SessionTokenTTL),
 		AllowedOrigins: origins, SMTPURL: get(SMTPURL), SMSWebhookURL: get(SMSWebhookURL), SMSWebhookSecret: get(SMSWebhookSecret),
 		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom),
-		StrictEnumeration: get(StrictEnumerationProtection) == "true", DeleteSelf: get(DeleteSelf) != "false"}
+		StrictEnumeration: get(StrictEnumerationProtection) == "true", DeleteSelf: get(DeleteSelf) != "false",
+		WebhookAllowPrivate: get(WebhookAllowPrivate) == "true"}
 	if v := strings.TrimSpace(get(SessionClaims)); v != "" {
 		l.SessionClaims, _ = jwttemplate.Parse(SessionClaims, json.RawMessage(v))
 	}

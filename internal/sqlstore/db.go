@@ -32,6 +32,9 @@ type DB struct {
 	writeStmts *stmtCache
 	// Now is the clock used for timestamps the store sets itself.
 	Now func() time.Time
+	// Events renders webhook events for user changes (set by wiring).
+	Events    Events
+	endpoints endpointCache
 
 	closeOnce sync.Once
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 var _ session.Store = (*DB)(nil)
@@ -468,9 +469,11 @@ func (db *DB) VerifyIdentifier(ctx context.Context, userID, identifierID, strate
 		if !ok {
 			return nil
 		}
-		_, err = db.in(tx).ExecContext(ctx, "UPDATE users SET "+col+"_id = ?, "+col+" = ?, updated_at = ? WHERE id = ? AND "+col+"_id IS NULL",
-			identifierID, value, now, userID)
-		return err
+		if _, err = db.in(tx).ExecContext(ctx, "UPDATE users SET "+col+"_id = ?, "+col+" = ?, updated_at = ? WHERE id = ? AND "+col+"_id IS NULL",
+			identifierID, value, now, userID); err != nil {
+			return err
+		}
+		return db.resyncSearch(ctx, tx, userID)
 	})
 }
 
@@ -511,5 +514,9 @@ func (db *DB) resyncSearch(ctx context.Context, tx *sql.Tx, userID string) error
 	if err != nil {
 		return err
 	}
-	return db.dialect.syncSearch(ctx, db.in(tx), userID, newSearchDoc(u), false)
+	if err := db.dialect.syncSearch(ctx, db.in(tx), userID, newSearchDoc(u), false); err != nil {
+		return err
+	}
+	// An identifier added, verified or removed changes the user.
+	return db.emitUser(ctx, tx, webhook.UserUpdated, u)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 var _ user.Store = (*DB)(nil)
@@ -155,7 +156,10 @@ func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *user.User) error {
 			return err
 		}
 	}
-	return db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u), true)
+	if err := db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u), true); err != nil {
+		return err
+	}
+	return db.emitUser(ctx, tx, webhook.UserCreated, u)
 }
 
 func (db *DB) insertIdentifier(ctx context.Context, tx *sql.Tx, i *user.Identifier) error {
@@ -322,7 +326,10 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) err
 			}
 		}
 		out = u
-		return nil
+		if u.UpdatedAt == before.UpdatedAt {
+			return nil // bookkeeping (sign-in counters), not a change to tell of
+		}
+		return db.emitUser(ctx, tx, webhook.UserUpdated, u)
 	})
 	return out, err
 }
@@ -347,8 +354,10 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 			return errUserNotFound(id)
 		}
 		// Sessions outlive the user row as records, ended.
-		_, err = db.in(tx).ExecContext(ctx, endUserSessionsSQL, "ended", db.nowMillis(), id)
-		return err
+		if _, err = db.in(tx).ExecContext(ctx, endUserSessionsSQL, "ended", db.nowMillis(), id); err != nil {
+			return err
+		}
+		return db.emitUser(ctx, tx, webhook.UserDeleted, &user.User{ID: id})
 	})
 }
 

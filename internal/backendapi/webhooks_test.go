@@ -1,0 +1,255 @@
+package backendapi_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
+
+	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/instance"
+)
+
+// receiver is testdata/node/webhooks.mjs, verifying with svix and
+// @clerk/backend.
+type receiver struct {
+	t   *testing.T
+	url string
+}
+
+func startReceiver(t *testing.T) *receiver {
+	t.Helper()
+	dir := filepath.Join("testdata", "node")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "svix")); err != nil {
+		if os.Getenv("CONCIERGE_TEST_NODE") != "" {
+			t.Fatal("CONCIERGE_TEST_NODE is set but svix is missing (npm ci in testdata/node)")
+		}
+		t.Skip("node packages not installed (npm ci in testdata/node)")
+	}
+	port := strings.TrimPrefix(freePort(t), "127.0.0.1:")
+	cmd := exec.Command("node", "webhooks.mjs", port)
+	cmd.Dir = dir
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "listening") {
+		t.Fatalf("receiver: %q %v", line, err)
+	}
+	return &receiver{t: t, url: "http://127.0.0.1:" + port}
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func (r *receiver) post(path, body string) {
+	r.t.Helper()
+	res, err := http.Post(r.url+path, "text/plain", strings.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	res.Body.Close()
+}
+
+func (r *receiver) events() []map[string]any {
+	r.t.Helper()
+	res, err := http.Get(r.url + "/events")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out []map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	return out
+}
+
+// wait waits until the receiver has n deliveries.
+func (r *receiver) wait(n int) []map[string]any {
+	r.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if ev := r.events(); len(ev) >= n {
+			return ev
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%d deliveries, want %d: %v", len(r.events()), n, r.events())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// clock is the dispatcher's injected time.
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// TestWebhooks: user events reach an endpoint signed as Svix signs,
+// verified by svix and @clerk/backend; a change that fails emits none;
+// a receiver that is down is retried on Svix's schedule; replays, test
+// events, secret rotation, auto-disable after five days of failures,
+// and endpoint URLs into private networks refused.
+func TestWebhooks(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		rcv := startReceiver(t)
+		e := newEnv(t, engine)
+		ctx := context.Background()
+		clk := &clock{}
+		e.app.Webhooks.Now = clk.now
+
+		// Private addresses are refused unless the instance allows them.
+		for _, u := range []string{rcv.url + "/hook", "http://169.254.169.254/latest", "http://10.0.0.1/", "ftp://example.com/", "http://u:p@example.com/"} {
+			if st, body := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": u}); st != 422 {
+				t.Fatalf("%s: %d %s", u, st, body)
+			}
+		}
+		if err := e.app.Settings.Set(ctx, instance.WebhookAllowPrivate, "true"); err != nil {
+			t.Fatal(err)
+		}
+		st, body := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url + "/hook", "description": "sync",
+			"events": []string{"user.created", "user.updated", "user.deleted"}})
+		var ep struct{ ID, Secret string }
+		if st != 200 || json.Unmarshal(body, &ep) != nil || !strings.HasPrefix(ep.Secret, "whsec_") {
+			t.Fatalf("create endpoint: %d %s", st, body)
+		}
+		if st, _ := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url, "events": []string{"user.exploded"}}); st != 422 {
+			t.Fatalf("unknown event type: %d", st)
+		}
+		rcv.post("/secret", ep.Secret)
+
+		// user.created, verified by both libraries.
+		u, err := e.users.Create(ctx, &clerkuser.CreateParams{EmailAddresses: &[]string{"ada@example.com"}, Password: ptr(pw)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := rcv.wait(1)[0]
+		data, _ := ev["data"].(map[string]any)
+		if ev["type"] != "user.created" || ev["bySvix"] != true || ev["byClerk"] != true || data["id"] != u.ID ||
+			ev["object"] != "event" || !strings.HasPrefix(ev["instance_id"].(string), "ins_") || !strings.HasPrefix(ev["id"].(string), "msg_") {
+			t.Fatalf("user.created: %v", ev)
+		}
+		// A change that fails emits nothing.
+		if _, err := e.users.Create(ctx, &clerkuser.CreateParams{EmailAddresses: &[]string{"ada@example.com"}, Password: ptr(pw)}); err == nil {
+			t.Fatal("duplicate accepted")
+		}
+
+		// Down for two attempts: retried at 5 s and 5 min (the clock is
+		// moved, not waited).
+		rcv.post("/fail", "2")
+		if _, err := e.users.Update(ctx, u.ID, &clerkuser.UpdateParams{FirstName: ptr("Ada")}); err != nil {
+			t.Fatal(err)
+		}
+		rcv.wait(2)
+		clk.add(6 * time.Second)
+		rcv.wait(3)
+		clk.add(6 * time.Minute)
+		got := rcv.wait(4)
+		if got[3]["type"] != "user.updated" || got[3]["id"] != got[1]["id"] || got[3]["refused"] != false {
+			t.Fatalf("retries: %v", got)
+		}
+		if len(got) != 4 {
+			t.Fatalf("the failed change was delivered: %v", got)
+		}
+		var list struct {
+			Data []struct {
+				ID, Status, Type string
+				Attempts         int
+				LastStatusCode   int `json:"last_status_code"`
+			}
+		}
+		st, body = e.do("GET", "/v1/webhook_endpoints/"+ep.ID+"/deliveries", nil)
+		if json.Unmarshal(body, &list); st != 200 || len(list.Data) != 2 || list.Data[0].Status != "succeeded" ||
+			list.Data[0].Attempts != 3 || list.Data[0].LastStatusCode != 200 {
+			t.Fatalf("deliveries: %d %s", st, body)
+		}
+
+		// Replay keeps the event ID; a test event.
+		if st, body := e.do("POST", "/v1/webhook_deliveries/"+list.Data[1].ID+"/replay", nil); st != 200 {
+			t.Fatalf("replay: %d %s", st, body)
+		}
+		if got = rcv.wait(5); got[4]["id"] != got[0]["id"] {
+			t.Fatalf("replay id: %v", got[4])
+		}
+		e.do("POST", "/v1/webhook_endpoints/"+ep.ID+"/test", nil)
+		if got = rcv.wait(6); got[5]["type"] != "webhook.test" {
+			t.Fatalf("test event: %v", got[5])
+		}
+
+		// Rotation: the new secret verifies, and the old one still does.
+		st, body = e.do("POST", "/v1/webhook_endpoints/"+ep.ID+"/rotate_secret", nil)
+		var rotated struct{ Secret string }
+		if json.Unmarshal(body, &rotated); st != 200 || rotated.Secret == ep.Secret {
+			t.Fatalf("rotate: %d %s", st, body)
+		}
+		e.users.Update(ctx, u.ID, &clerkuser.UpdateParams{LastName: ptr("Lovelace")})
+		if got = rcv.wait(7); got[6]["bySvix"] != true {
+			t.Fatalf("old secret during the rotation: %v", got[6])
+		}
+		rcv.post("/secret", rotated.Secret)
+		e.users.Update(ctx, u.ID, &clerkuser.UpdateParams{LastName: ptr("King")})
+		if got = rcv.wait(8); got[7]["bySvix"] != true || got[7]["byClerk"] != true {
+			t.Fatalf("new secret: %v", got[7])
+		}
+
+		// user.deleted.
+		if _, err := e.users.Delete(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got = rcv.wait(9); got[8]["type"] != "user.deleted" || got[8]["data"].(map[string]any)["deleted"] != true {
+			t.Fatalf("user.deleted: %v", got[8])
+		}
+
+		// Failing for five days disables the endpoint.
+		rcv.post("/fail", "1000")
+		e.users.Create(ctx, &clerkuser.CreateParams{EmailAddresses: &[]string{"grace@example.com"}, Password: ptr(pw)})
+		rcv.wait(10)
+		clk.add(5*24*time.Hour + time.Minute)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st, body = e.do("GET", "/v1/webhook_endpoints/"+ep.ID, nil)
+			if strings.Contains(string(body), `"disabled":true`) && strings.Contains(string(body), `"disabled_reason":"failing"`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("not disabled: %d %s", st, body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		n := len(rcv.events())
+		e.users.Create(ctx, &clerkuser.CreateParams{EmailAddresses: &[]string{"lin@example.com"}, Password: ptr(pw)})
+		time.Sleep(200 * time.Millisecond)
+		if len(rcv.events()) != n {
+			t.Fatal("a disabled endpoint got an event")
+		}
+		if st, _ := e.do("POST", "/v1/webhooks/svix", nil); st != 400 {
+			t.Fatalf("svix set-up: %d", st)
+		}
+	})
+}

@@ -1,0 +1,271 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/webhook"
+)
+
+var _ webhook.Store = (*DB)(nil)
+
+// Events renders the webhook events of user changes, so that they are
+// written in the changes' own transactions; nil sends none. Wiring sets
+// it (the rendering is the Backend API's).
+type Events struct {
+	// User renders a user event's payload.
+	User func(typ string, u *user.User) ([]byte, error)
+	// Wake tells the webhook dispatcher that deliveries were queued.
+	Wake func()
+}
+
+// endpointCache keeps the endpoints for the write paths, which look them
+// up on every user change: reloaded after 2 s or a change in this process.
+type endpointCache struct {
+	mu  sync.Mutex
+	eps []*webhook.Endpoint
+	at  time.Time
+}
+
+func (db *DB) forgetEndpoints() {
+	db.endpoints.mu.Lock()
+	db.endpoints.eps = nil
+	db.endpoints.mu.Unlock()
+}
+
+func (db *DB) cachedEndpoints(ctx context.Context, c q) ([]*webhook.Endpoint, error) {
+	db.endpoints.mu.Lock()
+	if db.endpoints.eps != nil && time.Since(db.endpoints.at) < 2*time.Second {
+		eps := db.endpoints.eps
+		db.endpoints.mu.Unlock()
+		return eps, nil
+	}
+	db.endpoints.mu.Unlock()
+	eps, err := db.endpointRows(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	db.endpoints.mu.Lock()
+	db.endpoints.eps, db.endpoints.at = eps, time.Now()
+	db.endpoints.mu.Unlock()
+	return eps, nil
+}
+
+// emitUser queues a user event for every endpoint that takes it, in tx.
+func (db *DB) emitUser(ctx context.Context, tx *sql.Tx, typ string, u *user.User) error {
+	if db.Events.User == nil {
+		return nil
+	}
+	eps, err := db.cachedEndpoints(ctx, db.in(tx))
+	if err != nil {
+		return err
+	}
+	var payload []byte
+	eventID := id.New(id.WebhookEvent)
+	now := db.nowMillis()
+	for _, ep := range eps {
+		if !ep.Wants(typ) {
+			continue
+		}
+		if payload == nil {
+			if payload, err = db.Events.User(typ, u); err != nil {
+				return err
+			}
+		}
+		if _, err := db.in(tx).ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, type, payload, status,
+			next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id.New(id.WebhookDelivery), eventID, ep.ID, typ, string(payload), webhook.Pending, now, now, now); err != nil {
+			return err
+		}
+	}
+	if payload != nil && db.Events.Wake != nil {
+		db.Events.Wake()
+	}
+	return nil
+}
+
+type storedEndpoint struct {
+	webhook.Endpoint
+	OldSecretUntil int64 `json:"old_secret_until,omitempty"`
+}
+
+func (db *DB) endpointRows(ctx context.Context, c q) ([]*webhook.Endpoint, error) {
+	rows, err := c.QueryContext(ctx, "SELECT data, secret, old_secret FROM webhook_endpoints ORDER BY created_at, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*webhook.Endpoint{}
+	for rows.Next() {
+		ep, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ep)
+	}
+	return out, rows.Err()
+}
+
+func scanEndpoint(r interface{ Scan(...any) error }) (*webhook.Endpoint, error) {
+	var data string
+	var secret, old []byte
+	if err := r.Scan(&data, &secret, &old); err != nil {
+		return nil, err
+	}
+	var s storedEndpoint
+	if err := json.Unmarshal([]byte(data), &s); err != nil {
+		return nil, err
+	}
+	ep := s.Endpoint
+	ep.Secret, ep.OldSecret, ep.OldSecretUntil = string(secret), string(old), s.OldSecretUntil
+	return &ep, nil
+}
+
+// SaveEndpoint creates or replaces an endpoint. Secrets are stored as
+// given: the webhook service seals them.
+func (db *DB) SaveEndpoint(ctx context.Context, ep *webhook.Endpoint) error {
+	data, err := json.Marshal(storedEndpoint{*ep, ep.OldSecretUntil})
+	if err != nil {
+		return err
+	}
+	defer db.forgetEndpoints()
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var old any
+		if ep.OldSecret != "" {
+			old = []byte(ep.OldSecret)
+		}
+		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO webhook_endpoints (id, data, secret, old_secret, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET data = excluded.data, secret = excluded.secret, old_secret = excluded.old_secret`,
+			ep.ID, string(data), []byte(ep.Secret), old, ep.CreatedAt)
+		return err
+	})
+}
+
+// Endpoints lists every endpoint.
+func (db *DB) Endpoints(ctx context.Context) ([]*webhook.Endpoint, error) {
+	return db.endpointRows(ctx, db.reader())
+}
+
+// Endpoint returns one endpoint.
+func (db *DB) Endpoint(ctx context.Context, epID string) (*webhook.Endpoint, error) {
+	ep, err := scanEndpoint(db.reader().QueryRowContext(ctx, "SELECT data, secret, old_secret FROM webhook_endpoints WHERE id = ?", epID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.ResourceNotFound("not found", "No webhook endpoint was found with id "+epID)
+	}
+	return ep, err
+}
+
+// DeleteEndpoint removes an endpoint and its deliveries.
+func (db *DB) DeleteEndpoint(ctx context.Context, epID string) error {
+	defer db.forgetEndpoints()
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := db.in(tx).ExecContext(ctx, "DELETE FROM webhook_endpoints WHERE id = ?", epID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.ResourceNotFound("not found", "No webhook endpoint was found with id "+epID)
+		}
+		return nil
+	})
+}
+
+// QueueDelivery queues one event for one endpoint (test events, replays).
+func (db *DB) QueueDelivery(ctx context.Context, d *webhook.Delivery) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, type, payload, status,
+			next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.ID, d.EventID, d.EndpointID, d.Type, string(d.Payload), webhook.Pending, d.NextAttemptAt, d.CreatedAt, d.CreatedAt)
+		return err
+	})
+}
+
+const deliveryColumns = "id, event_id, endpoint_id, type, payload, status, attempts, next_attempt_at, last_status, last_response, created_at, updated_at"
+
+func scanDelivery(r interface{ Scan(...any) error }) (*webhook.Delivery, error) {
+	var d webhook.Delivery
+	var payload string
+	err := r.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.Type, &payload, &d.Status, &d.Attempts, &d.NextAttemptAt,
+		&d.LastStatus, &d.LastResponse, &d.CreatedAt, &d.UpdatedAt)
+	d.Payload = []byte(payload)
+	return &d, err
+}
+
+// ClaimDeliveries takes up to limit due deliveries under a lease.
+func (db *DB) ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limit int) ([]*webhook.Delivery, error) {
+	var out []*webhook.Delivery
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		c := db.in(tx)
+		rows, err := c.QueryContext(ctx, "SELECT id FROM webhook_deliveries WHERE status = ? AND next_attempt_at <= ? AND lease_until <= ? ORDER BY next_attempt_at LIMIT ?"+db.dialect.skipLocked(),
+			webhook.Pending, now, now, limit)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, s)
+		}
+		rows.Close()
+		for _, did := range ids {
+			if _, err := c.ExecContext(ctx, "UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = ?", leaseUntil, did); err != nil {
+				return err
+			}
+			d, err := scanDelivery(c.QueryRowContext(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE id = ?", did))
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SettleDelivery records an attempt.
+func (db *DB) SettleDelivery(ctx context.Context, d *webhook.Delivery) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := db.in(tx).ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = 0,
+			last_status = ?, last_response = ?, updated_at = ? WHERE id = ?`,
+			d.Status, d.NextAttemptAt, d.LastStatus, d.LastResponse, d.UpdatedAt, d.ID)
+		return err
+	})
+}
+
+// Deliveries lists an endpoint's deliveries, newest first.
+func (db *DB) Deliveries(ctx context.Context, epID string, limit int) ([]*webhook.Delivery, error) {
+	rows, err := db.reader().QueryContext(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY seq DESC LIMIT ?", epID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*webhook.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Delivery returns one delivery.
+func (db *DB) Delivery(ctx context.Context, dID string) (*webhook.Delivery, error) {
+	d, err := scanDelivery(db.reader().QueryRowContext(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE id = ?", dID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.ResourceNotFound("not found", "No webhook delivery was found with id "+dID)
+	}
+	return d, err
+}

@@ -1,0 +1,191 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Dispatcher sends due deliveries, one process or several on one
+// database (each claims under a lease).
+type Dispatcher struct {
+	Service *Service
+	Log     *slog.Logger
+	// Poll is how often due deliveries are looked for without a Wake.
+	Poll time.Duration
+	// Timeout bounds one attempt (Svix: 15 s).
+	Timeout time.Duration
+	Workers int
+	Now     func() time.Time
+	// Client sends; NewDispatcher's refuses private addresses at dial
+	// time unless the service allows them.
+	Client *http.Client
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+// NewDispatcher returns a Dispatcher with Svix's time-out.
+func NewDispatcher(s *Service, log *slog.Logger) *Dispatcher {
+	d := &Dispatcher{Service: s, Log: log, Poll: time.Second, Timeout: 15 * time.Second, Workers: 4, Now: time.Now}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		// The address is checked as connected, after any DNS answer: a
+		// name that resolved to a public address at save time cannot
+		// be pointed inward later.
+		if s.AllowPrivate != nil && s.AllowPrivate(context.Background()) {
+			return nil
+		}
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil || !Public(ap.Addr()) {
+			return errors.New("webhook endpoint resolves to a private address")
+		}
+		return nil
+	}}
+	d.Client = &http.Client{Timeout: d.Timeout, Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil,
+		MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return d
+}
+
+// Wake tells the dispatcher deliveries were queued; it never blocks.
+func (d *Dispatcher) Wake() {
+	d.wakeOnce.Do(func() { d.wake = make(chan struct{}, 1) })
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends deliveries until ctx is done.
+func (d *Dispatcher) Run(ctx context.Context) {
+	d.wakeOnce.Do(func() { d.wake = make(chan struct{}, 1) })
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		full, err := d.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Error("webhooks: claiming deliveries failed", "err", err)
+		}
+		if full && err == nil {
+			continue
+		}
+		t.Reset(d.Poll)
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce sends one batch of due deliveries.
+func (d *Dispatcher) RunOnce(ctx context.Context) (bool, error) {
+	now := d.Now()
+	batch, err := d.Service.Store.ClaimDeliveries(ctx, now.UnixMilli(), now.Add(d.Timeout+30*time.Second).UnixMilli(), d.Workers)
+	if err != nil {
+		return false, err
+	}
+	work := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	for _, del := range batch {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.deliver(work, del) }()
+	}
+	wg.Wait()
+	return len(batch) == d.Workers, nil
+}
+
+// deliver makes one attempt and records it, disabling an endpoint that
+// has failed everything for FailingFor.
+func (d *Dispatcher) deliver(ctx context.Context, del *Delivery) {
+	ep, err := d.Service.Get(ctx, del.EndpointID)
+	if err != nil {
+		d.Log.Error("webhooks: loading an endpoint failed", "endpoint", del.EndpointID, "err", err)
+		return // the lease runs out; tried again
+	}
+	now := d.Now()
+	status, excerpt, sendErr := d.send(ctx, ep, del, now)
+	del.LastStatus, del.LastResponse, del.UpdatedAt = status, excerpt, d.Now().UnixMilli()
+	switch {
+	case sendErr == nil && status >= 200 && status < 300:
+		del.Status = Succeeded
+		if ep.FailingSince != nil {
+			ep.FailingSince = nil
+			d.saveEndpoint(ctx, ep)
+		}
+	default:
+		if next, ok := Next(del.Attempts, d.Now()); ok && !ep.Disabled {
+			del.NextAttemptAt = next.UnixMilli()
+		} else {
+			del.Status = Failed
+		}
+		ms := now.UnixMilli()
+		if ep.FailingSince == nil {
+			ep.FailingSince = &ms
+			d.saveEndpoint(ctx, ep)
+		} else if !ep.Disabled && now.Sub(time.UnixMilli(*ep.FailingSince)) >= FailingFor {
+			ep.Disabled, ep.DisabledReason = true, "failing"
+			d.Log.Warn("webhooks: endpoint disabled after failing for 5 days", "endpoint", ep.ID)
+			d.saveEndpoint(ctx, ep)
+		}
+	}
+	if err := d.Service.Store.SettleDelivery(ctx, del); err != nil {
+		d.Log.Error("webhooks: recording an attempt failed", "delivery", del.ID, "err", err)
+	}
+}
+
+func (d *Dispatcher) saveEndpoint(ctx context.Context, ep *Endpoint) {
+	if err := d.Service.save(ctx, ep); err != nil {
+		d.Log.Error("webhooks: saving an endpoint failed", "endpoint", ep.ID, "err", err)
+	}
+}
+
+// send posts the event, signed with the current secret and, during a
+// rotation, the previous one.
+func (d *Dispatcher) send(ctx context.Context, ep *Endpoint, del *Delivery, now time.Time) (int, string, error) {
+	// Receivers check svix-timestamp against their own clocks (Svix
+	// allows 5 minutes): it is the wall clock, whatever clock schedules.
+	ts := time.Now().Unix()
+	sig, err := Sign(ep.Secret, del.EventID, ts, del.Payload)
+	if err != nil {
+		return 0, "bad secret", err
+	}
+	if ep.OldSecret != "" && now.UnixMilli() < ep.OldSecretUntil {
+		if old, err := Sign(ep.OldSecret, del.EventID, ts, del.Payload); err == nil {
+			sig += " " + old
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(del.Payload))
+	if err != nil {
+		return 0, err.Error(), err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Concierge-Webhooks/1")
+	req.Header.Set("svix-id", del.EventID)
+	req.Header.Set("svix-timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("svix-signature", sig)
+	res, err := d.Client.Do(req)
+	if err != nil {
+		return 0, excerptOf(err.Error()), err
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 1024))
+	return res.StatusCode, excerptOf(string(body)), nil
+}
+
+func excerptOf(s string) string {
+	if len(s) > 1024 {
+		s = s[:1024]
+	}
+	return s
+}
