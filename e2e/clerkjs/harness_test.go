@@ -5,7 +5,6 @@ package clerkjs_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"github.com/conciergehq/concierge/sdk"
 	"html/template"
@@ -13,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/apptest"
+	"github.com/conciergehq/concierge/internal/browsertest"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/smtptest"
@@ -65,6 +64,7 @@ var known = map[string][]string{
 	"POST /v1/client/sign_ups/*/attempt_verification":    {"strategy", "code"},
 	"POST /v1/client/sessions/*/touch":                   {"active_organization_id", "intent"},
 	"POST /v1/client/sessions/*/tokens":                  {"organization_id", "tab_state"},
+	"POST /v1/client/sessions/*/tokens/convex":           {"organization_id", "tab_state"},
 	"POST /v1/client/sessions/*/end":                     {},
 	"POST /v1/client/sessions/*/remove":                  {},
 	"GET /v1/me":                                         {},
@@ -136,38 +136,19 @@ func (rec *recorder) wrap(next http.Handler) http.Handler {
 				}
 			}
 			rec.mu.Unlock()
-			sw := &statusWriter{ResponseWriter: w}
+			sw := &browsertest.StatusWriter{ResponseWriter: w}
 			next.ServeHTTP(sw, r)
 			// A missing endpoint or a server error is a gap, whatever
 			// the page made of it.
-			if sw.status == http.StatusNotFound || sw.status == http.StatusMethodNotAllowed || sw.status >= 500 {
+			if sw.Status == http.StatusNotFound || sw.Status == http.StatusMethodNotAllowed || sw.Status >= 500 {
 				rec.mu.Lock()
-				rec.unexpected = append(rec.unexpected, fmt.Sprintf("%s answered %d", key, sw.status))
+				rec.unexpected = append(rec.unexpected, fmt.Sprintf("%s answered %d", key, sw.Status))
 				rec.mu.Unlock()
 			}
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }
 
 func (rec *recorder) report() string {
@@ -201,17 +182,11 @@ type env struct {
 
 // console keeps the page's console messages, for failure reports.
 func (e *env) console() {
-	msgs := chromedp.Console(e.ctx)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			e.logMu.Lock()
-			e.logs = append(e.logs, m.String())
-			e.logMu.Unlock()
-		}
-	}()
+	browsertest.LogConsole(e.ctx, func(m string) {
+		e.logMu.Lock()
+		e.logs = append(e.logs, m)
+		e.logMu.Unlock()
+	})
 }
 
 func (e *env) consoleText() string {
@@ -223,27 +198,9 @@ func (e *env) consoleText() string {
 func bundles(t *testing.T) {
 	for _, f := range []string{clerkJSDir + "/clerk.browser.js", clerkUIDir + "/ui.browser.js"} {
 		if _, err := os.Stat(f); err != nil {
-			if os.Getenv(MandatoryEnv) != "" {
-				t.Fatalf("%s is set but %s is missing: run e2e/clerkjs/fetch.sh", MandatoryEnv, f)
-			}
-			t.Skip("Clerk's bundles are not fetched (run e2e/clerkjs/fetch.sh)")
+			browsertest.Skip(t, MandatoryEnv, "Clerk's bundle "+f+" is missing (run e2e/clerkjs/fetch.sh)")
 		}
 	}
-}
-
-func chromiumPath(t *testing.T) string {
-	for _, p := range []string{os.Getenv("CONCIERGE_CHROMIUM"), "/usr/bin/chromium"} {
-		if p != "" {
-			if _, err := exec.LookPath(p); err == nil {
-				return p
-			}
-		}
-	}
-	if os.Getenv(MandatoryEnv) != "" {
-		t.Fatal("Chromium is not installed")
-	}
-	t.Skip("Chromium not installed")
-	return ""
 }
 
 var page = template.Must(template.New("").Parse(`<!DOCTYPE html>
@@ -266,8 +223,7 @@ window.addEventListener('load', async () => {
 
 func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 	bundles(t)
-	chrome := chromiumPath(t)
-	ctx := context.Background()
+	chrome := browsertest.Chromium(t, MandatoryEnv)
 	db := dbtest.Open(t, engine)
 	mail := smtptest.Start(t)
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -293,31 +249,18 @@ func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 	as.Listener.Close()
 	as.Listener = aln
 	as.Start()
-
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true)}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelCtx := chromedp.NewContext(alloc)
-	// Start the browser on the long-lived context: the per-step timeouts
-	// of do must not own it.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatal(err)
-	}
-	bctx, cancelTimeout := context.WithTimeout(bctx, 4*time.Minute)
-	e := &env{t: t, fapi: fapi, app: appURL, a: a, db: db, mail: mail, sms: sms, rec: rec, ctx: bctx, shots: t.TempDir()}
+	// Registered before the browser starts, so that it runs after the
+	// browser closed.
 	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
 		as.Close()
 		srv.Stop()
 		if r := rec.report(); r != "" {
 			t.Error(r)
 		}
 	})
-	return e
+
+	bctx := browsertest.Launch(t, chrome, 4*time.Minute)
+	return &env{t: t, fapi: fapi, app: appURL, a: a, db: db, mail: mail, sms: sms, rec: rec, ctx: bctx, shots: t.TempDir()}
 }
 
 func (e *env) do(steps ...chromedp.Action[chromedp.Void]) {
@@ -393,29 +336,14 @@ func (e *env) shot(name string) {
 func (e *env) typeInto(sel, text string) {
 	e.t.Helper()
 	e.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.WaitEnabled(chromedp.CSS(sel)))
-	// The components disable their fields while a request is in flight
-	// and may re-render them: retry briefly.
-	var err error
-	for i := 0; i < 20; i++ {
-		eval[bool](e, `(() => { const el = document.querySelector(`+jsString(sel)+`); if (!el) return false;
-			Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, '');
-			el.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
-		ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
-		err = chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(sel), text))
-		cancel()
-		if err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := browsertest.TypeInto(e.ctx, sel, text); err != nil {
+		e.shot("failure")
+		e.t.Fatalf("typing into %s: %v\nFrontend API calls: %v", sel, err, e.rec.calls)
 	}
-	e.shot("failure")
-	e.t.Fatalf("typing into %s: %v\nFrontend API calls: %v", sel, err, e.rec.calls)
 }
 
-func jsString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
+// jsString is browsertest.Quote, by the short name the flows use.
+func jsString(s string) string { return browsertest.Quote(s) }
 
 func (e *env) click(sel string) {
 	e.t.Helper()

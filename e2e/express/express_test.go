@@ -8,20 +8,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/apptest"
+	"github.com/conciergehq/concierge/internal/browsertest"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/user"
 	"github.com/conciergehq/concierge/sdk"
@@ -38,39 +35,37 @@ const (
 	alicePassword = "correct horse battery"
 )
 
-func skip(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv(MandatoryEnv) != "" {
-		t.Fatalf("%s is set but %s", MandatoryEnv, why)
-	}
-	t.Skip(why)
-}
-
 // env is a Concierge and the Express app pointed at it, both on
 // 127.0.0.1, with a user.
 type env struct {
 	t     *testing.T
 	srv   *apptest.Server
-	rec   *recorder
+	rec   *browsertest.Recorder
 	app   string
-	logs  *logBuffer
 	alice string
 }
 
 func newEnv(t *testing.T, engine string) *env {
 	t.Helper()
 	if _, err := os.Stat("node_modules/@clerk/express/package.json"); err != nil {
-		skip(t, "e2e/express/node_modules is missing (run npm ci in e2e/express)")
+		browsertest.Skip(t, MandatoryEnv, "e2e/express/node_modules is missing (run npm ci in e2e/express)")
 	}
 	if _, err := exec.LookPath("node"); err != nil {
-		skip(t, "node is not installed")
+		browsertest.Skip(t, MandatoryEnv, "node is not installed")
 	}
-	port := freePort(t)
+	port := browsertest.FreePort(t)
 	appURL := "http://127.0.0.1:" + port
-	rec := &recorder{}
-	srv := apptest.Start(t, dbtest.Open(t, engine), apptest.Config{Wrap: rec.wrap,
+	rec := &browsertest.Recorder{}
+	srv := apptest.Start(t, dbtest.Open(t, engine), apptest.Config{Wrap: rec.Wrap,
 		Options: app.Options{SecretKey: secretKey, AllowedOrigins: []string{appURL}}})
-	e := &env{t: t, srv: srv, rec: rec, app: appURL, logs: &logBuffer{}}
+	// Registered before the app starts, so that it runs after the app
+	// stopped: the record is complete.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Concierge served:\n  %s", rec)
+		}
+	})
+	e := &env{t: t, srv: srv, rec: rec, app: appURL}
 	e.start(port,
 		"CLERK_PUBLISHABLE_KEY="+sdk.PublishableKeyFor(srv.URL, false),
 		"CLERK_SECRET_KEY="+secretKey,
@@ -92,51 +87,15 @@ func newEnv(t *testing.T, engine string) *env {
 	return e
 }
 
-// start runs `node server.js` on 127.0.0.1:port, waits until it listens,
-// and stops its process group at cleanup.
+// start runs `node server.js` on 127.0.0.1:port and waits until it
+// listens; it stops at cleanup, its output logged if the test failed.
 func (e *env) start(port string, vars ...string) {
-	t := e.t
 	cmd := exec.Command("node", "server.js")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "NODE_OPTIONS=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, append([]string{"HOST=127.0.0.1", "PORT=" + port, "NODE_ENV=production"}, vars...)...)
-	cmd.Stdout, cmd.Stderr = e.logs, e.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("Concierge served:\n  %s\nnode server.js output:\n%s", e.rec, e.logs)
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("node server.js exited:\n%s", e.logs)
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second); err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node server.js did not listen within 30 s:\n%s", e.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
+	cmd.Env = append(browsertest.Environ("CLERK_", "NODE_OPTIONS="),
+		append([]string{"HOST=127.0.0.1", "PORT=" + port, "NODE_ENV=production"}, vars...)...)
+	p := browsertest.StartProcess(e.t, "node server.js", cmd)
+	if err := p.WaitListen("127.0.0.1:"+port, 30*time.Second); err != nil {
+		e.t.Fatal(err)
 	}
 }
 
@@ -227,90 +186,8 @@ func TestBearer(t *testing.T) {
 		if status, body := e.get("/api/protected", "Authorization", "Bearer "+forged); status != http.StatusUnauthorized {
 			t.Fatalf("/api/protected with a forged token: %d %s", status, body)
 		}
-		if e.rec.count("GET /v1/jwks") == 0 {
+		if e.rec.Count("GET /v1/jwks") == 0 {
 			t.Fatalf("the SDK never fetched Concierge's JWKS:\n  %s", e.rec)
 		}
 	})
-}
-
-// logBuffer collects a child's output.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
-}
-
-// recorder keeps the requests Concierge served, as "METHOD path status".
-type recorder struct {
-	mu    sync.Mutex
-	calls []string
-}
-
-func (rec *recorder) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		rec.mu.Lock()
-		rec.calls = append(rec.calls, fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, sw.status))
-		rec.mu.Unlock()
-	})
-}
-
-func (rec *recorder) count(prefix string) int {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	n := 0
-	for _, c := range rec.calls {
-		if strings.HasPrefix(c, prefix+" ") {
-			n++
-		}
-	}
-	return n
-}
-
-func (rec *recorder) String() string {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return strings.Join(rec.calls, "\n  ")
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }

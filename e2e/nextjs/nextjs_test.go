@@ -10,10 +10,8 @@
 package nextjs_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/browsertest"
 	"github.com/conciergehq/concierge/internal/dbtest"
 )
 
@@ -37,40 +36,22 @@ const (
 	bundles = "../clerkjs/vendor"
 )
 
-// skip skips the test, or fails it when the suite is mandatory.
-func skip(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv(MandatoryEnv) != "" {
-		t.Fatalf("%s is set but %s", MandatoryEnv, why)
-	}
-	t.Skip(why)
-}
-
 // requirements checks what the suite needs and returns Chromium's path
 // and the bundle directory's absolute path.
 func requirements(t *testing.T) (chrome, bundleDir string) {
 	t.Helper()
 	if _, err := os.Stat("node_modules/next/dist/bin/next"); err != nil {
-		skip(t, "e2e/nextjs/node_modules is missing (run npm ci in e2e/nextjs)")
+		browsertest.Skip(t, MandatoryEnv, "e2e/nextjs/node_modules is missing (run npm ci in e2e/nextjs)")
 	}
 	if _, err := exec.LookPath("node"); err != nil {
-		skip(t, "node is not installed")
+		browsertest.Skip(t, MandatoryEnv, "node is not installed")
 	}
 	for _, f := range []string{"clerk-clerk-js-6.40.0/dist/clerk.browser.js", "clerk-ui-1.36.0/dist/ui.browser.js"} {
 		if _, err := os.Stat(filepath.Join(bundles, f)); err != nil {
-			skip(t, "Clerk's bundles are missing (run e2e/clerkjs/fetch.sh)")
+			browsertest.Skip(t, MandatoryEnv, "Clerk's bundles are missing (run e2e/clerkjs/fetch.sh)")
 		}
 	}
-	for _, p := range []string{os.Getenv("CONCIERGE_CHROMIUM"), "/usr/bin/chromium"} {
-		if p != "" {
-			if _, err := exec.LookPath(p); err == nil {
-				chrome = p
-			}
-		}
-	}
-	if chrome == "" {
-		skip(t, "Chromium is not installed")
-	}
+	chrome = browsertest.Chromium(t, MandatoryEnv)
 	dir, err := filepath.Abs(bundles)
 	if err != nil {
 		t.Fatal(err)
@@ -112,44 +93,7 @@ func build(t *testing.T) {
 // cleanEnv is this process's environment without Clerk's or Next's
 // public variables.
 func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "NEXT_PUBLIC_") && !strings.HasPrefix(kv, "NODE_EXTRA_CA_CERTS=") &&
-			!strings.HasPrefix(kv, "NODE_OPTIONS=") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// logBuffer collects a child's output.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// freePort returns a loopback port nobody listens on (now).
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	return browsertest.Environ("CLERK_", "NEXT_PUBLIC_", "NODE_EXTRA_CA_CERTS=", "NODE_OPTIONS=")
 }
 
 // startNextOn runs `next start -H localhost -p port` with env added to a
@@ -164,105 +108,18 @@ func freePort(t *testing.T) string {
 func startNextOn(t *testing.T, port string, env ...string) {
 	t.Helper()
 	build(t)
-	logs := &logBuffer{}
 	cmd := exec.Command("node", "node_modules/next/dist/bin/next", "start", "-H", "localhost", "-p", port)
 	cmd.Env = append(append(cleanEnv(), "NEXT_TELEMETRY_DISABLED=1", "NODE_OPTIONS=--dns-result-order=ipv4first"), env...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("next start output:\n%s", logs)
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("next start exited: %s", logs)
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second); err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("next start did not listen on 127.0.0.1:%s within 60 s (does localhost resolve to 127.0.0.1?):\n%s", port, logs)
-		}
-		time.Sleep(100 * time.Millisecond)
+	p := browsertest.StartProcess(t, "next start", cmd)
+	if err := p.WaitListen("127.0.0.1:"+port, 60*time.Second); err != nil {
+		t.Fatalf("%v (does localhost resolve to 127.0.0.1?)", err)
 	}
 }
 
-// recorder keeps the requests Concierge served, as "METHOD path status".
-type recorder struct {
-	mu    sync.Mutex
-	calls []string
-}
-
-func (rec *recorder) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if strings.HasPrefix(r.URL.Path, "/npm/") && sw.status == http.StatusOK {
-			return // bundles: too many to be useful
-		}
-		rec.mu.Lock()
-		rec.calls = append(rec.calls, fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, sw.status))
-		rec.mu.Unlock()
-	})
-}
-
-// count returns how many requests matched the prefix ("GET /v1/client/handshake").
-func (rec *recorder) count(prefix string) int {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	n := 0
-	for _, c := range rec.calls {
-		if strings.HasPrefix(c, prefix+" ") {
-			n++
-		}
-	}
-	return n
-}
-
-func (rec *recorder) String() string {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return strings.Join(rec.calls, "\n  ")
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
+// newRecorder records the requests Concierge serves, but for the bundles
+// it served (too many to be useful).
+func newRecorder() *browsertest.Recorder {
+	return &browsertest.Recorder{Omit: func(r *http.Request, status int) bool {
+		return strings.HasPrefix(r.URL.Path, "/npm/") && status == http.StatusOK
+	}}
 }

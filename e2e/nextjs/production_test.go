@@ -24,6 +24,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/apptest"
+	"github.com/conciergehq/concierge/internal/browsertest"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/sdk"
 )
@@ -48,12 +49,12 @@ func TestProductionKeys(t *testing.T) {
 		}
 		_, frontPort, _ := net.SplitHostPort(front.Addr().String())
 		appURL := "https://app.example.test:" + frontPort
-		rec := &recorder{}
-		srv := apptest.Start(t, dbtest.Open(t, engine), apptest.Config{Wrap: rec.wrap, TLS: ca.server, Host: "clerk.example.test",
+		rec := newRecorder()
+		srv := apptest.Start(t, dbtest.Open(t, engine), apptest.Config{Wrap: rec.Wrap, TLS: ca.server, Host: "clerk.example.test",
 			Options: app.Options{Production: true, CookieDomain: "example.test", SecretKey: liveSecret, BundleDir: bundleDir,
 				AllowedOrigins: []string{appURL}, TokenTTL: tokenTTL}})
 
-		nextPort := freePort(t)
+		nextPort := browsertest.FreePort(t)
 		startNextOn(t, nextPort,
 			// pk_live_ + base64("clerk.example.test:<port>$"): clerk-js
 			// and the bundles come from there, no other setting needed.
@@ -87,7 +88,7 @@ func TestProductionKeys(t *testing.T) {
 		q.browser = newBrowser(t, chrome, q.diag,
 			chromedp.Flag("host-resolver-rules", "MAP *.example.test 127.0.0.1"),
 			// Trust the test's leaf key only (honoured with a user data
-			// directory, which newBrowser sets).
+			// directory, which browsertest.Launch sets).
 			chromedp.Flag("ignore-certificate-errors-spki-list", ca.spki))
 		q.run()
 	})

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/conciergehq/concierge/internal/browsertest"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/instance"
@@ -26,25 +26,8 @@ import (
 // sets it after installing Chromium.
 const BrowserEnv = "CONCIERGE_TEST_BROWSER"
 
-// chromium finds Debian's Chromium, or skips (fails under BrowserEnv).
-func chromium(t *testing.T) string {
-	for _, p := range []string{os.Getenv("CONCIERGE_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := exec.LookPath(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv(BrowserEnv) != "" {
-		t.Fatal(BrowserEnv + " is set but Chromium is not installed (apt-get install chromium)")
-	}
-	t.Skip("Chromium not installed: browser tests skipped")
-	return ""
-}
-
 // browser is a headless Chromium tab, with the flags this machine's closed
-// network needs and a fresh profile.
+// network needs and a fresh profile (browsertest.Launch).
 type browser struct {
 	t    *testing.T
 	ctx  context.Context
@@ -54,14 +37,7 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T, base string) *browser {
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chromium(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true)}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	ctx := browsertest.Launch(t, browsertest.Chromium(t, BrowserEnv), 3*time.Minute)
 	return &browser{t: t, ctx: ctx, base: base, dir: t.TempDir()}
 }
 
