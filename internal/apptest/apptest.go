@@ -38,6 +38,9 @@ type Config struct {
 	NoDispatcher bool
 	// Wrap, if set, wraps the handler (to record requests, say).
 	Wrap func(http.Handler) http.Handler
+	// Before, if set, adjusts the app (clocks, say) before it serves
+	// and its dispatchers run.
+	Before func(*app.App)
 	// TLS, if set, serves HTTPS with this configuration (its
 	// Certificates; else httptest's) and the public URL is https.
 	TLS *tls.Config
@@ -76,6 +79,9 @@ func Start(t testing.TB, db *sqlstore.DB, c Config) *Server {
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
+	}
+	if c.Before != nil {
+		c.Before(a)
 	}
 	var h http.Handler = a.Handler
 	if c.Wrap != nil {

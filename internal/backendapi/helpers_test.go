@@ -48,6 +48,7 @@ type envConfig struct {
 	dsn      string
 	opts     app.Options
 	dispatch bool
+	before   func(*app.App)
 }
 
 type envOption func(*envConfig)
@@ -75,6 +76,9 @@ func withSettings(kv map[string]string) envOption { return func(c *envConfig) { 
 // withOrigins allows application origins (CONCIERGE_ALLOWED_ORIGINS).
 func withOrigins(o ...string) envOption { return func(c *envConfig) { c.opts.AllowedOrigins = o } }
 
+// withApp adjusts the app before it serves (clocks, say).
+func withApp(fn func(*app.App)) envOption { return func(c *envConfig) { c.before = fn } }
+
 // withoutDispatcher leaves queued messages alone.
 func withoutDispatcher() envOption { return func(c *envConfig) { c.dispatch = false } }
 
@@ -94,7 +98,7 @@ func newEnv(t testing.TB, engine string, options ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := apptest.Start(t, db, apptest.Config{Options: cfg.opts, NoDispatcher: !cfg.dispatch})
+	srv := apptest.Start(t, db, apptest.Config{Options: cfg.opts, NoDispatcher: !cfg.dispatch, Before: cfg.before})
 	// stop also closes this env's database, so that a second env can
 	// open the same one (restart tests).
 	stop := func() { srv.Stop(); db.Close() }

@@ -16,6 +16,7 @@ import (
 
 	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
 
+	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/instance"
 )
@@ -119,10 +120,9 @@ func (c *clock) add(d time.Duration) {
 func TestWebhooks(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		rcv := startReceiver(t)
-		e := newEnv(t, engine)
-		ctx := context.Background()
 		clk := &clock{}
-		e.app.Webhooks.Now = clk.now
+		e := newEnv(t, engine, withApp(func(a *app.App) { a.Webhooks.Now = clk.now }))
+		ctx := context.Background()
 
 		// Private addresses are refused unless the instance allows them.
 		for _, u := range []string{rcv.url + "/hook", "http://169.254.169.254/latest", "http://10.0.0.1/", "ftp://example.com/", "http://u:p@example.com/"} {
