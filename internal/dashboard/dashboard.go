@@ -28,6 +28,7 @@ import (
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 // Store is what the dashboard reads and writes beyond the services.
@@ -54,6 +55,8 @@ type Dashboard struct {
 	// Wake tells the outbox that a message was queued.
 	Wake      func()
 	PublicURL string
+	// Webhooks are the webhook endpoints.
+	Webhooks *webhook.Service
 	// OAuth holds the social sign-in providers' set-up.
 	OAuth *oauth.Service
 	// PublishableKey is the instance's, shown on the API keys page.
@@ -157,6 +160,10 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("POST /dashboard/messages/test", d.testMessage)
 	auth("GET /dashboard/settings", d.settings)
 	auth("POST /dashboard/settings", d.saveSettings)
+	auth("GET /dashboard/webhooks", d.webhooks)
+	auth("POST /dashboard/webhooks", d.createEndpoint)
+	auth("POST /dashboard/webhooks/{id}/{action}", d.endpointAction)
+	auth("POST /dashboard/webhook-deliveries/{id}/replay", d.replayDelivery)
 	auth("GET /dashboard/social", d.social)
 	auth("POST /dashboard/social/{strategy}", d.saveProvider)
 	auth("GET /dashboard/api-keys", d.apiKeys)

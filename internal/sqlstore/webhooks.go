@@ -128,22 +128,64 @@ func scanEndpoint(r interface{ Scan(...any) error }) (*webhook.Endpoint, error) 
 	return &ep, nil
 }
 
-// SaveEndpoint creates or replaces an endpoint. Secrets are stored as
-// given: the webhook service seals them.
-func (db *DB) SaveEndpoint(ctx context.Context, ep *webhook.Endpoint) error {
+// SaveEndpoint creates an endpoint (create) or replaces an existing one:
+// a replacement never brings back an endpoint deleted meanwhile (the
+// dispatcher records failures on endpoints it loaded before). Secrets
+// are stored as given: the webhook service seals them.
+func (db *DB) SaveEndpoint(ctx context.Context, ep *webhook.Endpoint, create bool) error {
 	data, err := json.Marshal(storedEndpoint{*ep, ep.OldSecretUntil})
 	if err != nil {
 		return err
 	}
 	defer db.forgetEndpoints()
+	var old any
+	if ep.OldSecret != "" {
+		old = []byte(ep.OldSecret)
+	}
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var old any
-		if ep.OldSecret != "" {
-			old = []byte(ep.OldSecret)
+		if create {
+			_, err := db.in(tx).ExecContext(ctx, "INSERT INTO webhook_endpoints (id, data, secret, old_secret, created_at) VALUES (?, ?, ?, ?, ?)",
+				ep.ID, string(data), []byte(ep.Secret), old, ep.CreatedAt)
+			return err
 		}
-		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO webhook_endpoints (id, data, secret, old_secret, created_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET data = excluded.data, secret = excluded.secret, old_secret = excluded.old_secret`,
-			ep.ID, string(data), []byte(ep.Secret), old, ep.CreatedAt)
+		res, err := db.in(tx).ExecContext(ctx, "UPDATE webhook_endpoints SET data = ?, secret = ?, old_secret = ? WHERE id = ?",
+			string(data), []byte(ep.Secret), old, ep.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.ResourceNotFound("not found", "No webhook endpoint was found with id "+ep.ID)
+		}
+		return nil
+	})
+}
+
+// UpdateEndpointState changes an endpoint's state (failing, disabled) in
+// one transaction from what is stored now, so that a dispatcher holding
+// an older copy neither undoes an operator's change (a rotated secret)
+// nor brings back a deleted endpoint.
+func (db *DB) UpdateEndpointState(ctx context.Context, epID string, fn func(*webhook.Endpoint)) error {
+	defer db.forgetEndpoints()
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		c := db.in(tx)
+		var data string
+		err := c.QueryRowContext(ctx, "SELECT data FROM webhook_endpoints WHERE id = ?"+db.dialect.lockRows(), epID).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // deleted meanwhile: nothing to record
+		}
+		if err != nil {
+			return err
+		}
+		var st storedEndpoint
+		if err := json.Unmarshal([]byte(data), &st); err != nil {
+			return err
+		}
+		fn(&st.Endpoint)
+		b, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		_, err = c.ExecContext(ctx, "UPDATE webhook_endpoints SET data = ? WHERE id = ?", string(b), epID)
 		return err
 	})
 }

@@ -32,7 +32,10 @@ type Delivery struct {
 
 // Store keeps endpoints and deliveries.
 type Store interface {
-	SaveEndpoint(ctx context.Context, ep *Endpoint) error
+	// SaveEndpoint creates (create) or replaces an existing endpoint.
+	SaveEndpoint(ctx context.Context, ep *Endpoint, create bool) error
+	// UpdateEndpointState applies fn to the stored endpoint's state.
+	UpdateEndpointState(ctx context.Context, id string, fn func(*Endpoint)) error
 	Endpoints(ctx context.Context) ([]*Endpoint, error)
 	Endpoint(ctx context.Context, id string) (*Endpoint, error)
 	DeleteEndpoint(ctx context.Context, id string) error

@@ -116,37 +116,40 @@ func (d *Dispatcher) deliver(ctx context.Context, del *Delivery) {
 	now := d.Now()
 	status, excerpt, sendErr := d.send(ctx, ep, del, now)
 	del.LastStatus, del.LastResponse, del.UpdatedAt = status, excerpt, d.Now().UnixMilli()
-	switch {
-	case sendErr == nil && status >= 200 && status < 300:
+	ok := sendErr == nil && status >= 200 && status < 300
+	if ok {
 		del.Status = Succeeded
-		if ep.FailingSince != nil {
-			ep.FailingSince = nil
-			d.saveEndpoint(ctx, ep)
-		}
-	default:
-		if next, ok := Next(del.Attempts, d.Now()); ok && !ep.Disabled {
-			del.NextAttemptAt = next.UnixMilli()
-		} else {
-			del.Status = Failed
-		}
-		ms := now.UnixMilli()
-		if ep.FailingSince == nil {
-			ep.FailingSince = &ms
-			d.saveEndpoint(ctx, ep)
-		} else if !ep.Disabled && now.Sub(time.UnixMilli(*ep.FailingSince)) >= FailingFor {
-			ep.Disabled, ep.DisabledReason = true, "failing"
-			d.Log.Warn("webhooks: endpoint disabled after failing for 5 days", "endpoint", ep.ID)
-			d.saveEndpoint(ctx, ep)
-		}
+	} else if next, more := Next(del.Attempts, d.Now()); more && !ep.Disabled {
+		del.NextAttemptAt = next.UnixMilli()
+	} else {
+		del.Status = Failed
+	}
+	if ok != (ep.FailingSince == nil) || (!ok && !ep.Disabled && now.Sub(time.UnixMilli(*ep.FailingSince)) >= FailingFor) {
+		d.recordHealth(ctx, ep.ID, ok, now)
 	}
 	if err := d.Service.Store.SettleDelivery(ctx, del); err != nil {
 		d.Log.Error("webhooks: recording an attempt failed", "delivery", del.ID, "err", err)
 	}
 }
 
-func (d *Dispatcher) saveEndpoint(ctx context.Context, ep *Endpoint) {
-	if err := d.Service.save(ctx, ep); err != nil {
-		d.Log.Error("webhooks: saving an endpoint failed", "endpoint", ep.ID, "err", err)
+// recordHealth notes a success (no longer failing) or a failure (failing
+// since now; disabled once failing for FailingFor) on the stored
+// endpoint.
+func (d *Dispatcher) recordHealth(ctx context.Context, epID string, ok bool, now time.Time) {
+	err := d.Service.Store.UpdateEndpointState(ctx, epID, func(ep *Endpoint) {
+		switch {
+		case ok:
+			ep.FailingSince = nil
+		case ep.FailingSince == nil:
+			ms := now.UnixMilli()
+			ep.FailingSince = &ms
+		case !ep.Disabled && now.Sub(time.UnixMilli(*ep.FailingSince)) >= FailingFor:
+			ep.Disabled, ep.DisabledReason = true, "failing"
+			d.Log.Warn("webhooks: endpoint disabled after failing for 5 days", "endpoint", ep.ID)
+		}
+	})
+	if err != nil {
+		d.Log.Error("webhooks: recording an endpoint's state failed", "endpoint", epID, "err", err)
 	}
 }
 

@@ -66,8 +66,9 @@ func (s *Service) open(ep *Endpoint) (*Endpoint, error) {
 	return ep, nil
 }
 
-// save stores ep with its secrets sealed.
-func (s *Service) save(ctx context.Context, ep *Endpoint) error {
+// save stores ep with its secrets sealed: a new one (create), or over
+// the one that exists.
+func (s *Service) save(ctx context.Context, ep *Endpoint, create bool) error {
 	out := *ep
 	var err error
 	if out.Secret, err = s.sealSecret(ep.Secret); err != nil {
@@ -78,7 +79,7 @@ func (s *Service) save(ctx context.Context, ep *Endpoint) error {
 			return err
 		}
 	}
-	return s.Store.SaveEndpoint(ctx, &out)
+	return s.Store.SaveEndpoint(ctx, &out, create)
 }
 
 func (s *Service) apply(ctx context.Context, ep *Endpoint, p Params) error {
@@ -121,7 +122,7 @@ func (s *Service) Create(ctx context.Context, p Params) (*Endpoint, error) {
 	if err := s.apply(ctx, ep, p); err != nil {
 		return nil, err
 	}
-	return ep, s.save(ctx, ep)
+	return ep, s.save(ctx, ep, true)
 }
 
 // Get returns an endpoint with its secrets.
@@ -146,7 +147,7 @@ func (s *Service) Update(ctx context.Context, epID string, p Params) (*Endpoint,
 		return nil, err
 	}
 	ep.UpdatedAt = s.Now().UnixMilli()
-	return ep, s.save(ctx, ep)
+	return ep, s.save(ctx, ep, false)
 }
 
 // Delete removes an endpoint and its deliveries.
@@ -164,7 +165,7 @@ func (s *Service) Rotate(ctx context.Context, epID string) (*Endpoint, error) {
 	now := s.Now()
 	ep.OldSecret, ep.OldSecretUntil, ep.Secret = ep.Secret, now.Add(RotationOverlap).UnixMilli(), NewSecret()
 	ep.UpdatedAt = now.UnixMilli()
-	return ep, s.save(ctx, ep)
+	return ep, s.save(ctx, ep, false)
 }
 
 // Test queues a test event (Svix's "test" type) for one endpoint.
