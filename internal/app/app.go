@@ -175,12 +175,21 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		}}
 	hookDispatcher := webhook.NewDispatcher(hooks, o.Log)
 	hooks.Wake = hookDispatcher.Wake
-	db.Events = sqlstore.Events{Wake: hookDispatcher.Wake, User: func(typ string, u *user.User) ([]byte, error) {
-		var data any = backendapi.UserObject(o.PublicURL, u, time.Now().UnixMilli(), true)
-		if typ == webhook.UserDeleted {
-			data = map[string]any{"object": "user", "id": u.ID, "deleted": true}
+	db.Events = sqlstore.Events{Wake: hookDispatcher.Wake, Render: func(typ string, obj any) ([]byte, error) {
+		now := time.Now()
+		var data any
+		switch v := obj.(type) {
+		case *user.User:
+			data = backendapi.UserObject(o.PublicURL, v, now.UnixMilli(), true)
+		case *session.Session:
+			data = backendapi.SessionObject(v, now.UnixMilli())
+		case *delivery.Message:
+			data = backendapi.MessageObject(v)
 		}
-		return webhook.NewPayload(typ, hooks.InstanceID, data, time.Now())
+		if typ == webhook.UserDeleted {
+			data = map[string]any{"object": "user", "id": obj.(*user.User).ID, "deleted": true}
+		}
+		return webhook.NewPayload(typ, hooks.InstanceID, data, now)
 	}}
 	users := user.NewService(db)
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,

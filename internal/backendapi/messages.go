@@ -64,6 +64,14 @@ func deliveryOf(m *delivery.Message) deliveryJSON {
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 }
 
+// MessageObject is an email or SMS as the Backend API renders it.
+func MessageObject(m *delivery.Message) any {
+	if m.Channel == delivery.SMS {
+		return toSMSJSON(m)
+	}
+	return toEmailJSON(m)
+}
+
 func toEmailJSON(m *delivery.Message) emailJSON {
 	return emailJSON{Object: "email", ID: m.ID, Slug: slugOf(m), FromEmailName: m.FromName,
 		ToEmailAddress: m.To, EmailAddressID: m.IdentifierID, UserID: m.UserID, Subject: m.Subject,

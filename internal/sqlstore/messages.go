@@ -42,7 +42,10 @@ func (db *DB) insertMessage(ctx context.Context, tx *sql.Tx, m *delivery.Message
 		m.ID, m.Channel, slug, m.FromName, m.From, m.To, m.IdentifierID, m.UserID,
 		m.Subject, m.Body, m.BodyPlain, string(m.Data), m.Status, m.Attempts, m.LastError, m.Transport,
 		m.NextAttemptAt, m.SentAt, m.CreatedAt, m.UpdatedAt)
-	return err
+	if err != nil {
+		return err
+	}
+	return db.emit(ctx, tx, m.Channel+".created", m)
 }
 
 // QueueToIdentifier queues m to the user's email address or phone number

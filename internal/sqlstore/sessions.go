@@ -44,7 +44,10 @@ func (db *DB) insertClient(ctx context.Context, tx *sql.Tx, c *session.Client) e
 func (db *DB) insertSession(ctx context.Context, tx *sql.Tx, s *session.Session) error {
 	_, err := db.in(tx).ExecContext(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		s.ID, s.ClientID, s.UserID, s.Status, s.LastActiveAt, s.ExpireAt, s.AbandonAt, s.CreatedAt, s.UpdatedAt)
-	return err
+	if err != nil {
+		return err
+	}
+	return db.emit(ctx, tx, webhook.SessionCreated, s)
 }
 
 // CreateClient stores a new client.
@@ -330,8 +333,10 @@ func (db *DB) SetSessionStatus(ctx context.Context, id, status string, now int64
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.New(errs.BadRequest, "session_not_active", "Session is not active", "The session is no longer active.")
 		}
-		out, err = scanSession(c.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE id = ?", id))
-		return err
+		if out, err = scanSession(c.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE id = ?", id)); err != nil {
+			return err
+		}
+		return db.emit(ctx, tx, "session."+status, out)
 	})
 	return out, err
 }
@@ -340,8 +345,7 @@ func (db *DB) SetSessionStatus(ctx context.Context, id, status string, now int64
 func (db *DB) EndClientSessions(ctx context.Context, clientID, status string, now int64) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c := db.in(tx)
-		if _, err := c.ExecContext(ctx, "UPDATE sessions SET status = ?, updated_at = ? WHERE client_id = ? AND status = 'active'",
-			status, now, clientID); err != nil {
+		if err := db.endSessions(ctx, tx, "client_id = ?", status, now, clientID); err != nil {
 			return err
 		}
 		_, err := c.ExecContext(ctx, "UPDATE clients SET last_active_session_id = NULL, updated_at = ? WHERE id = ?", now, clientID)
@@ -352,8 +356,7 @@ func (db *DB) EndClientSessions(ctx context.Context, clientID, status string, no
 // EndUserSessions moves a user's active sessions to status.
 func (db *DB) EndUserSessions(ctx context.Context, userID, status string, now int64) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := db.in(tx).ExecContext(ctx, endUserSessionsSQL, status, now, userID)
-		return err
+		return db.endSessions(ctx, tx, "user_id = ?", status, now, userID)
 	})
 }
 

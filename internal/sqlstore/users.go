@@ -321,7 +321,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) err
 		}
 		if u.Banned && !before.Banned {
 			// A ban revokes the user's sessions with it: no more tokens.
-			if _, err := db.in(tx).ExecContext(ctx, endUserSessionsSQL, "revoked", u.UpdatedAt, u.ID); err != nil {
+			if err := db.endSessions(ctx, tx, "user_id = ?", "revoked", u.UpdatedAt, u.ID); err != nil {
 				return err
 			}
 		}
@@ -354,11 +354,9 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 			return errUserNotFound(id)
 		}
 		// Sessions outlive the user row as records, ended.
-		if _, err = db.in(tx).ExecContext(ctx, endUserSessionsSQL, "ended", db.nowMillis(), id); err != nil {
+		if err = db.endSessions(ctx, tx, "user_id = ?", "ended", db.nowMillis(), id); err != nil {
 			return err
 		}
 		return db.emitUser(ctx, tx, webhook.UserDeleted, &user.User{ID: id})
 	})
 }
-
-const endUserSessionsSQL = "UPDATE sessions SET status = ?, updated_at = ? WHERE user_id = ? AND status = 'active'"

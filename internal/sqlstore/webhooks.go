@@ -10,18 +10,20 @@ import (
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
 	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 var _ webhook.Store = (*DB)(nil)
 
-// Events renders the webhook events of user changes, so that they are
-// written in the changes' own transactions; nil sends none. Wiring sets
-// it (the rendering is the Backend API's).
+// Events renders the webhook events of changes (users, sessions,
+// messages), so that they are written in the changes' own transactions;
+// nil sends none. Wiring sets it (the rendering is the Backend API's).
 type Events struct {
-	// User renders a user event's payload.
-	User func(typ string, u *user.User) ([]byte, error)
+	// Render renders an event's payload: obj is a *user.User, a
+	// *session.Session or a *delivery.Message.
+	Render func(typ string, obj any) ([]byte, error)
 	// Wake tells the webhook dispatcher that deliveries were queued.
 	Wake func()
 }
@@ -58,9 +60,50 @@ func (db *DB) cachedEndpoints(ctx context.Context, c q) ([]*webhook.Endpoint, er
 	return eps, nil
 }
 
-// emitUser queues a user event for every endpoint that takes it, in tx.
+// emitUser queues a user event.
 func (db *DB) emitUser(ctx context.Context, tx *sql.Tx, typ string, u *user.User) error {
-	if db.Events.User == nil {
+	return db.emit(ctx, tx, typ, u)
+}
+
+// endSessions moves the active sessions a condition selects to status,
+// telling each as session.<status>.
+func (db *DB) endSessions(ctx context.Context, tx *sql.Tx, cond, status string, now int64, args ...any) error {
+	c := db.in(tx)
+	var ended []*session.Session
+	if db.Events.Render != nil {
+		rows, err := c.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE "+cond+" AND status = 'active'", args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			s, err := scanSession(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			ended = append(ended, s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	if _, err := c.ExecContext(ctx, "UPDATE sessions SET status = ?, updated_at = ? WHERE "+cond+" AND status = 'active'",
+		append([]any{status, now}, args...)...); err != nil {
+		return err
+	}
+	for _, s := range ended {
+		s.Status, s.UpdatedAt = status, now
+		if err := db.emit(ctx, tx, "session."+status, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emit queues an event for every endpoint that takes it, in tx.
+func (db *DB) emit(ctx context.Context, tx *sql.Tx, typ string, obj any) error {
+	if db.Events.Render == nil {
 		return nil
 	}
 	eps, err := db.cachedEndpoints(ctx, db.in(tx))
@@ -75,7 +118,7 @@ func (db *DB) emitUser(ctx context.Context, tx *sql.Tx, typ string, u *user.User
 			continue
 		}
 		if payload == nil {
-			if payload, err = db.Events.User(typ, u); err != nil {
+			if payload, err = db.Events.Render(typ, obj); err != nil {
 				return err
 			}
 		}

@@ -24,13 +24,20 @@ import (
 
 // Event types Concierge emits, with Clerk's names.
 const (
-	UserCreated = "user.created"
-	UserUpdated = "user.updated"
-	UserDeleted = "user.deleted"
+	UserCreated    = "user.created"
+	UserUpdated    = "user.updated"
+	UserDeleted    = "user.deleted"
+	SessionCreated = "session.created"
+	SessionEnded   = "session.ended"
+	SessionRemoved = "session.removed"
+	SessionRevoked = "session.revoked"
+	EmailCreated   = "email.created"
+	SMSCreated     = "sms.created"
 )
 
 // Types lists the event types an endpoint can subscribe to.
-var Types = []string{UserCreated, UserUpdated, UserDeleted}
+var Types = []string{UserCreated, UserUpdated, UserDeleted, SessionCreated, SessionEnded, SessionRemoved, SessionRevoked,
+	EmailCreated, SMSCreated}
 
 // Endpoint is where events are delivered.
 type Endpoint struct {
