@@ -185,6 +185,10 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 			data = backendapi.SessionObject(v, now.UnixMilli())
 		case *delivery.Message:
 			data = backendapi.MessageObject(v)
+		case *invitation.Invitation:
+			data = backendapi.InvitationObject(v, now.UnixMilli())
+		default:
+			return nil, fmt.Errorf("webhook event %s: no rendering for %T", typ, obj)
 		}
 		if typ == webhook.UserDeleted {
 			data = map[string]any{"object": "user", "id": obj.(*user.User).ID, "deleted": true}

@@ -25,6 +25,16 @@ type invitationJSON struct {
 	UpdatedAt      int64           `json:"updated_at"`
 }
 
+// InvitationObject renders an invitation without its link (webhook
+// events: the link is a credential).
+func InvitationObject(inv *invitation.Invitation, now int64) any {
+	out := invitationJSON{Object: "invitation", ID: inv.ID, EmailAddress: inv.EmailAddress,
+		PublicMetadata: inv.PublicMetadata, Status: inv.StatusAt(now), ExpiresAt: inv.ExpiresAt,
+		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
+	out.Revoked = out.Status == invitation.Revoked
+	return out
+}
+
 // invitationOut renders inv; only a pending invitation shows its link.
 func (a *API) invitationOut(inv *invitation.Invitation, now int64) (invitationJSON, error) {
 	out := invitationJSON{Object: "invitation", ID: inv.ID, EmailAddress: inv.EmailAddress,

@@ -255,15 +255,16 @@ func TestWebhooks(t *testing.T) {
 }
 
 // TestWebhookSessionAndEmailEvents: session.created and session.revoked
-// for a session's life, and email.created for an email the Backend API
-// queues, each only to an endpoint that takes it.
+// for a session's life, email.created for an email the Backend API
+// queues, invitation.created and .revoked (without the invitation's
+// link), each only to an endpoint that takes it.
 func TestWebhookSessionAndEmailEvents(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		rcv := startReceiver(t)
 		e := newEnv(t, engine, withSettings(map[string]string{instance.WebhookAllowPrivate: "true"}))
 		ctx := context.Background()
 		st, body := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url + "/hook",
-			"events": []string{"session.created", "session.revoked", "email.created"}})
+			"events": []string{"session.created", "session.revoked", "email.created", "invitation.created", "invitation.revoked"}})
 		var ep struct{ Secret string }
 		if st != 200 || json.Unmarshal(body, &ep) != nil {
 			t.Fatalf("create endpoint: %d %s", st, body)
@@ -281,20 +282,27 @@ func TestWebhookSessionAndEmailEvents(t *testing.T) {
 		e.do("POST", "/v1/sessions/"+sess.ID+"/revoke", nil)
 		e.do("POST", "/v1/emails", map[string]string{"from_email_name": "hello", "subject": "Hi", "body": "<p>Hi</p>",
 			"email_address_id": u.EmailAddresses[0].ID})
+		st, body = e.do("POST", "/v1/invitations", map[string]any{"email_address": "grace@example.com", "notify": false})
+		var inv struct{ ID string }
+		if st != 200 || json.Unmarshal(body, &inv) != nil {
+			t.Fatalf("invitation: %d %s", st, body)
+		}
+		e.do("POST", "/v1/invitations/"+inv.ID+"/revoke", nil)
 		// Order per endpoint is not promised: by type.
 		byType := map[string]map[string]any{}
-		for _, ev := range rcv.wait(3) {
+		for _, ev := range rcv.wait(5) {
 			if ev["bySvix"] != true || ev["byClerk"] != true {
 				t.Fatalf("unverified: %v", ev)
 			}
 			byType[ev["type"].(string)], _ = ev["data"].(map[string]any)
 		}
-		if len(byType) != 3 || byType["session.created"]["id"] != sess.ID || byType["session.created"]["status"] != "active" ||
+		if len(byType) != 5 || byType["invitation.created"]["id"] != inv.ID || byType["invitation.revoked"]["status"] != "revoked" ||
+			byType["invitation.created"]["url"] != nil || byType["session.created"]["id"] != sess.ID || byType["session.created"]["status"] != "active" ||
 			byType["session.revoked"]["status"] != "revoked" || byType["email.created"]["object"] != "email" {
 			t.Fatalf("events: %v", byType)
 		}
 		time.Sleep(200 * time.Millisecond)
-		if n := len(rcv.events()); n != 3 {
+		if n := len(rcv.events()); n != 5 {
 			t.Fatalf("%d events: the user.created the endpoint does not take was sent", n)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 var _ invitation.Store = (*DB)(nil)
@@ -68,6 +69,9 @@ func (db *DB) createInvitation(ctx context.Context, tx *sql.Tx, it invitation.Ne
 		return invitation.Duplicate(inv.EmailAddress)
 	}
 	if err != nil {
+		return err
+	}
+	if err := db.emit(ctx, tx, webhook.InvitationCreated, inv); err != nil {
 		return err
 	}
 	if it.Email != nil {
@@ -169,8 +173,10 @@ func (db *DB) RevokeInvitation(ctx context.Context, id string, now int64) (*invi
 			return invitation.AlreadyAccepted()
 		}
 		inv.Status, inv.UpdatedAt = invitation.Revoked, now
-		_, err = c.ExecContext(ctx, "UPDATE invitations SET status = 'revoked', updated_at = ? WHERE id = ?", now, id)
-		return err
+		if _, err = c.ExecContext(ctx, "UPDATE invitations SET status = 'revoked', updated_at = ? WHERE id = ?", now, id); err != nil {
+			return err
+		}
+		return db.emit(ctx, tx, webhook.InvitationRevoked, inv)
 	})
 	return inv, err
 }

@@ -244,6 +244,15 @@ func (db *DB) Complete(ctx context.Context, x session.Completion) error {
 			} else if n == 0 {
 				return invitation.RevokedTicket() // used, revoked or expired meanwhile: single use
 			}
+			if db.Events.Render != nil {
+				inv, err := scanInvitation(c.QueryRowContext(ctx, "SELECT "+invitationColumns+" FROM invitations WHERE id = ?", x.InvitationID))
+				if err != nil {
+					return err
+				}
+				if err := db.emit(ctx, tx, webhook.InvitationAccepted, inv); err != nil {
+					return err
+				}
+			}
 		}
 		if err := db.insertSession(ctx, tx, x.Session); err != nil {
 			return err

@@ -33,11 +33,15 @@ const (
 	SessionRevoked = "session.revoked"
 	EmailCreated   = "email.created"
 	SMSCreated     = "sms.created"
+
+	InvitationCreated  = "invitation.created"
+	InvitationAccepted = "invitation.accepted"
+	InvitationRevoked  = "invitation.revoked"
 )
 
 // Types lists the event types an endpoint can subscribe to.
 var Types = []string{UserCreated, UserUpdated, UserDeleted, SessionCreated, SessionEnded, SessionRemoved, SessionRevoked,
-	EmailCreated, SMSCreated}
+	EmailCreated, SMSCreated, InvitationCreated, InvitationAccepted, InvitationRevoked}
 
 // Endpoint is where events are delivered.
 type Endpoint struct {
