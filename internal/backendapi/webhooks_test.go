@@ -307,3 +307,33 @@ func TestWebhookSessionAndEmailEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookAcrossRestart: an event committed by a process that stops
+// before sending it is delivered by the next one on the same database.
+func TestWebhookAcrossRestart(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		rcv := startReceiver(t)
+		allow := withSettings(map[string]string{instance.WebhookAllowPrivate: "true"})
+		first := newEnv(t, engine, allow, withoutDispatcher())
+		ctx := context.Background()
+		st, body := first.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url + "/hook"})
+		var ep struct{ Secret string }
+		if st != 200 || json.Unmarshal(body, &ep) != nil {
+			t.Fatalf("create endpoint: %d %s", st, body)
+		}
+		rcv.post("/secret", ep.Secret)
+		u, err := first.users.Create(ctx, &clerkuser.CreateParams{EmailAddresses: &[]string{"ada@example.com"}, Password: ptr(pw)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first.stop()
+		if n := len(rcv.events()); n != 0 {
+			t.Fatalf("%d deliveries from a process without a dispatcher", n)
+		}
+		newEnv(t, engine, allow, withDSN(first.dsn))
+		ev := rcv.wait(1)[0]
+		if ev["type"] != "user.created" || ev["data"].(map[string]any)["id"] != u.ID || ev["bySvix"] != true {
+			t.Fatalf("after the restart: %v", ev)
+		}
+	})
+}
