@@ -102,6 +102,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/webhook_endpoints/{endpoint_id}/test", handler(a.testEndpoint))
 	mux.Handle("GET /v1/webhook_endpoints/{endpoint_id}/deliveries", handler(a.listDeliveries))
 	mux.Handle("POST /v1/webhook_deliveries/{delivery_id}/replay", handler(a.replayDelivery))
+	mux.Handle("POST /v1/webhook_endpoints/{endpoint_id}/replay_failed", handler(a.replayFailed))
 	mux.Handle("POST /v1/webhooks/svix", handler(a.svixSetup))
 	mux.Handle("GET /v1/jwt_templates", handler(a.listJWTTemplates))
 	mux.Handle("POST /v1/jwt_templates", handler(a.createJWTTemplate))

@@ -139,6 +139,26 @@ func (a *API) replayDelivery(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// replayFailed is POST /v1/webhook_endpoints/{id}/replay_failed
+// {since}: every delivery that failed since then (Unix ms) again.
+func (a *API) replayFailed(w http.ResponseWriter, r *http.Request) error {
+	var p struct {
+		Since *int64 `json:"since"`
+	}
+	if err := decode(w, r, &p); err != nil {
+		return err
+	}
+	if p.Since == nil {
+		return errs.ParamMissing("since")
+	}
+	n, err := a.Webhooks.ReplayFailed(r.Context(), r.PathValue("endpoint_id"), *p.Since)
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"object": "webhook_replay", "queued": n})
+	return nil
+}
+
 // svixSetup answers Clerk's POST /v1/webhooks/svix: Concierge delivers
 // webhooks itself.
 func (a *API) svixSetup(http.ResponseWriter, *http.Request) error {

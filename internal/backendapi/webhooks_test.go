@@ -248,6 +248,32 @@ func TestWebhooks(t *testing.T) {
 		if len(rcv.events()) != n {
 			t.Fatal("a disabled endpoint got an event")
 		}
+		// The pending retry to a disabled endpoint fails without being
+		// sent; enabled again and up, replay_failed sends it.
+		clk.add(time.Hour)
+		deadline = time.Now().Add(10 * time.Second)
+		for {
+			_, body = e.do("GET", "/v1/webhook_endpoints/"+ep.ID+"/deliveries", nil)
+			if strings.Contains(string(body), "endpoint disabled") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the retry to a disabled endpoint did not fail: %s", body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(rcv.events()) != n {
+			t.Fatal("a disabled endpoint got a retry")
+		}
+		rcv.post("/fail", "0")
+		e.do("PATCH", "/v1/webhook_endpoints/"+ep.ID, map[string]any{"disabled": false})
+		st, body = e.do("POST", "/v1/webhook_endpoints/"+ep.ID+"/replay_failed", map[string]any{"since": 0})
+		if st != 200 || !strings.Contains(string(body), `"queued":1`) {
+			t.Fatalf("replay failed: %d %s", st, body)
+		}
+		if got = rcv.wait(n + 1); got[n]["type"] != "user.created" || got[n]["data"].(map[string]any)["email_addresses"] == nil {
+			t.Fatalf("replayed: %v", got[n])
+		}
 		if st, _ := e.do("POST", "/v1/webhooks/svix", nil); st != 400 {
 			t.Fatalf("svix set-up: %d", st)
 		}

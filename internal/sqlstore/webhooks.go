@@ -346,6 +346,26 @@ func (db *DB) Deliveries(ctx context.Context, epID string, limit int) ([]*webhoo
 	return out, rows.Err()
 }
 
+// FailedDeliveries lists an endpoint's failed deliveries made since
+// (Unix ms), oldest first.
+func (db *DB) FailedDeliveries(ctx context.Context, epID string, since int64) ([]*webhook.Delivery, error) {
+	rows, err := db.reader().QueryContext(ctx, "SELECT "+deliveryColumns+` FROM webhook_deliveries
+		WHERE endpoint_id = ? AND status = ? AND created_at >= ? ORDER BY seq LIMIT 10000`, epID, webhook.Failed, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*webhook.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // Delivery returns one delivery.
 func (db *DB) Delivery(ctx context.Context, dID string) (*webhook.Delivery, error) {
 	d, err := scanDelivery(db.reader().QueryRowContext(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE id = ?", dID))

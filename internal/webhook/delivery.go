@@ -44,6 +44,8 @@ type Store interface {
 	SettleDelivery(ctx context.Context, d *Delivery) error
 	Deliveries(ctx context.Context, endpointID string, limit int) ([]*Delivery, error)
 	Delivery(ctx context.Context, id string) (*Delivery, error)
+	// FailedDeliveries lists an endpoint's failed deliveries since (ms).
+	FailedDeliveries(ctx context.Context, endpointID string, since int64) ([]*Delivery, error)
 }
 
 // Next is when a delivery that failed its n-th attempt is tried again,

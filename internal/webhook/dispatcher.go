@@ -114,6 +114,15 @@ func (d *Dispatcher) deliver(ctx context.Context, del *Delivery) {
 		return // the lease runs out; tried again
 	}
 	now := d.Now()
+	if ep.Disabled {
+		// Nothing goes to a disabled endpoint; replay_failed sends it
+		// again once the endpoint is enabled.
+		del.Status, del.LastStatus, del.LastResponse, del.UpdatedAt = Failed, 0, "endpoint disabled", now.UnixMilli()
+		if err := d.Service.Store.SettleDelivery(ctx, del); err != nil {
+			d.Log.Error("webhooks: recording an attempt failed", "delivery", del.ID, "err", err)
+		}
+		return
+	}
 	status, excerpt, sendErr := d.send(ctx, ep, del, now)
 	del.LastStatus, del.LastResponse, del.UpdatedAt = status, excerpt, d.Now().UnixMilli()
 	ok := sendErr == nil && status >= 200 && status < 300

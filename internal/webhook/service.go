@@ -191,6 +191,25 @@ func (s *Service) Replay(ctx context.Context, deliveryID string) (*Delivery, err
 	return s.queue(ctx, &Delivery{EventID: d.EventID, EndpointID: d.EndpointID, Type: d.Type, Payload: d.Payload}, s.Now())
 }
 
+// ReplayFailed queues again every delivery to an endpoint that failed
+// since (Unix ms), and returns how many.
+func (s *Service) ReplayFailed(ctx context.Context, epID string, since int64) (int, error) {
+	if _, err := s.Store.Endpoint(ctx, epID); err != nil {
+		return 0, err
+	}
+	failed, err := s.Store.FailedDeliveries(ctx, epID, since)
+	if err != nil {
+		return 0, err
+	}
+	now := s.Now()
+	for _, d := range failed {
+		if _, err := s.queue(ctx, &Delivery{EventID: d.EventID, EndpointID: d.EndpointID, Type: d.Type, Payload: d.Payload}, now); err != nil {
+			return 0, err
+		}
+	}
+	return len(failed), nil
+}
+
 func (s *Service) queue(ctx context.Context, d *Delivery, now time.Time) (*Delivery, error) {
 	ms := now.UnixMilli()
 	d.ID, d.Status, d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = id.New(id.WebhookDelivery), Pending, ms, ms, ms
