@@ -330,27 +330,18 @@ func (db *DB) SettleDelivery(ctx context.Context, d *webhook.Delivery) error {
 
 // Deliveries lists an endpoint's deliveries, newest first.
 func (db *DB) Deliveries(ctx context.Context, epID string, limit int) ([]*webhook.Delivery, error) {
-	rows, err := db.reader().QueryContext(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY seq DESC LIMIT ?", epID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*webhook.Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return db.queryDeliveries(ctx, "WHERE endpoint_id = ? ORDER BY seq DESC LIMIT ?", epID, limit)
 }
 
 // FailedDeliveries lists an endpoint's failed deliveries made since
 // (Unix ms), oldest first.
 func (db *DB) FailedDeliveries(ctx context.Context, epID string, since int64) ([]*webhook.Delivery, error) {
-	rows, err := db.reader().QueryContext(ctx, "SELECT "+deliveryColumns+` FROM webhook_deliveries
-		WHERE endpoint_id = ? AND status = ? AND created_at >= ? ORDER BY seq LIMIT 10000`, epID, webhook.Failed, since)
+	return db.queryDeliveries(ctx, "WHERE endpoint_id = ? AND status = ? AND created_at >= ? ORDER BY seq LIMIT 10000",
+		epID, webhook.Failed, since)
+}
+
+func (db *DB) queryDeliveries(ctx context.Context, where string, args ...any) ([]*webhook.Delivery, error) {
+	rows, err := db.reader().QueryContext(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries "+where, args...)
 	if err != nil {
 		return nil, err
 	}
