@@ -233,6 +233,12 @@ func TestSocialOIDC(t *testing.T) {
 		if v := get(b7.ok("GET", "/v1/client", nil), "response", "sign_in", "first_factor_verification"); get(v, "error", "code") != "oauth_token_exchange_error" {
 			t.Fatalf("bad code: %v", v)
 		}
+		// A provider that cannot be reached is a clear error, not a 500.
+		if err := e.app.OAuth.Save(ctx, oauth.Config{Strategy: "oauth_custom_down", Enabled: true, ClientID: "x", ClientSecret: "y",
+			Issuer: "http://127.0.0.1:1/nowhere", AllowSignUp: true}); err != nil {
+			t.Fatal(err)
+		}
+		b7.fails("POST", "/v1/client/sign_ins", url.Values{"strategy": {"oauth_custom_down"}, "redirect_url": {appOrigin + "/cb"}}, 400, "oauth_provider_unavailable")
 		// An unknown strategy and a foreign redirect are refused.
 		b7.fails("POST", "/v1/client/sign_ins", url.Values{"strategy": {"oauth_github"}, "redirect_url": {appOrigin + "/cb"}}, 422, "strategy_for_user_invalid")
 		b7.fails("POST", "/v1/client/sign_ins", url.Values{"strategy": {strategy}, "redirect_url": {"https://evil.example/cb"}}, 422, "redirect_url_domain_mismatch")

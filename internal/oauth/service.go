@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -212,6 +213,11 @@ func (s *Service) Begin(ctx context.Context, st State) (string, error) {
 		}
 	}
 	u, err := s.Flow.AuthURL(ctx, p, c, s.CallbackURL, state, st.Verifier, st.Nonce)
+	if errors.Is(err, ErrProvider) {
+		// The provider's discovery failed: the user may try again later.
+		return "", errs.New(errs.BadRequest, "oauth_provider_unavailable", "Provider unavailable",
+			"The sign-in provider cannot be reached right now. Please try again later, or use another method.").WithParam("strategy")
+	}
 	if err != nil {
 		return "", err
 	}
