@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -287,10 +288,11 @@ func TestWebhooks(t *testing.T) {
 func TestWebhookSessionAndEmailEvents(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		rcv := startReceiver(t)
-		e := newEnv(t, engine, withSettings(map[string]string{instance.WebhookAllowPrivate: "true"}))
+		e := newEnv(t, engine, withSettings(map[string]string{instance.WebhookAllowPrivate: "true"}), withOrigins(appOrigin))
 		ctx := context.Background()
 		st, body := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url + "/hook",
-			"events": []string{"session.created", "session.revoked", "email.created", "invitation.created", "invitation.revoked"}})
+			"events": []string{"session.created", "session.revoked", "email.created", "invitation.created", "invitation.revoked",
+				"invitation.accepted"}})
 		var ep struct{ Secret string }
 		if st != 200 || json.Unmarshal(body, &ep) != nil {
 			t.Fatalf("create endpoint: %d %s", st, body)
@@ -330,6 +332,27 @@ func TestWebhookSessionAndEmailEvents(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		if n := len(rcv.events()); n != 5 {
 			t.Fatalf("%d events: the user.created the endpoint does not take was sent", n)
+		}
+
+		// invitation.accepted, when a sign-up uses the invitation's ticket.
+		st, body = e.do("POST", "/v1/invitations", map[string]any{"email_address": "lin@example.com", "notify": false})
+		var inv2 struct{ ID, URL string }
+		if st != 200 || json.Unmarshal(body, &inv2) != nil {
+			t.Fatalf("invitation: %d %s", st, body)
+		}
+		link, _ := url.Parse(inv2.URL)
+		out := e.browser().ok("POST", "/v1/client/sign_ups", url.Values{"strategy": {"ticket"}, "ticket": {link.Query().Get("ticket")},
+			"password": {pw}})
+		if get(out, "response", "status") != "complete" {
+			t.Fatalf("ticket sign-up: %v", out)
+		}
+		accepted := false
+		for _, ev := range rcv.wait(8)[5:] {
+			data, _ := ev["data"].(map[string]any)
+			accepted = accepted || (ev["type"] == "invitation.accepted" && data["id"] == inv2.ID && data["status"] == "accepted" && ev["bySvix"] == true)
+		}
+		if !accepted {
+			t.Fatalf("no invitation.accepted: %v", rcv.events()[5:])
 		}
 	})
 }

@@ -93,6 +93,19 @@ func (c *client) signIn(email string) string {
 	return between(body, `name="csrf" value="`, `"`)
 }
 
+// operator signs a new operator in on c and returns a poster of the
+// session's forms (CSRF token included): status and body.
+func (c *client) operator(email string) func(path string, form url.Values) (int, string) {
+	c.e.t.Helper()
+	csrf := c.signIn(email)
+	return func(path string, form url.Values) (int, string) {
+		c.e.t.Helper()
+		form.Set("csrf", csrf)
+		st, body, _ := c.post(path, form)
+		return st, body
+	}
+}
+
 func between(s, start, end string) string {
 	i := strings.Index(s, start)
 	if i < 0 {

@@ -17,13 +17,7 @@ func TestSocialProviders(t *testing.T) {
 		e := newEnv(t, engine)
 		ctx := context.Background()
 		c := e.client()
-		csrf := c.signIn("op@example.com")
-		post := func(path string, form url.Values) (int, string) {
-			t.Helper()
-			form.Set("csrf", csrf)
-			st, body, _ := c.post(path, form)
-			return st, body
-		}
+		post := c.operator("op@example.com")
 		st, body, _ := c.get("/dashboard/social")
 		if st != 200 || !strings.Contains(body, "oauth_google") || !strings.Contains(body, "oauth_github") || !strings.Contains(body, "/v1/oauth_callback") {
 			t.Fatalf("page: %d", st)

@@ -18,13 +18,7 @@ func TestWebhookEndpoints(t *testing.T) {
 		e := newEnv(t, engine)
 		ctx := context.Background()
 		c := e.client()
-		csrf := c.signIn("op@example.com")
-		post := func(path string, form url.Values) (int, string) {
-			t.Helper()
-			form.Set("csrf", csrf)
-			st, body, _ := c.post(path, form)
-			return st, body
-		}
+		post := c.operator("op@example.com")
 		if st, body := post("/dashboard/webhooks", url.Values{"url": {"http://127.0.0.1:9/hook"}}); st != 422 || !strings.Contains(body, "private") {
 			t.Fatalf("private endpoint: %d", st)
 		}

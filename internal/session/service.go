@@ -359,14 +359,12 @@ func (s *Service) ActiveToken(ctx context.Context, c *Client, origin string) (st
 	if err != nil {
 		return "", nil, err
 	}
-	return s.sign(ctx, sess, origin, live.SessionTokenTTL)
+	return s.sign(ctx, sess, origin, live.SessionTokenTTL, live)
 }
 
-func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl time.Duration) (string, *token.Claims, error) {
-	live, err := s.Live(ctx)
-	if err != nil {
-		return "", nil, err
-	}
+// sign mints a session token with the settings in force (live), read
+// once by the caller: minting is a hot path.
+func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl time.Duration, live instance.Live) (string, *token.Claims, error) {
 	var extra map[string]any
 	if live.SessionClaims != nil {
 		// Only instances with custom claims pay for reading the user.
@@ -414,11 +412,11 @@ func (s *Service) TokenTTL(ctx context.Context, id string, ttl time.Duration) (s
 
 // mint signs a token for an active session; ttl 0 is the instance's.
 func (s *Service) mint(ctx context.Context, c *Client, id, origin string, ttl time.Duration) (string, error) {
+	live, err := s.Live(ctx)
+	if err != nil {
+		return "", err
+	}
 	if ttl == 0 {
-		live, err := s.Live(ctx)
-		if err != nil {
-			return "", err
-		}
 		ttl = live.SessionTokenTTL
 	}
 	// A ban revokes the user's sessions and a deletion ends them, in the
@@ -427,7 +425,7 @@ func (s *Service) mint(ctx context.Context, c *Client, id, origin string, ttl ti
 	if err != nil {
 		return "", err
 	}
-	jwt, _, err := s.sign(ctx, sess, origin, ttl)
+	jwt, _, err := s.sign(ctx, sess, origin, ttl, live)
 	return jwt, err
 }
 

@@ -244,7 +244,9 @@ func (db *DB) Complete(ctx context.Context, x session.Completion) error {
 			} else if n == 0 {
 				return invitation.RevokedTicket() // used, revoked or expired meanwhile: single use
 			}
-			if db.Events.Render != nil {
+			if want, err := db.wanted(ctx, tx, webhook.InvitationAccepted); err != nil {
+				return err
+			} else if want {
 				inv, err := scanInvitation(c.QueryRowContext(ctx, "SELECT "+invitationColumns+" FROM invitations WHERE id = ?", x.InvitationID))
 				if err != nil {
 					return err
@@ -485,7 +487,8 @@ func (db *DB) VerifyIdentifier(ctx context.Context, userID, identifierID, strate
 			identifierID, value, now, userID); err != nil {
 			return err
 		}
-		return db.resyncSearch(ctx, tx, userID)
+		// The search row does not change; the user does.
+		return db.emitUserByID(ctx, tx, webhook.UserUpdated, userID)
 	})
 }
 

@@ -65,12 +65,47 @@ func (db *DB) emitUser(ctx context.Context, tx *sql.Tx, typ string, u *user.User
 	return db.emit(ctx, tx, typ, u)
 }
 
+// wanted reports whether any endpoint takes events of type typ, so that
+// what only an event needs is not read for nobody.
+func (db *DB) wanted(ctx context.Context, tx *sql.Tx, typ string) (bool, error) {
+	if db.Events.Render == nil {
+		return false, nil
+	}
+	eps, err := db.cachedEndpoints(ctx, db.in(tx))
+	if err != nil {
+		return false, err
+	}
+	for _, ep := range eps {
+		if ep.Wants(typ) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// emitUserByID queues a user event for a user the transaction changed,
+// reading the user only when an endpoint takes the event.
+func (db *DB) emitUserByID(ctx context.Context, tx *sql.Tx, typ, userID string) error {
+	if want, err := db.wanted(ctx, tx, typ); err != nil || !want {
+		return err
+	}
+	u, err := db.userWithIdentifiers(ctx, db.in(tx), selectUserJoinedSQL, userID)
+	if err != nil {
+		return err
+	}
+	return db.emit(ctx, tx, typ, u)
+}
+
 // endSessions moves the active sessions a condition selects to status,
 // telling each as session.<status>.
 func (db *DB) endSessions(ctx context.Context, tx *sql.Tx, cond, status string, now int64, args ...any) error {
 	c := db.in(tx)
 	var ended []*session.Session
-	if db.Events.Render != nil {
+	want, err := db.wanted(ctx, tx, "session."+status)
+	if err != nil {
+		return err
+	}
+	if want {
 		rows, err := c.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE "+cond+" AND status = 'active'", args...)
 		if err != nil {
 			return err

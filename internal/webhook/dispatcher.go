@@ -96,10 +96,21 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	work := context.WithoutCancel(ctx)
+	// Each endpoint is read (and its secrets opened) once per batch, not
+	// once per delivery; the deliveries only read it.
+	eps := map[string]*Endpoint{}
 	var wg sync.WaitGroup
 	for _, del := range batch {
+		ep, ok := eps[del.EndpointID]
+		if !ok {
+			if ep, err = d.Service.Get(work, del.EndpointID); err != nil {
+				d.Log.Error("webhooks: loading an endpoint failed", "endpoint", del.EndpointID, "err", err)
+				continue // the lease runs out; tried again
+			}
+			eps[del.EndpointID] = ep
+		}
 		wg.Add(1)
-		go func() { defer wg.Done(); d.deliver(work, del) }()
+		go func() { defer wg.Done(); d.deliver(work, ep, del) }()
 	}
 	wg.Wait()
 	return len(batch) == d.Workers, nil
@@ -107,12 +118,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (bool, error) {
 
 // deliver makes one attempt and records it, disabling an endpoint that
 // has failed everything for FailingFor.
-func (d *Dispatcher) deliver(ctx context.Context, del *Delivery) {
-	ep, err := d.Service.Get(ctx, del.EndpointID)
-	if err != nil {
-		d.Log.Error("webhooks: loading an endpoint failed", "endpoint", del.EndpointID, "err", err)
-		return // the lease runs out; tried again
-	}
+func (d *Dispatcher) deliver(ctx context.Context, ep *Endpoint, del *Delivery) {
 	now := d.Now()
 	if ep.Disabled {
 		// Nothing goes to a disabled endpoint; replay_failed sends it
@@ -128,12 +134,12 @@ func (d *Dispatcher) deliver(ctx context.Context, del *Delivery) {
 	ok := sendErr == nil && status >= 200 && status < 300
 	if ok {
 		del.Status = Succeeded
-	} else if next, more := Next(del.Attempts, d.Now()); more && !ep.Disabled {
+	} else if next, more := Next(del.Attempts, d.Now()); more {
 		del.NextAttemptAt = next.UnixMilli()
 	} else {
 		del.Status = Failed
 	}
-	if ok != (ep.FailingSince == nil) || (!ok && !ep.Disabled && now.Sub(time.UnixMilli(*ep.FailingSince)) >= FailingFor) {
+	if ok != (ep.FailingSince == nil) || (!ok && now.Sub(time.UnixMilli(*ep.FailingSince)) >= FailingFor) {
 		d.recordHealth(ctx, ep.ID, ok, now)
 	}
 	if err := d.Service.Store.SettleDelivery(ctx, del); err != nil {
