@@ -44,6 +44,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "bundles" {
 		return bundlesCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "import" {
+		return importCommand(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "export" {
+		return exportCommand(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "operators" {
 		return operatorsCommand(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
 	}

@@ -175,26 +175,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		}}
 	hookDispatcher := webhook.NewDispatcher(hooks, o.Log)
 	hooks.Wake = hookDispatcher.Wake
-	db.Events = sqlstore.Events{Wake: hookDispatcher.Wake, Render: func(typ string, obj any) ([]byte, error) {
-		now := time.Now()
-		var data any
-		switch v := obj.(type) {
-		case *user.User:
-			data = backendapi.UserObject(o.PublicURL, v, now.UnixMilli(), true)
-		case *session.Session:
-			data = backendapi.SessionObject(v, now.UnixMilli())
-		case *delivery.Message:
-			data = backendapi.MessageObject(v)
-		case *invitation.Invitation:
-			data = backendapi.InvitationObject(v, now.UnixMilli())
-		default:
-			return nil, fmt.Errorf("webhook event %s: no rendering for %T", typ, obj)
-		}
-		if typ == webhook.UserDeleted {
-			data = map[string]any{"object": "user", "id": obj.(*user.User).ID, "deleted": true}
-		}
-		return webhook.NewPayload(typ, hooks.InstanceID, data, now)
-	}}
+	db.Events = sqlstore.Events{Wake: hookDispatcher.Wake, Render: EventRenderer(o.PublicURL, hooks.InstanceID)}
 	users := user.NewService(db)
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
 		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
@@ -291,4 +272,30 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 	return Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
 		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log, Production: cfg.Production,
 		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir}, nil
+}
+
+// EventRenderer renders webhook event payloads the way the Backend API
+// renders its objects; the server and the import command (whose imported
+// users may raise user.created) both use it.
+func EventRenderer(publicURL, instanceID string) func(typ string, obj any) ([]byte, error) {
+	return func(typ string, obj any) ([]byte, error) {
+		now := time.Now()
+		var data any
+		switch v := obj.(type) {
+		case *user.User:
+			data = backendapi.UserObject(publicURL, v, now.UnixMilli(), true)
+		case *session.Session:
+			data = backendapi.SessionObject(v, now.UnixMilli())
+		case *delivery.Message:
+			data = backendapi.MessageObject(v)
+		case *invitation.Invitation:
+			data = backendapi.InvitationObject(v, now.UnixMilli())
+		default:
+			return nil, fmt.Errorf("webhook event %s: no rendering for %T", typ, obj)
+		}
+		if typ == webhook.UserDeleted {
+			data = map[string]any{"object": "user", "id": obj.(*user.User).ID, "deleted": true}
+		}
+		return webhook.NewPayload(typ, instanceID, data, now)
+	}
 }

@@ -117,3 +117,19 @@ func Valid(prefix, s string) bool {
 	}
 	return true
 }
+
+// Derived returns prefix + a KSUID whose time part is t and whose payload
+// is a digest of key: the same key always gives the same ID. Imports use it
+// for records whose source IDs are not Clerk's, so that running an import
+// again finds the users it made the first time.
+func Derived(prefix string, t time.Time, key string) string {
+	var raw [20]byte
+	secs := t.Unix() - epoch
+	if secs < 0 {
+		secs = 0
+	}
+	binary.BigEndian.PutUint32(raw[:4], uint32(secs))
+	sum := sha256.Sum256([]byte(prefix + key))
+	copy(raw[4:], sum[:16])
+	return prefix + encode(raw[:])
+}

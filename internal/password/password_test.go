@@ -106,6 +106,24 @@ func TestDigests(t *testing.T) {
 	enc := make([]byte, len(signer))
 	cipher.NewCTR(block, make([]byte, aes.BlockSize)).XORKeyStream(enc, signer)
 	digests["scrypt_firebase"] = fmt.Sprintf("%s$%s$%s$%s$8$8", b64(enc), b64(salt), b64(signer), b64(sep))
+	k512hex, _ := pbkdf2.Key(sha512.New, pw, salt, 1000, 64)
+	digests["pbkdf2_sha512_hex"] = fmt.Sprintf("pbkdf2_sha512_hex$1000$%x$%x", salt, k512hex)
+	ws, _ := scrypt.Key([]byte(pw), salt, 1<<10, 8, 1, 64)
+	digests["scrypt_werkzeug"] = fmt.Sprintf("scrypt:1024:8:1$%s$%x", salt, ws)
+	x := md5.Sum(append(salt[:8:8], pw...))
+	for range 1 << 7 {
+		x = md5.Sum(append(x[:], pw...))
+	}
+	digests["phpass"] = "$P$5" + string(salt[:8]) + phpassEncode(x[:])
+	digests["md5_phpass"] = digests["phpass"]
+	salted := []byte(pw + "{" + string(salt) + "}")
+	sy := sha512.Sum512(salted)
+	for range 9 {
+		sy = sha512.Sum512(append(sy[:], salted...))
+	}
+	digests["sha512_symfony"] = fmt.Sprintf("sha512_symfony$10$%s$%s", salt, b64(sy[:]))
+	ss := sha1.Sum(append([]byte(pw), salt...))
+	digests["ldap_ssha"] = "{SSHA}" + b64(append(ss[:], salt...))
 
 	for _, h := range Hashers {
 		d, ok := digests[h]

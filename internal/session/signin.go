@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -333,6 +334,7 @@ func (s *Service) AttemptFirstFactor(ctx context.Context, c *Client, siID string
 		if !ok {
 			return nil, "", s.failed(ctx, u, errIncorrect)
 		}
+		u = s.upgradeDigest(ctx, u, p.Password)
 	case "email_code", "phone_code", ResetPasswordEmailCode, ResetPasswordPhoneCode:
 		if p.Code == "" {
 			return nil, "", errs.ParamMissing("code")
@@ -398,6 +400,36 @@ func (s *Service) ResetPassword(ctx context.Context, c *Client, siID, pw string,
 		}
 	}
 	return s.completeSignIn(ctx, c, si, u, ResetPasswordEmailCode)
+}
+
+// upgradeDigest replaces the imported digest of u, which plain has just
+// matched, with a bcrypt hash of plain, as Clerk migrates imported digests
+// on a first sign-in: the imported hasher is not needed again. The password
+// did not change, so password_last_updated_at stays, and so does updated_at
+// (nothing visible changed: no user.updated event). It returns the user to
+// go on with; any failure (a password over bcrypt's 72 bytes, a store error,
+// a digest changed meanwhile) keeps the imported digest and the sign-in
+// goes on.
+func (s *Service) upgradeDigest(ctx context.Context, u *user.User, plain string) *user.User {
+	if u.PasswordHasher == "bcrypt" {
+		return u
+	}
+	h, err := password.Hash(plain)
+	if err != nil {
+		return u
+	}
+	errChanged := errors.New("password digest changed meanwhile")
+	updated, err := s.Users.UpdateUser(ctx, u.ID, func(x *user.User) error {
+		if x.PasswordDigest != u.PasswordDigest || x.PasswordHasher != u.PasswordHasher {
+			return errChanged // a newer password: keep it
+		}
+		x.PasswordDigest, x.PasswordHasher = h, "bcrypt"
+		return nil
+	})
+	if err != nil {
+		return u
+	}
+	return updated
 }
 
 // failed counts a failed attempt against a known user, locking them out

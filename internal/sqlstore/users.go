@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/errs"
@@ -19,7 +20,7 @@ const userColumns = `u.id, u.external_id, u.username, u.first_name, u.last_name,
 	u.banned, u.locked, u.delete_self_enabled, u.create_organization_enabled,
 	u.create_organizations_limit, u.bypass_client_trust,
 	u.last_sign_in_at, u.last_active_at, u.legal_accepted_at, u.created_at, u.updated_at,
-	u.failed_attempts, u.lockout_until`
+	u.failed_attempts, u.lockout_until, u.totp_secret, u.backup_codes`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -27,6 +28,7 @@ func scanUser(s scanner) (*user.User, error) {
 	u := &user.User{}
 	var limit sql.NullInt64
 	var pub, priv, unsafe string
+	var codes sql.NullString
 	err := s.Scan(&u.ID, &u.ExternalID, &u.Username, &u.FirstName, &u.LastName, &u.Locale,
 		&u.PrimaryEmailAddressID, &u.PrimaryPhoneNumberID, &u.PrimaryWeb3WalletID,
 		&u.PasswordDigest, &u.PasswordHasher, &u.PasswordLastUpdatedAt,
@@ -34,10 +36,11 @@ func scanUser(s scanner) (*user.User, error) {
 		&u.Banned, &u.Locked, &u.DeleteSelfEnabled, &u.CreateOrganizationEnabled,
 		&limit, &u.BypassClientTrust,
 		&u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt, &u.CreatedAt, &u.UpdatedAt,
-		&u.FailedAttempts, &u.LockoutUntil)
+		&u.FailedAttempts, &u.LockoutUntil, &u.TOTPSecret, &codes)
 	if err != nil {
 		return nil, err
 	}
+	u.BackupCodes = decodeCodes(codes)
 	if limit.Valid {
 		n := int(limit.Int64)
 		u.CreateOrganizationsLimit = &n
@@ -55,7 +58,7 @@ const insertColumns = `id, external_id, username, first_name, last_name, locale,
 	banned, locked, delete_self_enabled, create_organization_enabled,
 	create_organizations_limit, bypass_client_trust,
 	last_sign_in_at, last_active_at, legal_accepted_at, created_at, updated_at,
-	failed_attempts, lockout_until`
+	failed_attempts, lockout_until, totp_secret, backup_codes`
 
 func userValues(u *user.User) []any {
 	return []any{u.ID, u.ExternalID, u.Username, u.FirstName, u.LastName, u.Locale,
@@ -66,7 +69,25 @@ func userValues(u *user.User) []any {
 		u.Banned, u.Locked, u.DeleteSelfEnabled, u.CreateOrganizationEnabled,
 		u.CreateOrganizationsLimit, u.BypassClientTrust,
 		u.LastSignInAt, u.LastActiveAt, u.LegalAcceptedAt, u.CreatedAt, u.UpdatedAt,
-		u.FailedAttempts, u.LockoutUntil}
+		u.FailedAttempts, u.LockoutUntil, u.TOTPSecret, backupCodes(u.BackupCodes)}
+}
+
+// decodeCodes reads what backupCodes stored.
+func decodeCodes(s sql.NullString) []string {
+	var codes []string
+	if s.Valid && s.String != "" {
+		json.Unmarshal([]byte(s.String), &codes)
+	}
+	return codes
+}
+
+// backupCodes stores no codes as NULL, others as a JSON array.
+func backupCodes(codes []string) any {
+	if len(codes) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(codes)
+	return string(b)
 }
 
 func primaryValue(u *user.User, idnID *string) *string {
@@ -115,7 +136,7 @@ func (db *DB) writeStatements() []string {
 	}, db.dialect.searchStatements()...)
 }
 
-var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(31) + ")"
+var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(33) + ")"
 
 var updateUserSQL = func() string {
 	cols := strings.Split(insertColumns, ",")

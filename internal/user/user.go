@@ -71,6 +71,12 @@ type User struct {
 	PasswordHasher        string
 	PasswordLastUpdatedAt *int64
 
+	// TOTPSecret (sealed) and BackupCodes (bcrypt digests) are second
+	// factors an import carried over; they never leave the server but
+	// through an export.
+	TOTPSecret  []byte
+	BackupCodes []string
+
 	PublicMetadata  json.RawMessage
 	PrivateMetadata json.RawMessage
 	UnsafeMetadata  json.RawMessage
