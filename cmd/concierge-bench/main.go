@@ -50,7 +50,15 @@ func main() {
 		"operations to run, comma-separated; name@N runs one with N clients")
 	reuse := flag.Bool("reuse", false, "the database given by -dsn was seeded by an earlier run with the same -users: skip seeding")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	importFile := flag.String("write-import", "", "write -users users to this file as Clerk's export CSV (for timing concierge import) and exit")
 	flag.Parse()
+	if *importFile != "" {
+		if err := writeImportFile(*importFile, *n); err != nil {
+			fmt.Fprintln(os.Stderr, "concierge-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {

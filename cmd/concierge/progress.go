@@ -86,16 +86,19 @@ func (p *progress) done() {
 // file, once corrected, imports as it is. It is created at the first
 // failure only.
 type errorFile struct {
-	path   string
-	format string
-	header []string
-	f      *os.File
-	csv    *csv.Writer
-	n      int64
-	err    error
+	// appending continues the file of an interrupted run being resumed,
+	// which holds the failures of the records before the checkpoint.
+	appending bool
+	path      string
+	format    string
+	header    []string
+	f         *os.File
+	csv       *csv.Writer
+	n         int64
+	err       error
 }
 
-func newErrorFile(path, source, format string, header []string) *errorFile {
+func newErrorFile(path, source, format string, header []string, appending bool) *errorFile {
 	if path == "" {
 		base := strings.TrimSuffix(source, ".csv")
 		base = strings.TrimSuffix(strings.TrimSuffix(base, ".jsonl"), ".json")
@@ -105,7 +108,7 @@ func newErrorFile(path, source, format string, header []string) *errorFile {
 		}
 		path = base + ".errors" + ext
 	}
-	return &errorFile{path: path, format: format, header: header}
+	return &errorFile{path: path, format: format, header: header, appending: appending}
 }
 
 // add returns the Failure callback of an import: it writes the record and
@@ -131,12 +134,18 @@ func (e *errorFile) add(stderr io.Writer, tty bool) func(*transfer.Item, error) 
 			return
 		}
 		if e.f == nil {
-			if e.f, e.err = os.OpenFile(e.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600); e.err != nil {
+			mode := os.O_TRUNC
+			if e.appending {
+				mode = os.O_APPEND
+			}
+			if e.f, e.err = os.OpenFile(e.path, os.O_CREATE|os.O_WRONLY|mode, 0o600); e.err != nil {
 				return
 			}
 			if e.format == transfer.FormatClerkCSV {
 				e.csv = csv.NewWriter(e.f)
-				e.err = e.csv.Write(append(stripErrorColumns(e.header), "import_line", "import_error"))
+				if fi, err := e.f.Stat(); err == nil && fi.Size() == 0 {
+					e.err = e.csv.Write(append(stripErrorColumns(e.header), "import_line", "import_error"))
+				}
 			}
 		}
 		if e.csv != nil {

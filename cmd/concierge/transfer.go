@@ -41,7 +41,8 @@ password digests, second factors, metadata and times. Sources:
 
 Flags:
   -format F      auto (default), clerk-csv, jsonl, create, supabase, auth0
-  -from-api URL  pull from a Backend API (the key from -key or CONCIERGE_IMPORT_KEY)
+  -from-api URL  pull from a Backend API (its secret key from -key, CONCIERGE_IMPORT_KEY
+                 or the file CONCIERGE_IMPORT_KEY_FILE names)
   -dry-run       check everything, write nothing
   -update        overwrite users that exist (default: skip them as duplicates)
   -restart       ignore where an earlier, interrupted run of this source stopped
@@ -66,7 +67,8 @@ The database comes from -database or CONCIERGE_DATABASE, as for the server.
 `
 
 // splitFlags separates a command's own flags from the server's (-database
-// and the rest), which config.Load reads.
+// and the rest, which all take a value), which config.Load reads; the
+// command's come first, then its arguments.
 func splitFlags(args []string, own *flag.FlagSet) (mine, rest []string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -75,7 +77,7 @@ func splitFlags(args []string, own *flag.FlagSet) (mine, rest []string) {
 		if !strings.HasPrefix(a, "-") || f == nil {
 			if strings.HasPrefix(a, "-") {
 				rest = append(rest, a)
-				if !hasValue && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") && !isBoolConfigFlag(name) {
+				if !hasValue && i+1 < len(args) {
 					rest = append(rest, args[i+1])
 					i++
 				}
@@ -113,11 +115,6 @@ func splitFlags(args []string, own *flag.FlagSet) (mine, rest []string) {
 		}
 	}
 	return append(flags, files...), rest
-}
-
-// isBoolConfigFlag names the server's flags that take no value.
-func isBoolConfigFlag(name string) bool {
-	return name == "production" || name == "strict-enumeration-protection" || name == "delete-self"
 }
 
 // openForTransfer opens the database and the instance's "mfa" key.
@@ -166,8 +163,15 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	if *key == "" {
 		*key = getenv("CONCIERGE_IMPORT_KEY")
 	}
+	if file := getenv("CONCIERGE_IMPORT_KEY_FILE"); *key == "" && file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("CONCIERGE_IMPORT_KEY_FILE: %w", err)
+		}
+		*key = strings.TrimSpace(string(b))
+	}
 	if *fromAPI != "" && *key == "" {
-		return errors.New("import: -from-api needs the source's secret key (-key or CONCIERGE_IMPORT_KEY)")
+		return errors.New("import: -from-api needs the source's secret key (-key, CONCIERGE_IMPORT_KEY or CONCIERGE_IMPORT_KEY_FILE)")
 	}
 	if *batch < 1 || *batch > 5000 {
 		return errors.New("import: -batch must be between 1 and 5000")
@@ -260,7 +264,7 @@ func (r *importRun) file(ctx context.Context, path, format, mode string, update 
 	if o.Skip > 0 {
 		fmt.Fprintf(r.stderr, "%s: resuming after record %d, which an earlier run committed (-restart reads it all again)\n", name, o.Skip)
 	}
-	ef := newErrorFile(r.errorsPath, path, f.Format, f.Header)
+	ef := newErrorFile(r.errorsPath, path, f.Format, f.Header, o.Skip > 0)
 	defer ef.close()
 	bar := newProgress(r.stderr, name, func() (float64, bool) {
 		if f.Size == 0 {
@@ -294,7 +298,7 @@ func (r *importRun) api(ctx context.Context, url, key, mode string, update bool)
 	}
 	resumed := o.Skip
 	o.Skip, o.Resumed = 0, resumed // the API source starts there itself
-	ef := newErrorFile(r.errorsPath, "api-import", transfer.FormatJSONL, nil)
+	ef := newErrorFile(r.errorsPath, "api-import", transfer.FormatJSONL, nil, resumed > 0)
 	defer ef.close()
 	var done int64
 	bar := newProgress(r.stderr, url, func() (float64, bool) {

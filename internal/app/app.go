@@ -207,9 +207,15 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Webhooks:  hooks,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
+	// The dashboard's import and export seal and open TOTP secrets with
+	// the key concierge import and export use.
+	mfaKey, err := settings.Secret(ctx, "mfa")
+	if err != nil {
+		return nil, fmt.Errorf("instance secrets: %w", err)
+	}
 	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
-		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now}
+		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey}
 	return &App{
 		Handler: server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), Dashboard: dash.Handler(),
 			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Log: o.Log}),

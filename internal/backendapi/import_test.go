@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"os"
 	"net/url"
+	"os"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -331,3 +331,40 @@ func formOf(kv ...string) url.Values {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestImportWebhooks: an import asked for events raises user.created for
+// each new user and user.updated for each overwritten one, verified by the
+// official receivers; without, it raises none.
+func TestImportWebhooks(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		rcv := startReceiver(t)
+		e := newEnv(t, engine, withSettings(map[string]string{instance.WebhookAllowPrivate: "true"}))
+		st, body := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url + "/hook",
+			"events": []string{"user.created", "user.updated"}})
+		var ep struct{ Secret string }
+		if st != 200 || json.Unmarshal(body, &ep) != nil {
+			t.Fatalf("create endpoint: %d %s", st, body)
+		}
+		rcv.post("/secret", ep.Secret)
+		path := t.TempDir() + "/u.jsonl"
+		os.WriteFile(path, []byte(`{"id":"user_2iiiiiiiiiiiiiiiiiiiiiiiiii","email_address":["quiet@example.com"]}`+"\n"), 0o600)
+		e.importFile(path, transfer.Options{})
+		os.WriteFile(path, []byte(`{"id":"user_2jjjjjjjjjjjjjjjjjjjjjjjjjj","email_address":["loud@example.com"]}`+"\n"+
+			`{"id":"user_2iiiiiiiiiiiiiiiiiiiiiiiiii","first_name":"Now","email_address":["quiet@example.com"]}`+"\n"), 0o600)
+		if sum := e.importFile(path, transfer.Options{Events: true, Update: true}); sum.Imported != 1 || sum.Updated != 1 {
+			t.Fatalf("%+v", sum)
+		}
+		got := map[string]string{}
+		for _, ev := range rcv.wait(2) {
+			if ev["bySvix"] != true || ev["byClerk"] != true {
+				t.Fatalf("unverified: %v", ev)
+			}
+			data, _ := ev["data"].(map[string]any)
+			got[ev["type"].(string)], _ = data["id"].(string)
+		}
+		time.Sleep(200 * time.Millisecond) // nothing else comes
+		if n := len(rcv.events()); n != 2 || got["user.created"] != "user_2jjjjjjjjjjjjjjjjjjjjjjjjjj" || got["user.updated"] != "user_2iiiiiiiiiiiiiiiiiiiiiiiiii" {
+			t.Fatalf("%d events: %v", n, got)
+		}
+	})
+}

@@ -123,7 +123,9 @@ func Usage(w io.Writer) {
 	fmt.Fprintln(w, "\nSubcommands: concierge keys list|rotate|retire <kid> manages the session-token signing keys;")
 	fmt.Fprintln(w, "concierge operators create -email <address> makes a dashboard operator (password from")
 	fmt.Fprintln(w, "CONCIERGE_OPERATOR_PASSWORD or standard input). The dashboard is at <public URL>/dashboard.")
-	fmt.Fprintln(w, "concierge bundles install fetches Clerk's browser bundles (with npm) into -bundle-dir.")
+	fmt.Fprintln(w, "concierge bundles install fetches Clerk's browser bundles (with npm) into -bundle-dir;")
+	fmt.Fprintln(w, "concierge import [FILE ...] [-from-api URL -key sk_…] imports users (Clerk's CSV, JSON Lines,")
+	fmt.Fprintln(w, "Supabase, Auth0, a Backend API) and concierge export writes them all out (see their -help).")
 	fmt.Fprintln(w, "\nEach setting is read from its flag, else its environment variable, else the default:")
 	for _, s := range settings {
 		def := s.def

@@ -12,14 +12,15 @@ import (
 
 var getRoutes = []string{"/dashboard", "/dashboard/users", "/dashboard/users/new", "/dashboard/users/user_x",
 	"/dashboard/sessions", "/dashboard/invitations", "/dashboard/allowlist", "/dashboard/messages",
-	"/dashboard/settings", "/dashboard/api-keys", "/dashboard/social", "/dashboard/webhooks"}
+	"/dashboard/settings", "/dashboard/api-keys", "/dashboard/social", "/dashboard/webhooks", "/dashboard/import-export"}
 
 var postRoutes = []string{"/dashboard/sign-out", "/dashboard/users", "/dashboard/users/user_x/metadata", "/dashboard/users/user_x/ban",
 	"/dashboard/users/user_x/unban", "/dashboard/users/user_x/lock", "/dashboard/users/user_x/unlock", "/dashboard/users/user_x/delete",
 	"/dashboard/sessions/sess_x/revoke", "/dashboard/invitations", "/dashboard/invitations/inv_x/revoke", "/dashboard/allowlist",
 	"/dashboard/allowlist/alid_x/delete", "/dashboard/messages/ema_x/retry", "/dashboard/messages/test", "/dashboard/settings",
 	"/dashboard/api-keys", "/dashboard/api-keys/key_x/revoke", "/dashboard/social/oauth_google", "/dashboard/social/custom",
-	"/dashboard/webhooks", "/dashboard/webhooks/ep_x/test", "/dashboard/webhook-deliveries/whd_x/replay"}
+	"/dashboard/webhooks", "/dashboard/webhooks/ep_x/test", "/dashboard/webhook-deliveries/whd_x/replay",
+	"/dashboard/import-export/import", "/dashboard/import-export/export"}
 
 // TestEveryRouteNeedsAnOperator: without a signed-in operator, pages
 // redirect to the sign-in and forms are refused.

@@ -260,3 +260,34 @@ func TestDashboardInABrowser(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestImportInABrowser: the import and export page renders in Chromium,
+// and a file chosen in its form uploads (multipart, with the token) and
+// imports.
+func TestImportInABrowser(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	ctx := context.Background()
+	file, err := filepath.Abs("../../testdata/import/clerk_hashers.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Operators.Create(ctx, "op@example.com", "operator password 1"); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e.url)
+	b.open("/dashboard/import-export")
+	b.see("Sign in")
+	b.do(chromedp.SendKeys(chromedp.CSS("#email"), "op@example.com"), chromedp.SendKeys(chromedp.CSS("#password"), "operator password 1"),
+		chromedp.Submit(chromedp.CSS("#password")))
+	b.see("as secret as the database")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}), chromedp.Click(chromedp.CSS("#import-form button")))
+	b.see("Import of clerk_hashers.csv")
+	if got := b.text("#sum-imported"); got != "24" {
+		b.shot("import-missing")
+		t.Fatalf("imported: %q", got)
+	}
+	if n, err := e.app.API.Users.Count(ctx, user.Filter{}); err != nil || n != 24 {
+		t.Fatalf("users after the upload: %d %v", n, err)
+	}
+	b.shot("import-export")
+}

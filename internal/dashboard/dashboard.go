@@ -27,6 +27,7 @@ import (
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
+	"github.com/conciergehq/concierge/internal/transfer"
 	"github.com/conciergehq/concierge/internal/user"
 	"github.com/conciergehq/concierge/internal/webhook"
 )
@@ -64,6 +65,14 @@ type Dashboard struct {
 	EmailDomain    string
 	SignInLimit    *ratelimit.Limiter
 	Now            func() time.Time
+	// Transfer is where the import and export page reads and writes
+	// users; MFAKey (the instance's "mfa" secret) seals and opens their
+	// TOTP secrets.
+	Transfer transfer.Store
+	MFAKey   []byte
+	// MaxUpload bounds an uploaded import file (0: 64 MiB); bigger files
+	// go through concierge import.
+	MaxUpload int64
 }
 
 // CookieName holds an operator's session.
@@ -128,8 +137,10 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 // Handler returns /dashboard and its pages.
 func (d *Dashboard) Handler() http.Handler {
 	mux := http.NewServeMux()
-	open := func(p string, h handler) { mux.Handle(p, d.base(false, h)) }
-	auth := func(p string, h handler) { mux.Handle(p, d.base(true, h)) }
+	open := func(p string, h handler) { mux.Handle(p, d.base(false, false, h)) }
+	auth := func(p string, h handler) { mux.Handle(p, d.base(true, false, h)) }
+	// upload is auth for a form that carries a file (see readFields).
+	upload := func(p string, h handler) { mux.Handle(p, d.base(true, true, h)) }
 	assets, _ := fs.Sub(files, "assets")
 	mux.Handle("GET /dashboard/assets/", http.StripPrefix("/dashboard/assets/", http.FileServerFS(assets)))
 
@@ -169,12 +180,16 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("GET /dashboard/api-keys", d.apiKeys)
 	auth("POST /dashboard/api-keys", d.createKey)
 	auth("POST /dashboard/api-keys/{id}/revoke", d.revokeKey)
+	auth("GET /dashboard/import-export", d.transferPage)
+	upload("POST /dashboard/import-export/import", d.importUpload)
+	auth("POST /dashboard/import-export/export", d.exportDownload)
 	return mux
 }
 
 // base sets the pages' security headers, checks form posts (origin,
-// CSRF token) and, for protected pages, the operator's session.
-func (d *Dashboard) base(protected bool, h handler) http.Handler {
+// CSRF token) and, for protected pages, the operator's session. An
+// upload route also takes a multipart form, up to MaxUpload.
+func (d *Dashboard) base(protected, upload bool, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -198,15 +213,29 @@ func (d *Dashboard) base(protected bool, h handler) http.Handler {
 			}
 			return
 		}
+		ctx := context.WithValue(r.Context(), ctxKey{}, sess)
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			withFile := upload && isMultipart(r)
+			if withFile {
+				r.Body = http.MaxBytesReader(w, r.Body, d.maxUpload())
+				extendDeadlines(w)
+			} else {
+				r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			}
 			if !httpcheck.SameOrigin(d.PublicURL, r) {
 				http.Error(w, "Forbidden: the form was not sent from this site.", http.StatusForbidden)
 				return
 			}
 			// Paths and queries were checked by the server (CleanParams);
-			// form values are checked here.
-			if err := r.ParseForm(); err != nil || !httpcheck.CleanValues(r.PostForm) {
+			// form values are checked here (an uploaded file is not a
+			// form value: what reads it checks it).
+			var err error
+			if withFile {
+				ctx, err = readFields(ctx, r)
+			} else {
+				err = r.ParseForm()
+			}
+			if err != nil || !httpcheck.CleanValues(r.PostForm) {
 				http.Error(w, "Bad request.", http.StatusBadRequest)
 				return
 			}
@@ -217,7 +246,7 @@ func (d *Dashboard) base(protected bool, h handler) http.Handler {
 				return
 			}
 		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess))
+		r = r.WithContext(ctx)
 		if err := h(w, r); err != nil {
 			d.fail(w, r, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/transfer"
@@ -18,11 +19,13 @@ var _ transfer.Store = (*DB)(nil)
 var errDryRun = errors.New("dry run")
 
 // ImportUsers stores a batch of imported users and the import's checkpoint
-// in one transaction. What each user collides with is read for the whole
-// batch first (a handful of IN queries, not a query per user), so a
-// conflicting user fails alone without aborting the others. Should another
-// writer take a value between that read and the insert, the batch is run
-// again one user per transaction.
+// in one transaction. Which of its IDs exist is read for the whole batch
+// (one IN query), so duplicates are skipped or updated; the batch is then
+// inserted optimistically, a few multi-row statements in all. Should a
+// value be taken (by another user, or twice within the batch), the unique
+// constraint refuses the transaction and the batch is run again one user
+// per transaction, where what the user collides with is read first, so
+// that it fails alone and says why.
 func (db *DB) ImportUsers(ctx context.Context, b transfer.Batch) ([]transfer.Result, error) {
 	var results []transfer.Result
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -70,12 +73,13 @@ type importState struct {
 }
 
 func (db *DB) importBatch(ctx context.Context, tx *sql.Tx, b transfer.Batch) ([]transfer.Result, error) {
-	st, err := db.importState(ctx, tx, b.Users)
+	st, err := db.importState(ctx, tx, b.Users, len(b.Users) == 1)
 	if err != nil {
 		return nil, err
 	}
 	results := make([]transfer.Result, len(b.Users))
 	inBatch := map[string]bool{}
+	var fresh []*user.User
 	for i, u := range b.Users {
 		if inBatch[u.ID] {
 			results[i] = transfer.Result{Outcome: transfer.Duplicate}
@@ -91,24 +95,28 @@ func (db *DB) importBatch(ctx context.Context, tx *sql.Tx, b transfer.Batch) ([]
 			continue
 		}
 		inBatch[u.ID] = true
-		if exists {
-			keepSecrets(u, old)
-			if err := db.replaceImported(ctx, tx, u); err != nil {
-				return nil, err
-			}
-			results[i] = transfer.Result{Outcome: transfer.Updated}
-		} else {
-			if err := db.insertImported(ctx, tx, u); err != nil {
-				return nil, err
-			}
+		if !exists {
+			fresh = append(fresh, u)
 			results[i] = transfer.Result{Outcome: transfer.Imported}
+			continue
 		}
+		keepSecrets(u, old)
+		if err := db.replaceImported(ctx, tx, u); err != nil {
+			return nil, err
+		}
+		results[i] = transfer.Result{Outcome: transfer.Updated}
 		if b.Events {
-			typ := webhook.UserCreated
-			if exists {
-				typ = webhook.UserUpdated
+			if err := db.emitUser(ctx, tx, webhook.UserUpdated, u); err != nil {
+				return nil, err
 			}
-			if err := db.emitUser(ctx, tx, typ, u); err != nil {
+		}
+	}
+	if err := db.insertImported(ctx, tx, fresh); err != nil {
+		return nil, err
+	}
+	if b.Events {
+		for _, u := range fresh {
+			if err := db.emitUser(ctx, tx, webhook.UserCreated, u); err != nil {
 				return nil, err
 			}
 		}
@@ -173,16 +181,76 @@ func keepSecrets(u, old *user.User) {
 	}
 }
 
-func (db *DB) insertImported(ctx context.Context, tx *sql.Tx, u *user.User) error {
-	if _, err := db.in(tx).ExecContext(ctx, insertUserSQL, userValues(u)...); err != nil {
-		return err
+// insertImported stores new users with multi-row INSERTs, a few
+// statements per batch rather than a few per user: on PostgreSQL each
+// statement is a round trip.
+func (db *DB) insertImported(ctx context.Context, tx *sql.Tx, users []*user.User) error {
+	if len(users) == 0 {
+		return nil
 	}
-	for i := range u.Identifiers {
-		if err := db.insertIdentifier(ctx, tx, &u.Identifiers[i]); err != nil {
-			return err
+	c := db.in(tx)
+	userRows := make([][]any, len(users))
+	var idnRows [][]any
+	for i, u := range users {
+		userRows[i] = userValues(u)
+		for _, idn := range u.Identifiers {
+			idnRows = append(idnRows, []any{idn.ID, idn.UserID, string(idn.Kind), idn.Value, idn.Reserved,
+				idn.VerificationStatus, idn.VerificationStrategy, nullIfEmpty(idn.Data), idn.CreatedAt, idn.UpdatedAt})
 		}
 	}
-	return db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u), true)
+	if err := insertRows(ctx, c, "INSERT INTO users ("+insertColumns+") VALUES ", userRows); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, c, `INSERT INTO identifiers (id, user_id, kind, value, reserved,
+		verification_status, verification_strategy, data, created_at, updated_at) VALUES `, idnRows); err != nil {
+		return err
+	}
+	if db.dialect.name() != Postgres {
+		// SQLite's FTS5 rows are keyed by users.seq, known only now; the
+		// statement runs in-process, so one per user costs no round trip.
+		for _, u := range users {
+			if err := db.dialect.syncSearch(ctx, c, u.ID, newSearchDoc(u), true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	searchRows := make([][]any, len(users))
+	for i, u := range users {
+		d := newSearchDoc(u)
+		all := strings.Join([]string{d.ids, d.emails, d.phones, d.usernames, d.web3, d.names}, "\n")
+		searchRows[i] = []any{u.ID, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, all}
+	}
+	return insertRows(ctx, c, "INSERT INTO user_search (user_id, ids, emails, phones, usernames, web3, names, all_text) VALUES ", searchRows)
+}
+
+// insertRows runs prefix with rows as its VALUES, as many rows to a
+// statement as keep it under SQLite's and PostgreSQL's bounds on
+// parameters.
+func insertRows(ctx context.Context, c q, prefix string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	per := max(1, 30000/len(rows[0]))
+	tuple := "(" + placeholders(len(rows[0])) + ")"
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		var sb strings.Builder
+		sb.WriteString(prefix)
+		args := make([]any, 0, n*len(rows[0]))
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(tuple)
+			args = append(args, rows[i]...)
+		}
+		if _, err := c.ExecContext(ctx, sb.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 func (db *DB) replaceImported(ctx context.Context, tx *sql.Tx, u *user.User) error {
@@ -204,9 +272,9 @@ func (db *DB) replaceImported(ctx context.Context, tx *sql.Tx, u *user.User) err
 const upsertCheckpointSQL = `INSERT INTO import_checkpoints (source, position, updated_at) VALUES (?, ?, ?)
 	ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`
 
-// importState reads, for the whole batch, which of its IDs exist and who
-// holds its usernames, external IDs and identifiers.
-func (db *DB) importState(ctx context.Context, tx *sql.Tx, users []*user.User) (*importState, error) {
+// importState reads, for the whole batch, which of its IDs exist and, with
+// owners, who holds its usernames, external IDs and identifiers.
+func (db *DB) importState(ctx context.Context, tx *sql.Tx, users []*user.User, owners bool) (*importState, error) {
 	st := &importState{users: map[string]*user.User{}, usernames: map[string]string{},
 		externalIDs: map[string]string{}, identifiers: map[string]string{}}
 	var ids, names, exts []any
@@ -258,8 +326,8 @@ func (db *DB) importState(ctx context.Context, tx *sql.Tx, users []*user.User) (
 			st.users[u.ID] = u
 			return nil
 		})
-	if err != nil {
-		return nil, err
+	if err != nil || !owners {
+		return st, err
 	}
 	pair := func(m map[string]string) func(*sql.Rows) error {
 		return func(r *sql.Rows) error {
@@ -292,6 +360,17 @@ func (db *DB) importState(ctx context.Context, tx *sql.Tx, users []*user.User) (
 		}
 	}
 	return st, nil
+}
+
+// AfterImport refreshes the statistics the planner reads (ANALYZE on
+// PostgreSQL, PRAGMA optimize on SQLite) for the tables an import fills.
+func (db *DB) AfterImport(ctx context.Context) error {
+	stmt := "PRAGMA optimize"
+	if db.dialect.name() == Postgres {
+		stmt = "ANALYZE users, identifiers, user_search"
+	}
+	_, err := db.write.ExecContext(ctx, stmt)
+	return err
 }
 
 // ImportPosition returns how many records of source an import committed.

@@ -65,10 +65,22 @@ func MigrationVersions(engine string) ([]int, error) {
 // migrate applies every migration not yet recorded in schema_migrations,
 // each in its own transaction together with its record.
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Under the migration lock too: two processes starting on one new
+	// PostgreSQL database would otherwise race to create the table (and
+	// one fail on pg_type's unique index, IF NOT EXISTS notwithstanding).
+	err := db.plainTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if lock := db.dialect.migrationLock(); lock != "" {
+			if _, err := tx.ExecContext(ctx, lock); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT    NOT NULL,
-		applied_at BIGINT  NOT NULL)`); err != nil {
+		applied_at BIGINT  NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	ms, err := migrations(db.dialect.name())

@@ -82,7 +82,13 @@ func (b *Builder) Build(r *Record) (*user.User, error) {
 
 	u.ID = r.ID
 	if !id.Valid(id.User, r.ID) {
-		u.ID = id.Derived(id.User, created, b.Source+"\x00"+b.sourceKey(r))
+		// The ID's time part is the record's created_at, or a fixed one:
+		// the same record must derive the same ID on every run.
+		var at time.Time
+		if r.CreatedAt > 0 {
+			at = created
+		}
+		u.ID = id.Derived(id.User, at, b.Source+"\x00"+b.sourceKey(r))
 	}
 	if err := keepIdentifiers(u, r); err != nil {
 		return nil, err

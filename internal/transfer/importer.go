@@ -55,6 +55,10 @@ type Store interface {
 	ImportUsers(ctx context.Context, b Batch) ([]Result, error)
 	// ImportPosition is the checkpoint of a source: records committed.
 	ImportPosition(ctx context.Context, source string) (int64, error)
+	// AfterImport brings the planner's statistics up to date after many
+	// rows arrived at once: without them PostgreSQL may scan a table for a
+	// lookup an index serves.
+	AfterImport(ctx context.Context) error
 	// ExportUsers returns up to limit users with IDs after after, in ID
 	// order, with their identifiers and secrets.
 	ExportUsers(ctx context.Context, after string, limit int) ([]*user.User, error)
@@ -140,6 +144,11 @@ func (im *Importer) Run(ctx context.Context, src Source, o Options) (Summary, er
 		}
 		if readErr != nil {
 			return sum, readErr
+		}
+	}
+	if sum.Imported+sum.Updated > 0 && !o.DryRun {
+		if err := im.Store.AfterImport(ctx); err != nil {
+			return sum, err
 		}
 	}
 	sum.Elapsed = time.Since(start)
