@@ -30,6 +30,7 @@ import (
 	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/operator"
+	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/session"
@@ -193,10 +194,11 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	}
 
 	api := &backendapi.API{
-		Sessions:    sessions,
-		Users:       users,
-		Allowlist:   list,
-		Invitations: invitations,
+		Sessions:      sessions,
+		Users:         users,
+		Organizations: &organization.Service{Store: db, Users: db, Now: time.Now},
+		Allowlist:     list,
+		Invitations:   invitations,
 		Messages: &delivery.Service{Queue: db, EmailDomain: o.EmailDomain, SMSFrom: smsFrom,
 			Wake: disp.Wake, Now: time.Now},
 		Keys:      apikey.NewKeyring(db, o.SecretKey),

@@ -17,6 +17,7 @@ import (
 	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/jwttemplate"
+	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -35,6 +36,8 @@ type API struct {
 	Templates *jwttemplate.Service
 	// Webhooks are the webhook endpoints and their deliveries.
 	Webhooks *webhook.Service
+	// Organizations are the tenants and their memberships.
+	Organizations *organization.Service
 	// Profile removes a user's external accounts.
 	Profile session.Profile
 	// Nonces redeem handshake nonces for the application's server.
@@ -68,6 +71,20 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/users/{user_id}/lock", handler(a.lockUser))
 	mux.Handle("POST /v1/users/{user_id}/unlock", handler(a.unlockUser))
 	mux.Handle("GET /v1/users/{user_id}/oauth_access_tokens/{provider}", handler(a.oauthAccessTokens))
+	mux.Handle("GET /v1/users/{user_id}/organization_memberships", handler(a.listUserMemberships))
+	mux.Handle("GET /v1/organizations", handler(a.listOrganizations))
+	mux.Handle("POST /v1/organizations", handler(a.createOrganization))
+	mux.Handle("GET /v1/organizations/{organization_id}", handler(a.getOrganization))
+	mux.Handle("PATCH /v1/organizations/{organization_id}", handler(a.updateOrganization))
+	mux.Handle("DELETE /v1/organizations/{organization_id}", handler(a.deleteOrganization))
+	mux.Handle("PATCH /v1/organizations/{organization_id}/metadata", handler(a.mergeOrganizationMetadata))
+	mux.Handle("PUT /v1/organizations/{organization_id}/metadata", handler(a.replaceOrganizationMetadata))
+	mux.Handle("GET /v1/organizations/{organization_id}/memberships", handler(a.listOrgMemberships))
+	mux.Handle("POST /v1/organizations/{organization_id}/memberships", handler(a.createMembership))
+	mux.Handle("PATCH /v1/organizations/{organization_id}/memberships/{user_id}", handler(a.updateMembership))
+	mux.Handle("DELETE /v1/organizations/{organization_id}/memberships/{user_id}", handler(a.deleteMembership))
+	mux.Handle("PATCH /v1/organizations/{organization_id}/memberships/{user_id}/metadata", handler(a.mergeMembershipMetadata))
+	mux.Handle("GET /v1/organization_memberships", handler(a.listAllMemberships))
 	mux.Handle("DELETE /v1/users/{user_id}/external_accounts/{external_account_id}", handler(a.deleteExternalAccount))
 	mux.Handle("GET /v1/allowlist_identifiers", handler(a.listAllowlist))
 	mux.Handle("POST /v1/allowlist_identifiers", handler(a.createAllowlist))

@@ -10,9 +10,10 @@ import (
 	"github.com/conciergehq/concierge/internal/dbtest"
 )
 
-// TestThroughNodeSDK runs testdata/node/users.mjs and invitations.mjs,
-// which drive the users, invitations and allowlist APIs with Clerk's
-// official @clerk/backend (pinned in package.json).
+// TestThroughNodeSDK runs testdata/node/users.mjs, invitations.mjs and
+// organizations.mjs, which drive the users, invitations, allowlist and
+// organizations APIs with Clerk's official @clerk/backend (pinned in
+// package.json).
 // It needs node and `npm install` in testdata/node; .ci/run does both and
 // sets CONCIERGE_TEST_NODE, which makes a missing SDK a failure.
 func TestThroughNodeSDK(t *testing.T) {
@@ -26,7 +27,7 @@ func TestThroughNodeSDK(t *testing.T) {
 		t.Skip("node or @clerk/backend not installed (npm install in " + dir + ")")
 	}
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
-		for _, script := range []string{"users.mjs", "invitations.mjs"} {
+		for _, script := range []string{"users.mjs", "invitations.mjs", "organizations.mjs"} {
 			e := newEnv(t, engine)
 			cmd := exec.Command("node", script, e.url, testKey)
 			cmd.Dir = dir

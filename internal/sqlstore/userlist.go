@@ -96,6 +96,14 @@ func (db *DB) where(f *user.Filter) (string, []any) {
 	column("u.external_id", f.NotExternalIDs, same, true)
 	column("u.id", f.UserIDs, same, false)
 	column("u.id", f.NotUserIDs, same, true)
+	if len(f.OrganizationIDs) > 0 {
+		list, a := in(f.OrganizationIDs, same)
+		add("u.id IN (SELECT user_id FROM organization_memberships WHERE organization_id IN "+list+")", a...)
+	}
+	if len(f.NotOrganizationIDs) > 0 {
+		list, a := in(f.NotOrganizationIDs, same)
+		add("u.id NOT IN (SELECT user_id FROM organization_memberships WHERE organization_id IN "+list+")", a...)
+	}
 	if len(f.ProviderUserIDs) > 0 {
 		// External accounts are identifiers of kind oauth_<provider>,
 		// found by the (kind, value) index.

@@ -106,3 +106,9 @@ func replaceMetadata(param string, raw json.RawMessage) (json.RawMessage, error)
 func MetadataObject(param string, raw json.RawMessage) (json.RawMessage, error) {
 	return objectOrEmpty(param, raw)
 }
+
+// MergeMetadata deep-merges patch into stored by the rules of the users'
+// metadata endpoints, for other resources' metadata (organizations').
+func MergeMetadata(param string, stored, patch json.RawMessage) (json.RawMessage, error) {
+	return mergeMetadata(param, stored, patch)
+}

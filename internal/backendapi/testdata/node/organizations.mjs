@@ -1,0 +1,81 @@
+// Drives the organizations and memberships APIs through @clerk/backend.
+// Usage: node organizations.mjs <base URL> <secret key>
+import assert from 'node:assert/strict';
+import { clerk, step, expectError } from './lib.mjs';
+
+let ada, bob, org;
+await step('users', async () => {
+  ada = await clerk.users.createUser({ emailAddress: ['node-ada@example.com'], firstName: 'Ada', skipPasswordRequirement: true });
+  bob = await clerk.users.createUser({ emailAddress: ['node-bob@example.com'], skipPasswordRequirement: true });
+});
+await step('create organization', async () => {
+  org = await clerk.organizations.createOrganization({ name: 'Node Org', createdBy: ada.id, publicMetadata: { tier: 1 }, maxAllowedMemberships: 5 });
+  assert.equal(org.constructor.name, '_Organization');
+  assert.equal(org.slug, 'node-org');
+  assert.equal(org.createdBy, ada.id);
+  assert.equal(org.maxAllowedMemberships, 5);
+  assert.deepEqual(org.publicMetadata, { tier: 1 });
+  await expectError(clerk.organizations.createOrganization({ name: 'Other', slug: 'node-org' }), 422, 'form_identifier_exists');
+});
+await step('get organization', async () => {
+  const bySlug = await clerk.organizations.getOrganization({ slug: 'node-org', includeMembersCount: true });
+  assert.equal(bySlug.id, org.id);
+  assert.equal(bySlug.membersCount, 1);
+  await expectError(clerk.organizations.getOrganization({ organizationId: 'org_nope' }), 404, 'resource_not_found');
+});
+await step('list organizations', async () => {
+  await clerk.organizations.createOrganization({ name: 'Another Node Org' });
+  const list = await clerk.organizations.getOrganizationList({ limit: 1, orderBy: '+name' });
+  assert.equal(list.totalCount, 2);
+  assert.equal(list.data[0].name, 'Another Node Org');
+  const mine = await clerk.organizations.getOrganizationList({ userId: [ada.id] });
+  assert.deepEqual(mine.data.map((o) => o.id), [org.id]);
+});
+await step('update organization and metadata', async () => {
+  const up = await clerk.organizations.updateOrganization(org.id, { name: 'Node Org 2', adminDeleteEnabled: false });
+  assert.equal(up.name, 'Node Org 2');
+  assert.equal(up.adminDeleteEnabled, false);
+  const merged = await clerk.organizations.updateOrganizationMetadata(org.id, { publicMetadata: { plan: 'b' }, privateMetadata: { k: 1 } });
+  assert.deepEqual(merged.publicMetadata, { tier: 1, plan: 'b' });
+  assert.deepEqual(merged.privateMetadata, { k: 1 });
+  const replaced = await clerk.organizations.replaceOrganizationMetadata(org.id, { publicMetadata: { only: true } });
+  assert.deepEqual(replaced.publicMetadata, { only: true });
+  assert.deepEqual(replaced.privateMetadata, { k: 1 });
+});
+await step('memberships', async () => {
+  const m = await clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: bob.id, role: 'org:member' });
+  assert.equal(m.constructor.name, '_OrganizationMembership');
+  assert.equal(m.role, 'org:member');
+  assert.equal(m.organization.id, org.id);
+  assert.equal(m.publicUserData.userId, bob.id);
+  assert.equal(m.publicUserData.identifier, 'node-bob@example.com');
+  await expectError(clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: bob.id, role: 'org:member' }),
+    400, 'already_a_member_in_organization');
+  const list = await clerk.organizations.getOrganizationMembershipList({ organizationId: org.id, orderBy: '+created_at' });
+  assert.equal(list.totalCount, 2);
+  assert.deepEqual(list.data.map((x) => x.role), ['org:admin', 'org:member']);
+  const instance = await clerk.organizations.getInstanceOrganizationMembershipList({ limit: 10 });
+  assert.equal(instance.totalCount, 2);
+  const bobs = await clerk.users.getOrganizationMembershipList({ userId: bob.id });
+  assert.equal(bobs.totalCount, 1);
+  assert.equal(bobs.data[0].organization.id, org.id);
+  const promoted = await clerk.organizations.updateOrganizationMembership({ organizationId: org.id, userId: bob.id, role: 'org:admin' });
+  assert.equal(promoted.role, 'org:admin');
+  const md = await clerk.organizations.updateOrganizationMembershipMetadata({ organizationId: org.id, userId: bob.id, publicMetadata: { desk: 7 } });
+  assert.deepEqual(md.publicMetadata, { desk: 7 });
+  const removed = await clerk.organizations.deleteOrganizationMembership({ organizationId: org.id, userId: ada.id });
+  assert.equal(removed.publicUserData.userId, ada.id);
+  await expectError(clerk.organizations.updateOrganizationMembership({ organizationId: org.id, userId: bob.id, role: 'org:member' }),
+    400, 'organization_minimum_permissioned_members_count');
+});
+await step('users by organization', async () => {
+  const users = await clerk.users.getUserList({ organizationId: [org.id] });
+  assert.deepEqual(users.data.map((u) => u.id), [bob.id]);
+});
+await step('delete organization', async () => {
+  const del = await clerk.organizations.deleteOrganization(org.id);
+  assert.equal(del.id, org.id);
+  assert.equal(del.deleted, true);
+  await expectError(clerk.organizations.deleteOrganization(org.id), 404, 'resource_not_found');
+});
+console.log('ok');

@@ -1,0 +1,66 @@
+package organization
+
+// Role is a set of permissions a member holds, by key (org:admin).
+type Role struct {
+	Key         string
+	Name        string
+	Description string
+	Permissions []string
+}
+
+// Clerk's system permissions.
+const (
+	PermProfileManage     = "org:sys_profile:manage"
+	PermProfileDelete     = "org:sys_profile:delete"
+	PermMembershipsRead   = "org:sys_memberships:read"
+	PermMembershipsManage = "org:sys_memberships:manage"
+	PermDomainsRead       = "org:sys_domains:read"
+	PermDomainsManage     = "org:sys_domains:manage"
+)
+
+// Clerk's default roles: the creator of an organization is its admin,
+// invited users are members.
+const (
+	RoleAdmin  = "org:admin"
+	RoleMember = "org:member"
+)
+
+// defaultRoles are the roles every instance starts with, as Clerk's.
+var defaultRoles = []Role{
+	{Key: RoleAdmin, Name: "Admin", Description: "Role with elevated permissions.", Permissions: []string{
+		PermProfileManage, PermProfileDelete, PermMembershipsRead, PermMembershipsManage, PermDomainsRead, PermDomainsManage}},
+	{Key: RoleMember, Name: "Member", Description: "Role with non-elevated permissions.", Permissions: []string{
+		PermMembershipsRead}},
+}
+
+// RoleByKey returns a role of the instance, or nil.
+func RoleByKey(key string) *Role {
+	for i := range defaultRoles {
+		if defaultRoles[i].Key == key {
+			r := defaultRoles[i]
+			return &r
+		}
+	}
+	return nil
+}
+
+// Roles lists the instance's roles.
+func Roles() []Role { return append([]Role(nil), defaultRoles...) }
+
+// manages reports whether role may manage memberships: the admins an
+// organization must keep one of.
+func manages(role string) bool {
+	r := RoleByKey(role)
+	if r == nil {
+		return false
+	}
+	for _, p := range r.Permissions {
+		if p == PermMembershipsManage {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAdmin reports whether role holds the permission that makes an admin.
+func IsAdmin(role string) bool { return manages(role) }

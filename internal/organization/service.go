@@ -1,0 +1,413 @@
+package organization
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+// ID prefixes, as Clerk's.
+const (
+	prefixOrganization = "org_"
+	prefixMembership   = "orgmem_"
+)
+
+// Errors the rules name; the store reports its constraint violations as
+// these.
+var (
+	ErrSlugTaken = errs.New(errs.Invalid, "form_identifier_exists", "This slug is taken. Please try another.",
+		"Another organization already has this slug.").WithParam("slug")
+	ErrAlreadyMember = errs.New(errs.BadRequest, "already_a_member_in_organization", "Already a member",
+		"The user is already a member of the organization.")
+	ErrQuotaExceeded = errs.New(errs.Forbidden, "organization_membership_quota_exceeded", "Membership quota exceeded",
+		"The organization has reached its max_allowed_memberships.")
+	ErrLastAdmin = errs.New(errs.BadRequest, "organization_minimum_permissioned_members_count", "Minimum admins",
+		"An organization needs at least one admin: make another member admin first.")
+)
+
+// NotFound is the error of an organization that does not exist.
+func NotFound(idOrSlug string) error {
+	return errs.New(errs.NotFound, "resource_not_found", "not found", "No organization was found with id or slug "+idOrSlug+".")
+}
+
+// MembershipNotFound is the error of a membership that does not exist.
+func MembershipNotFound(orgID, userID string) error {
+	return errs.New(errs.NotFound, "resource_not_found", "not found",
+		"User "+userID+" is not a member of organization "+orgID+".")
+}
+
+// Users is what the rules need of the users.
+type Users interface {
+	User(ctx context.Context, id string) (*user.User, error)
+}
+
+// Service applies the organization rules on a Store.
+type Service struct {
+	Store Store
+	Users Users
+	Now   func() time.Time
+}
+
+// CreateParams are Clerk's create-organization fields.
+type CreateParams struct {
+	Name                  *string         `json:"name"`
+	Slug                  *string         `json:"slug"`
+	CreatedBy             *string         `json:"created_by"`
+	MaxAllowedMemberships *int            `json:"max_allowed_memberships"`
+	PublicMetadata        json.RawMessage `json:"public_metadata"`
+	PrivateMetadata       json.RawMessage `json:"private_metadata"`
+}
+
+// UpdateParams are Clerk's update-organization fields; nil keeps a value.
+type UpdateParams struct {
+	Name                  *string         `json:"name"`
+	Slug                  *string         `json:"slug"`
+	MaxAllowedMemberships *int            `json:"max_allowed_memberships"`
+	AdminDeleteEnabled    *bool           `json:"admin_delete_enabled"`
+	PublicMetadata        json.RawMessage `json:"public_metadata"`
+	PrivateMetadata       json.RawMessage `json:"private_metadata"`
+}
+
+// Create makes an organization; its creator (created_by, optional on the
+// Backend API) becomes its first admin.
+func (s *Service) Create(ctx context.Context, p CreateParams) (*Organization, error) {
+	name, err := validName(p.Name)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UnixMilli()
+	o := &Organization{ID: id.New(prefixOrganization), Name: name, AdminDeleteEnabled: true, CreatedAt: now, UpdatedAt: now}
+	if p.Slug != nil && *p.Slug != "" {
+		if o.Slug, err = validSlug(*p.Slug); err != nil {
+			return nil, err
+		}
+	} else {
+		o.Slug = slugFrom(name, o.ID)
+	}
+	if p.MaxAllowedMemberships != nil {
+		if *p.MaxAllowedMemberships < 0 {
+			return nil, errs.ParamFormat("max_allowed_memberships", "max_allowed_memberships must be 0 (no limit) or more.")
+		}
+		o.MaxAllowedMemberships = *p.MaxAllowedMemberships
+	}
+	if o.PublicMetadata, err = user.MetadataObject("public_metadata", p.PublicMetadata); err != nil {
+		return nil, err
+	}
+	if o.PrivateMetadata, err = user.MetadataObject("private_metadata", p.PrivateMetadata); err != nil {
+		return nil, err
+	}
+	var creator *Membership
+	if p.CreatedBy != nil && *p.CreatedBy != "" {
+		if _, err := s.Users.User(ctx, *p.CreatedBy); err != nil {
+			return nil, errs.New(errs.Invalid, "form_param_value_invalid", "is invalid",
+				"created_by must be the ID of an existing user.").WithParam("created_by")
+		}
+		o.CreatedBy = *p.CreatedBy
+		creator = s.newMembership(o.ID, o.CreatedBy, RoleAdmin, nil, nil, now)
+	}
+	err = s.Store.CreateOrganization(ctx, o, creator)
+	if err == ErrSlugTaken && (p.Slug == nil || *p.Slug == "") {
+		// A slug made from the name may be taken: make it the name's own.
+		o.Slug += "-" + strings.ToLower(o.ID[len(o.ID)-6:])
+		err = s.Store.CreateOrganization(ctx, o, creator)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if creator != nil {
+		o.MembersCount = 1
+	}
+	return o, nil
+}
+
+// Update changes an organization.
+func (s *Service) Update(ctx context.Context, idOrSlug string, p UpdateParams) (*Organization, error) {
+	var name, slug string
+	var err error
+	if p.Name != nil {
+		if name, err = validName(p.Name); err != nil {
+			return nil, err
+		}
+	}
+	if p.Slug != nil {
+		if slug, err = validSlug(*p.Slug); err != nil {
+			return nil, err
+		}
+	}
+	if p.MaxAllowedMemberships != nil && *p.MaxAllowedMemberships < 0 {
+		return nil, errs.ParamFormat("max_allowed_memberships", "max_allowed_memberships must be 0 (no limit) or more.")
+	}
+	var pub, priv json.RawMessage
+	if p.PublicMetadata != nil {
+		if pub, err = user.MetadataObject("public_metadata", p.PublicMetadata); err != nil {
+			return nil, err
+		}
+	}
+	if p.PrivateMetadata != nil {
+		if priv, err = user.MetadataObject("private_metadata", p.PrivateMetadata); err != nil {
+			return nil, err
+		}
+	}
+	o, err := s.Store.Organization(ctx, idOrSlug)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.UpdateOrganization(ctx, o.ID, func(o *Organization) error {
+		if p.Name != nil {
+			o.Name = name
+		}
+		if p.Slug != nil {
+			o.Slug = slug
+		}
+		if p.MaxAllowedMemberships != nil {
+			o.MaxAllowedMemberships = *p.MaxAllowedMemberships
+		}
+		if p.AdminDeleteEnabled != nil {
+			o.AdminDeleteEnabled = *p.AdminDeleteEnabled
+		}
+		if pub != nil {
+			o.PublicMetadata = pub
+		}
+		if priv != nil {
+			o.PrivateMetadata = priv
+		}
+		o.UpdatedAt = s.Now().UnixMilli()
+		return nil
+	})
+}
+
+// MergeMetadata deep-merges into the organization's metadata, as the
+// users' metadata endpoint does.
+func (s *Service) MergeMetadata(ctx context.Context, idOrSlug string, pub, priv json.RawMessage) (*Organization, error) {
+	o, err := s.Store.Organization(ctx, idOrSlug)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.UpdateOrganization(ctx, o.ID, func(o *Organization) error {
+		var err error
+		if pub != nil {
+			if o.PublicMetadata, err = user.MergeMetadata("public_metadata", o.PublicMetadata, pub); err != nil {
+				return err
+			}
+		}
+		if priv != nil {
+			if o.PrivateMetadata, err = user.MergeMetadata("private_metadata", o.PrivateMetadata, priv); err != nil {
+				return err
+			}
+		}
+		o.UpdatedAt = s.Now().UnixMilli()
+		return nil
+	})
+}
+
+// ReplaceMetadata replaces the metadata given (PUT): null or {} empties
+// one, an absent one is kept.
+func (s *Service) ReplaceMetadata(ctx context.Context, idOrSlug string, pub, priv json.RawMessage) (*Organization, error) {
+	var err error
+	if pub != nil {
+		if pub, err = user.MetadataObject("public_metadata", pub); err != nil {
+			return nil, err
+		}
+	}
+	if priv != nil {
+		if priv, err = user.MetadataObject("private_metadata", priv); err != nil {
+			return nil, err
+		}
+	}
+	return s.Update(ctx, idOrSlug, UpdateParams{PublicMetadata: pub, PrivateMetadata: priv})
+}
+
+// Delete removes an organization and its memberships.
+func (s *Service) Delete(ctx context.Context, idOrSlug string) (string, error) {
+	o, err := s.Store.Organization(ctx, idOrSlug)
+	if err != nil {
+		return "", err
+	}
+	return o.ID, s.Store.DeleteOrganization(ctx, o.ID)
+}
+
+// MembershipParams are Clerk's create/update-membership fields.
+type MembershipParams struct {
+	UserID          *string         `json:"user_id"`
+	Role            *string         `json:"role"`
+	PublicMetadata  json.RawMessage `json:"public_metadata"`
+	PrivateMetadata json.RawMessage `json:"private_metadata"`
+}
+
+// AddMember makes a user a member with a role.
+func (s *Service) AddMember(ctx context.Context, idOrSlug string, p MembershipParams) (*Membership, *Organization, error) {
+	if p.UserID == nil || *p.UserID == "" {
+		return nil, nil, errs.ParamMissing("user_id")
+	}
+	role, err := validRole(p.Role)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := s.Store.Organization(ctx, idOrSlug)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.Users.User(ctx, *p.UserID); err != nil {
+		return nil, nil, err
+	}
+	m := s.newMembership(o.ID, *p.UserID, role, nil, nil, s.Now().UnixMilli())
+	if m.PublicMetadata, err = user.MetadataObject("public_metadata", p.PublicMetadata); err != nil {
+		return nil, nil, err
+	}
+	if m.PrivateMetadata, err = user.MetadataObject("private_metadata", p.PrivateMetadata); err != nil {
+		return nil, nil, err
+	}
+	if err := s.Store.CreateMembership(ctx, m); err != nil {
+		return nil, nil, err
+	}
+	o.MembersCount++
+	return m, o, nil
+}
+
+// SetRole changes a member's role; the last admin stays one.
+func (s *Service) SetRole(ctx context.Context, idOrSlug, userID string, p MembershipParams) (*Membership, *Organization, error) {
+	if p.Role == nil {
+		return nil, nil, errs.ParamMissing("role")
+	}
+	role, err := validRole(p.Role)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := s.Store.Organization(ctx, idOrSlug)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.Store.UpdateMembership(ctx, o.ID, userID, func(m *Membership, otherAdmins int) error {
+		if IsAdmin(m.Role) && !IsAdmin(role) && otherAdmins == 0 {
+			return ErrLastAdmin
+		}
+		m.Role, m.UpdatedAt = role, s.Now().UnixMilli()
+		return nil
+	})
+	return m, o, err
+}
+
+// MergeMembershipMetadata deep-merges into a membership's metadata.
+func (s *Service) MergeMembershipMetadata(ctx context.Context, idOrSlug, userID string, pub, priv json.RawMessage) (*Membership, *Organization, error) {
+	o, err := s.Store.Organization(ctx, idOrSlug)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.Store.UpdateMembership(ctx, o.ID, userID, func(m *Membership, _ int) error {
+		var err error
+		if pub != nil {
+			if m.PublicMetadata, err = user.MergeMetadata("public_metadata", m.PublicMetadata, pub); err != nil {
+				return err
+			}
+		}
+		if priv != nil {
+			if m.PrivateMetadata, err = user.MergeMetadata("private_metadata", m.PrivateMetadata, priv); err != nil {
+				return err
+			}
+		}
+		m.UpdatedAt = s.Now().UnixMilli()
+		return nil
+	})
+	return m, o, err
+}
+
+// RemoveMember ends a membership; the last admin cannot leave while
+// others remain.
+func (s *Service) RemoveMember(ctx context.Context, idOrSlug, userID string) (*Membership, *Organization, error) {
+	o, err := s.Store.Organization(ctx, idOrSlug)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.Store.DeleteMembership(ctx, o.ID, userID, func(m *Membership, otherAdmins int) error {
+		if IsAdmin(m.Role) && otherAdmins == 0 && o.MembersCount > 1 {
+			return ErrLastAdmin
+		}
+		return nil
+	})
+	if err == nil {
+		o.MembersCount--
+	}
+	return m, o, err
+}
+
+func (s *Service) newMembership(orgID, userID, role string, pub, priv json.RawMessage, now int64) *Membership {
+	return &Membership{ID: id.New(prefixMembership), OrganizationID: orgID, UserID: userID, Role: role,
+		PublicMetadata: orEmpty(pub), PrivateMetadata: orEmpty(priv), CreatedAt: now, UpdatedAt: now}
+}
+
+func orEmpty(m json.RawMessage) json.RawMessage {
+	if len(m) == 0 {
+		return json.RawMessage(`{}`)
+	}
+	return m
+}
+
+func validName(p *string) (string, error) {
+	if p == nil || strings.TrimSpace(*p) == "" {
+		return "", errs.ParamMissing("name")
+	}
+	v := strings.TrimSpace(*p)
+	if utf8.RuneCountInString(v) > 256 || strings.ContainsAny(v, "\x00\r\n") {
+		return "", errs.ParamFormat("name", "name must be at most 256 characters, on one line.")
+	}
+	return v, nil
+}
+
+// validSlug allows what Clerk's slugs hold: lowercase letters, digits,
+// dashes and underscores, not starting or ending with a dash.
+func validSlug(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	ok := v != "" && len(v) <= 128 && v[0] != '-' && v[len(v)-1] != '-'
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			ok = false
+		}
+	}
+	if !ok {
+		return "", errs.ParamFormat("slug", "slug must hold only lowercase letters, digits, - and _, and not start or end with -.")
+	}
+	return v, nil
+}
+
+// slugFrom makes a slug from a name: lowercase letters and digits, runs
+// of anything else become one dash; a name with none gets the ID's tail.
+func slugFrom(name, orgID string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(name) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(c)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	s := b.String()
+	if len(s) > 100 {
+		s = strings.TrimRight(s[:100], "-")
+	}
+	if s == "" {
+		s = strings.ToLower(strings.TrimPrefix(orgID, prefixOrganization))
+	}
+	return s
+}
+
+func validRole(p *string) (string, error) {
+	if p == nil || *p == "" {
+		return "", errs.ParamMissing("role")
+	}
+	if RoleByKey(*p) == nil {
+		return "", errs.New(errs.Invalid, "form_param_value_invalid", "is invalid",
+			"role must be one of the instance's roles (org:admin, org:member).").WithParam("role")
+	}
+	return *p, nil
+}
