@@ -181,7 +181,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
 		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
 		Config: session.Config{Issuer: o.PublicURL, EmailDomain: o.EmailDomain},
-		OAuth:  social, External: db, Templates: templates, Wake: disp.Wake, Now: time.Now}
+		OAuth:  social, External: db, Templates: templates, Orgs: db, Wake: disp.Wake, Now: time.Now}
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL

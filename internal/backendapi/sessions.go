@@ -29,7 +29,7 @@ type SessionJSON struct {
 // SessionObject renders s at now (Unix ms).
 func SessionObject(s *session.Session, now int64) SessionJSON {
 	return SessionJSON{Object: "session", ID: s.ID, UserID: s.UserID, ClientID: s.ClientID, Status: s.StatusAt(now),
-		LastActiveAt: s.LastActiveAt, ExpireAt: s.ExpireAt, AbandonAt: s.AbandonAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		LastActiveOrganizationID: s.LastActiveOrganizationID, LastActiveAt: s.LastActiveAt, ExpireAt: s.ExpireAt, AbandonAt: s.AbandonAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
 type clientJSON struct {

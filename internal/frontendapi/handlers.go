@@ -327,8 +327,18 @@ func (a *API) getSession(w http.ResponseWriter, r *http.Request, c *session.Clie
 	return a.sessionResponse(w, r, c, s, nil)
 }
 
-func (a *API) touchSession(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
-	s, err := a.Sessions.Touch(r.Context(), c, r.PathValue("id"))
+func (a *API) touchSession(w http.ResponseWriter, r *http.Request, c *session.Client, form url.Values) error {
+	// active_organization_id switches the session's organization; empty
+	// (or "null", as some clients send) goes back to the personal account.
+	var org *string
+	if vs, ok := form["active_organization_id"]; ok {
+		v := ""
+		if len(vs) > 0 && vs[0] != "null" {
+			v = vs[0]
+		}
+		org = &v
+	}
+	s, err := a.Sessions.Touch(r.Context(), c, r.PathValue("id"), org)
 	return a.sessionResponse(w, r, c, s, err)
 }
 

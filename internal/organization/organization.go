@@ -87,6 +87,10 @@ type Store interface {
 	// transaction, whether the organization may lose it.
 	DeleteMembership(ctx context.Context, orgID, userID string, keep func(m *Membership, otherAdmins int) error) (*Membership, error)
 	ListMemberships(ctx context.Context, q MembershipQuery) ([]*Membership, int64, error)
+	// MemberOf returns a user's membership of an organization and the
+	// organization, in one read (a session token's o claim is minted
+	// from it); not a member is MembershipNotFound.
+	MemberOf(ctx context.Context, orgID, userID string) (*Membership, *Organization, error)
 	// OrganizationsByID reads many organizations at once, for rendering
 	// a page of memberships.
 	OrganizationsByID(ctx context.Context, ids []string) (map[string]*Organization, error)

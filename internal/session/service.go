@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -20,6 +22,7 @@ import (
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/oauth"
+	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/signup"
 	"github.com/conciergehq/concierge/internal/token"
 	"github.com/conciergehq/concierge/internal/user"
@@ -64,6 +67,8 @@ type Service struct {
 	Config             Config
 	// Templates are the JWT templates.
 	Templates *jwttemplate.Service
+	// Orgs says where a session's user belongs, for the o claim.
+	Orgs Organizations
 	// OAuth runs social sign-in; External stores external accounts.
 	OAuth    *oauth.Service
 	External External
@@ -308,17 +313,23 @@ func (s *Service) EndUserSessions(ctx context.Context, userID, status string) er
 }
 
 // Touch records activity on a session of c.
-func (s *Service) Touch(ctx context.Context, c *Client, id string) (*Session, error) {
+func (s *Service) Touch(ctx context.Context, c *Client, id string, org *string) (*Session, error) {
 	sess, err := s.activeSession(ctx, c, id)
 	if err != nil {
 		return nil, err
+	}
+	if org != nil && *org != "" {
+		// Only a member works in an organization.
+		if _, _, err := s.Orgs.MemberOf(ctx, *org, sess.UserID); err != nil {
+			return nil, err
+		}
 	}
 	live, err := s.Live(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	return s.Store.TouchSession(ctx, sess.ID, now.UnixMilli(), now.Add(live.SessionInactivity).UnixMilli())
+	return s.Store.TouchSession(ctx, sess.ID, now.UnixMilli(), now.Add(live.SessionInactivity).UnixMilli(), org)
 }
 
 // activeSession returns an active session, of c when c is given.
@@ -334,6 +345,11 @@ func (s *Service) activeSession(ctx context.Context, c *Client, id string) (*Ses
 		return nil, errSignedOut
 	}
 	return sess, nil
+}
+
+// Organizations is what sessions need of organizations.
+type Organizations interface {
+	MemberOf(ctx context.Context, orgID, userID string) (*organization.Membership, *organization.Organization, error)
 }
 
 // Token mints a session token for an active session (of c, when given);
@@ -374,8 +390,30 @@ func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl ti
 		}
 		extra = live.SessionClaims.Render(jwttemplate.UserValues(u, s.Config.Issuer+"/avatars/"+u.ID+".svg"))
 	}
+	org, err := s.orgClaim(ctx, sess)
+	if err != nil {
+		return "", nil, err
+	}
 	return s.Keys.Sign(token.Mint{Issuer: s.Config.Issuer, UserID: sess.UserID, SessionID: sess.ID,
-		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl, Extra: extra}, s.Now())
+		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl, Extra: extra, Org: org}, s.Now())
+}
+
+// orgClaim is the o claim of a session working in an organization, read
+// at every mint so that a role change or a removal shows in the next
+// token; nil when there is none or the user is no longer a member.
+func (s *Service) orgClaim(ctx context.Context, sess *Session) (*token.OrgClaim, error) {
+	if sess.LastActiveOrganizationID == nil || s.Orgs == nil {
+		return nil, nil
+	}
+	m, o, err := s.Orgs.MemberOf(ctx, *sess.LastActiveOrganizationID, sess.UserID)
+	var e *errs.Error
+	if errors.As(err, &e) && e.Kind == errs.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &token.OrgClaim{ID: o.ID, Slug: o.Slug, Role: strings.TrimPrefix(m.Role, "org:")}, nil
 }
 
 // TemplateToken mints a token from the JWT template name for an active

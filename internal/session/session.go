@@ -34,8 +34,11 @@ type Session struct {
 	LastActiveAt int64
 	ExpireAt     int64
 	AbandonAt    int64
-	CreatedAt    int64
-	UpdatedAt    int64
+	// LastActiveOrganizationID is the organization the session works
+	// in; its token's o claim names it while the user is a member.
+	LastActiveOrganizationID *string
+	CreatedAt                int64
+	UpdatedAt                int64
 }
 
 // StatusAt is the status a caller sees at now.
@@ -217,7 +220,8 @@ type Store interface {
 	EndUserSessions(ctx context.Context, userID, status string, now int64) error
 	// TouchSession records activity on the session, its client and
 	// user, and moves its abandon_at.
-	TouchSession(ctx context.Context, id string, now, abandonAt int64) (*Session, error)
+	// org, if not nil, sets the active organization ("" clears it).
+	TouchSession(ctx context.Context, id string, now, abandonAt int64, org *string) (*Session, error)
 	// Queue stores a message (a verification code) for the outbox.
 	Queue(ctx context.Context, m *delivery.Message) error
 }

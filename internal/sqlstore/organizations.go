@@ -379,3 +379,20 @@ func (db *DB) OrganizationsByID(ctx context.Context, ids []string) (map[string]*
 	}
 	return out, rows.Err()
 }
+
+// MemberOf reads a membership and its organization in one statement.
+func (db *DB) MemberOf(ctx context.Context, orgID, userID string) (*organization.Membership, *organization.Organization, error) {
+	m := &organization.Membership{}
+	var pub, priv string
+	o, err := scanOrg(db.reader().QueryRowContext(ctx, "SELECT "+orgColumns+", "+membershipColumns+
+		" FROM organization_memberships m JOIN organizations o ON o.id = m.organization_id WHERE m.organization_id = ? AND m.user_id = ?",
+		orgID, userID), &m.ID, &m.OrganizationID, &m.UserID, &m.Role, &pub, &priv, &m.CreatedAt, &m.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, organization.MembershipNotFound(orgID, userID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	m.PublicMetadata, m.PrivateMetadata = []byte(pub), []byte(priv)
+	return m, o, nil
+}

@@ -19,7 +19,7 @@ var _ session.Store = (*DB)(nil)
 
 const (
 	clientColumns  = "id, rotating_hash, sign_in_id, sign_up_id, last_active_session_id, last_authentication_strategy, created_at, updated_at"
-	sessionColumns = "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at"
+	sessionColumns = "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at, last_active_organization_id"
 )
 
 func scanClient(s scanner) (*session.Client, error) {
@@ -31,7 +31,8 @@ func scanClient(s scanner) (*session.Client, error) {
 
 func scanSession(s scanner) (*session.Session, error) {
 	var x session.Session
-	err := s.Scan(&x.ID, &x.ClientID, &x.UserID, &x.Status, &x.LastActiveAt, &x.ExpireAt, &x.AbandonAt, &x.CreatedAt, &x.UpdatedAt)
+	err := s.Scan(&x.ID, &x.ClientID, &x.UserID, &x.Status, &x.LastActiveAt, &x.ExpireAt, &x.AbandonAt, &x.CreatedAt, &x.UpdatedAt,
+		&x.LastActiveOrganizationID)
 	return &x, err
 }
 
@@ -42,8 +43,9 @@ func (db *DB) insertClient(ctx context.Context, tx *sql.Tx, c *session.Client) e
 }
 
 func (db *DB) insertSession(ctx context.Context, tx *sql.Tx, s *session.Session) error {
-	_, err := db.in(tx).ExecContext(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		s.ID, s.ClientID, s.UserID, s.Status, s.LastActiveAt, s.ExpireAt, s.AbandonAt, s.CreatedAt, s.UpdatedAt)
+	_, err := db.in(tx).ExecContext(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.ID, s.ClientID, s.UserID, s.Status, s.LastActiveAt, s.ExpireAt, s.AbandonAt, s.CreatedAt, s.UpdatedAt,
+		s.LastActiveOrganizationID)
 	if err != nil {
 		return err
 	}
@@ -372,7 +374,7 @@ func (db *DB) EndUserSessions(ctx context.Context, userID, status string, now in
 }
 
 // TouchSession records activity on a session, its client and its user.
-func (db *DB) TouchSession(ctx context.Context, id string, now, abandonAt int64) (*session.Session, error) {
+func (db *DB) TouchSession(ctx context.Context, id string, now, abandonAt int64, org *string) (*session.Session, error) {
 	var out *session.Session
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c := db.in(tx)
@@ -385,11 +387,18 @@ func (db *DB) TouchSession(ctx context.Context, id string, now, abandonAt int64)
 			return err
 		}
 		out.LastActiveAt, out.UpdatedAt, out.AbandonAt = now, now, abandonAt
+		if org != nil {
+			out.LastActiveOrganizationID = nil
+			if *org != "" {
+				out.LastActiveOrganizationID = org
+			}
+		}
 		for _, st := range []struct {
 			q    string
 			args []any
 		}{
-			{"UPDATE sessions SET last_active_at = ?, updated_at = ?, abandon_at = ? WHERE id = ?", []any{now, now, abandonAt, id}},
+			{"UPDATE sessions SET last_active_at = ?, updated_at = ?, abandon_at = ?, last_active_organization_id = ? WHERE id = ?",
+				[]any{now, now, abandonAt, out.LastActiveOrganizationID, id}},
 			{"UPDATE clients SET last_active_session_id = ?, updated_at = ? WHERE id = ?", []any{id, now, out.ClientID}},
 			{"UPDATE users SET last_active_at = ? WHERE id = ?", []any{now, out.UserID}},
 		} {

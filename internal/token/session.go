@@ -19,6 +19,19 @@ type Claims struct {
 	Version         int    `json:"v"`
 	// FactorAge is [minutes since the first factor, -1 (no second factor)].
 	FactorAge [2]int `json:"fva"`
+	// Org is the active organization, while the user is a member.
+	Org *OrgClaim `json:"o,omitempty"`
+}
+
+// OrgClaim is the v2 token's o claim: the organization's ID and slug and
+// the member's role without its "org:" prefix. Custom permissions would
+// travel packed in per and fpm (with the fea claim); Clerk leaves system
+// permissions (org:sys_…) out of tokens, and the default roles hold only
+// those, so neither appears.
+type OrgClaim struct {
+	ID   string `json:"id"`
+	Slug string `json:"slg"`
+	Role string `json:"rol"`
 }
 
 // Mint describes a token to sign.
@@ -32,6 +45,8 @@ type Mint struct {
 	TTL              time.Duration
 	// Extra are the instance's custom claims, merged in.
 	Extra map[string]any
+	// Org is the active organization's claim, or nil.
+	Org *OrgClaim
 }
 
 // SessionCategory is the header cat of session tokens, as Clerk's.
@@ -54,7 +69,7 @@ func (k *Keyring) Sign(m Mint, now time.Time) (string, *Claims, error) {
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-Skew)),
 			Expiry: jwt.NewNumericDate(now.Add(m.TTL))},
 		SessionID: m.SessionID, AuthorizedParty: m.Origin, Version: 2,
-		FactorAge: [2]int{age, -1},
+		FactorAge: [2]int{age, -1}, Org: m.Org,
 	}
 	b := jwt.Signed(signer)
 	if len(m.Extra) > 0 {
