@@ -298,6 +298,13 @@ func EventRenderer(publicURL, instanceID string) func(typ string, obj any) ([]by
 			data = backendapi.MessageObject(v)
 		case *invitation.Invitation:
 			data = backendapi.InvitationObject(v, now.UnixMilli())
+		case *organization.Organization:
+			data = backendapi.OrganizationObject(publicURL, v, true)
+			if typ == webhook.OrganizationDeleted {
+				data = map[string]any{"object": "organization", "id": v.ID, "deleted": true}
+			}
+		case *organization.MembershipEvent:
+			data = backendapi.MembershipObject(publicURL, v.Membership, v.Organization, v.User)
 		default:
 			return nil, fmt.Errorf("webhook event %s: no rendering for %T", typ, obj)
 		}

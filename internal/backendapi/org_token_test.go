@@ -108,7 +108,12 @@ func TestOrganizationSessionToken(t *testing.T) {
 		orgClaimsChecked(t, e, tok, org.ID, "acme", "org:member")
 
 		// Not a member of Other: no switching there.
-		b.fails("POST", "/v1/client/sessions/"+sid+"/touch", url.Values{"active_organization_id": {other.ID}}, 404, "resource_not_found")
+		b.fails("POST", "/v1/client/sessions/"+sid+"/touch", url.Values{"active_organization_id": {other.ID}}, 404, "organization_not_found_or_unauthorized")
+		b.fails("POST", "/v1/client/sessions/"+sid+"/touch", url.Values{"active_organization_id": {"org_nope"}}, 404, "organization_not_found_or_unauthorized")
+		// By slug, as clerk-js may send it.
+		if out := b.ok("POST", "/v1/client/sessions/"+sid+"/touch", url.Values{"active_organization_id": {"acme"}}); get(out, "response", "last_active_organization_id") != org.ID {
+			t.Fatalf("touch by slug: %v", out)
+		}
 
 		// Removed: the next token has no o.
 		if _, err := mems.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: org.ID, UserID: ada}); err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/conciergehq/concierge/internal/user"
 )
 
-// organizationJSON is Clerk's organization object.
-type organizationJSON struct {
+// OrganizationJSON is Clerk's organization object.
+type OrganizationJSON struct {
 	Object                string          `json:"object"`
 	ID                    string          `json:"id"`
 	Name                  string          `json:"name"`
@@ -31,8 +31,8 @@ type organizationJSON struct {
 	UpdatedAt             int64           `json:"updated_at"`
 }
 
-// membershipJSON is Clerk's organization_membership object.
-type membershipJSON struct {
+// MembershipJSON is Clerk's organization_membership object.
+type MembershipJSON struct {
 	Object          string            `json:"object"`
 	ID              string            `json:"id"`
 	Role            string            `json:"role"`
@@ -40,7 +40,7 @@ type membershipJSON struct {
 	Permissions     []string          `json:"permissions"`
 	PublicMetadata  json.RawMessage   `json:"public_metadata"`
 	PrivateMetadata json.RawMessage   `json:"private_metadata"`
-	Organization    *organizationJSON `json:"organization"`
+	Organization    *OrganizationJSON `json:"organization"`
 	PublicUserData  *publicUserJSON   `json:"public_user_data,omitempty"`
 	CreatedAt       int64             `json:"created_at"`
 	UpdatedAt       int64             `json:"updated_at"`
@@ -58,12 +58,18 @@ type publicUserJSON struct {
 	Username        *string `json:"username"`
 }
 
-func (a *API) orgJSON(o *organization.Organization, withCount bool) *organizationJSON {
-	img := a.PublicURL + "/avatars/" + o.ID + ".svg"
+func (a *API) orgJSON(o *organization.Organization, withCount bool) *OrganizationJSON {
+	return OrganizationObject(a.PublicURL, o, withCount)
+}
+
+// OrganizationObject is Clerk's organization object for o; members_count
+// shows withCount.
+func OrganizationObject(publicURL string, o *organization.Organization, withCount bool) *OrganizationJSON {
+	img := publicURL + "/avatars/" + o.ID + ".svg"
 	if o.ImageURL != nil {
 		img = *o.ImageURL
 	}
-	out := &organizationJSON{Object: "organization", ID: o.ID, Name: o.Name, Slug: o.Slug, ImageURL: img,
+	out := &OrganizationJSON{Object: "organization", ID: o.ID, Name: o.Name, Slug: o.Slug, ImageURL: img,
 		HasImage: o.ImageURL != nil, MaxAllowedMemberships: o.MaxAllowedMemberships, AdminDeleteEnabled: o.AdminDeleteEnabled,
 		PublicMetadata: orEmpty(o.PublicMetadata), PrivateMetadata: orEmpty(o.PrivateMetadata), CreatedBy: o.CreatedBy,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
@@ -76,7 +82,7 @@ func (a *API) orgJSON(o *organization.Organization, withCount bool) *organizatio
 
 // membershipsJSON renders memberships with their organizations and users,
 // read for the whole page at once.
-func (a *API) membershipsJSON(r *http.Request, ms []*organization.Membership, orgs map[string]*organization.Organization) ([]membershipJSON, error) {
+func (a *API) membershipsJSON(r *http.Request, ms []*organization.Membership, orgs map[string]*organization.Organization) ([]MembershipJSON, error) {
 	userIDs := make([]string, 0, len(ms))
 	var missing []string
 	for _, m := range ms {
@@ -107,25 +113,30 @@ func (a *API) membershipsJSON(r *http.Request, ms []*organization.Membership, or
 			users[u.ID] = u
 		}
 	}
-	out := make([]membershipJSON, len(ms))
+	out := make([]MembershipJSON, len(ms))
 	for i, m := range ms {
-		out[i] = a.membershipJSON(m, orgs[m.OrganizationID], users[m.UserID])
+		out[i] = a.membershipOut(m, orgs[m.OrganizationID], users[m.UserID])
 	}
 	return out, nil
 }
 
-func (a *API) membershipJSON(m *organization.Membership, o *organization.Organization, u *user.User) membershipJSON {
-	out := membershipJSON{Object: "organization_membership", ID: m.ID, Role: m.Role, Permissions: []string{},
+func (a *API) membershipOut(m *organization.Membership, o *organization.Organization, u *user.User) MembershipJSON {
+	return MembershipObject(a.PublicURL, m, o, u)
+}
+
+// MembershipObject is Clerk's organization_membership object.
+func MembershipObject(publicURL string, m *organization.Membership, o *organization.Organization, u *user.User) MembershipJSON {
+	out := MembershipJSON{Object: "organization_membership", ID: m.ID, Role: m.Role, Permissions: []string{},
 		PublicMetadata: orEmpty(m.PublicMetadata), PrivateMetadata: orEmpty(m.PrivateMetadata),
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 	if role := organization.RoleByKey(m.Role); role != nil {
 		out.RoleName, out.Permissions = role.Name, role.Permissions
 	}
 	if o != nil {
-		out.Organization = a.orgJSON(o, true)
+		out.Organization = OrganizationObject(publicURL, o, true)
 	}
 	if u != nil {
-		img := a.PublicURL + "/avatars/" + u.ID + ".svg"
+		img := publicURL + "/avatars/" + u.ID + ".svg"
 		out.PublicUserData = &publicUserJSON{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName,
 			ImageURL: img, ProfileImageURL: img, Identifier: primaryIdentifier(u), Username: u.Username}
 	}
@@ -207,7 +218,7 @@ func (a *API) listOrganizations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]*organizationJSON, len(list))
+	out := make([]*OrganizationJSON, len(list))
 	for i, o := range list {
 		out[i] = a.orgJSON(o, withCount)
 	}
@@ -364,7 +375,7 @@ func (a *API) respondMembership(w http.ResponseWriter, r *http.Request, m *organ
 	if err != nil {
 		return err
 	}
-	respond.JSON(w, http.StatusOK, a.membershipJSON(m, o, u))
+	respond.JSON(w, http.StatusOK, a.membershipOut(m, o, u))
 	return nil
 }
 

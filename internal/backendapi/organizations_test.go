@@ -14,6 +14,7 @@ import (
 	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/instance"
 )
 
 func (e *env) orgClients() (*organization.Client, *organizationmembership.Client) {
@@ -193,9 +194,9 @@ func TestOrganizationMemberships(t *testing.T) {
 
 		// The only admin cannot step down or leave while bob is there.
 		_, err = mems.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: org.ID, UserID: ada, Role: clerk.String("org:member")})
-		apiErr(t, err, 400, "organization_minimum_permissioned_members_count")
+		apiErr(t, err, 400, "organization_minimum_permissions_needed")
 		_, err = mems.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: org.ID, UserID: ada})
-		apiErr(t, err, 400, "organization_minimum_permissioned_members_count")
+		apiErr(t, err, 400, "organization_minimum_permissions_needed")
 		up, err := mems.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: org.ID, UserID: bob, Role: clerk.String("org:admin")})
 		if err != nil || up.Role != "org:admin" {
 			t.Fatalf("promote: %v %+v", err, up)
@@ -268,4 +269,61 @@ func TestOrganizationMemberships(t *testing.T) {
 func rawJSON(s string) *json.RawMessage {
 	r := json.RawMessage(s)
 	return &r
+}
+
+// TestOrganizationWebhooks: organization and membership changes raise
+// Clerk's organization.* and organizationMembership.* events, verified by
+// the official receivers.
+func TestOrganizationWebhooks(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		rcv := startReceiver(t)
+		e := newEnv(t, engine, withSettings(map[string]string{instance.WebhookAllowPrivate: "true"}))
+		ctx := context.Background()
+		st, body := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url + "/hook",
+			"events": []string{"organization.created", "organization.updated", "organization.deleted",
+				"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted"}})
+		var ep struct{ Secret string }
+		if st != 200 || json.Unmarshal(body, &ep) != nil {
+			t.Fatalf("create endpoint: %d %s", st, body)
+		}
+		rcv.post("/secret", ep.Secret)
+		orgs, mems := e.orgClients()
+		ada, bob := e.plainUser("ada@example.com"), e.plainUser("bob@example.com")
+		org, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String("Hooked"), CreatedBy: &ada})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mems.Create(ctx, &organizationmembership.CreateParams{OrganizationID: org.ID, UserID: &bob, Role: clerk.String("org:member")})
+		mems.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: org.ID, UserID: bob, Role: clerk.String("org:admin")})
+		mems.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: org.ID, UserID: bob})
+		orgs.Update(ctx, org.ID, &organization.UpdateParams{Name: clerk.String("Hooked 2")})
+		orgs.Delete(ctx, org.ID)
+		seen := map[string]int{}
+		var created, memberDeleted map[string]any
+		for _, ev := range rcv.wait(7) {
+			if ev["bySvix"] != true || ev["byClerk"] != true {
+				t.Fatalf("unverified: %v", ev)
+			}
+			typ := ev["type"].(string)
+			seen[typ]++
+			data, _ := ev["data"].(map[string]any)
+			switch typ {
+			case "organization.created":
+				created = data
+			case "organizationMembership.deleted":
+				memberDeleted = data
+			}
+		}
+		want := map[string]int{"organization.created": 1, "organization.updated": 1, "organization.deleted": 1,
+			"organizationMembership.created": 2, "organizationMembership.updated": 1, "organizationMembership.deleted": 1}
+		for k, n := range want {
+			if seen[k] != n {
+				t.Fatalf("events %v, want %v", seen, want)
+			}
+		}
+		if created["id"] != org.ID || created["slug"] != "hooked" || get(memberDeleted, "public_user_data", "user_id") != bob ||
+			get(memberDeleted, "organization", "id") != org.ID {
+			t.Fatalf("payloads: %v / %v", created, memberDeleted)
+		}
+	})
 }

@@ -6,6 +6,8 @@ package organization
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/conciergehq/concierge/internal/user"
 )
 
 // Organization is a tenant. Times are Unix milliseconds.
@@ -36,6 +38,14 @@ type Membership struct {
 	PrivateMetadata json.RawMessage
 	CreatedAt       int64
 	UpdatedAt       int64
+}
+
+// MembershipEvent is what an organizationMembership.* webhook event
+// renders: the membership with its organization and its user.
+type MembershipEvent struct {
+	Membership   *Membership
+	Organization *Organization
+	User         *user.User
 }
 
 // Query selects a page of organizations.

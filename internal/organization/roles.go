@@ -16,6 +16,8 @@ const (
 	PermMembershipsManage = "org:sys_memberships:manage"
 	PermDomainsRead       = "org:sys_domains:read"
 	PermDomainsManage     = "org:sys_domains:manage"
+	PermBillingRead       = "org:sys_billing:read"
+	PermBillingManage     = "org:sys_billing:manage"
 )
 
 // Clerk's default roles: the creator of an organization is its admin,
@@ -28,9 +30,10 @@ const (
 // defaultRoles are the roles every instance starts with, as Clerk's.
 var defaultRoles = []Role{
 	{Key: RoleAdmin, Name: "Admin", Description: "Role with elevated permissions.", Permissions: []string{
-		PermProfileManage, PermProfileDelete, PermMembershipsRead, PermMembershipsManage, PermDomainsRead, PermDomainsManage}},
+		PermProfileManage, PermProfileDelete, PermMembershipsRead, PermMembershipsManage, PermDomainsRead, PermDomainsManage,
+		PermBillingRead, PermBillingManage}},
 	{Key: RoleMember, Name: "Member", Description: "Role with non-elevated permissions.", Permissions: []string{
-		PermMembershipsRead}},
+		PermMembershipsRead, PermBillingRead}},
 }
 
 // RoleByKey returns a role of the instance, or nil.

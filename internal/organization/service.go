@@ -27,8 +27,9 @@ var (
 		"The user is already a member of the organization.")
 	ErrQuotaExceeded = errs.New(errs.Forbidden, "organization_membership_quota_exceeded", "Membership quota exceeded",
 		"The organization has reached its max_allowed_memberships.")
-	ErrLastAdmin = errs.New(errs.BadRequest, "organization_minimum_permissioned_members_count", "Minimum admins",
-		"An organization needs at least one admin: make another member admin first.")
+	ErrLastAdmin = errs.New(errs.BadRequest, "organization_minimum_permissions_needed",
+		"There has to be at least one organization member with the minimum required permissions",
+		"An organization needs at least one admin while it has members: make another member admin first.")
 )
 
 // NotFound is the error of an organization that does not exist.

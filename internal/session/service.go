@@ -319,10 +319,22 @@ func (s *Service) Touch(ctx context.Context, c *Client, id string, org *string) 
 		return nil, err
 	}
 	if org != nil && *org != "" {
-		// Only a member works in an organization.
-		if _, _, err := s.Orgs.MemberOf(ctx, *org, sess.UserID); err != nil {
+		// By ID or slug, as clerk-js sends either; only a member works in
+		// an organization, and a stranger learns nothing of it.
+		o, err := s.Orgs.Organization(ctx, *org)
+		if err == nil {
+			_, _, err = s.Orgs.MemberOf(ctx, o.ID, sess.UserID)
+		}
+		var e *errs.Error
+		if errors.As(err, &e) && e.Kind == errs.NotFound {
+			return nil, errs.New(errs.NotFound, "organization_not_found_or_unauthorized",
+				"Given organization not found, or you don't have permission to access the organization",
+				"No organization "+*org+" of which this session's user is a member.")
+		}
+		if err != nil {
 			return nil, err
 		}
+		org = &o.ID
 	}
 	live, err := s.Live(ctx)
 	if err != nil {
@@ -349,6 +361,7 @@ func (s *Service) activeSession(ctx context.Context, c *Client, id string) (*Ses
 
 // Organizations is what sessions need of organizations.
 type Organizations interface {
+	Organization(ctx context.Context, idOrSlug string) (*organization.Organization, error)
 	MemberOf(ctx context.Context, orgID, userID string) (*organization.Membership, *organization.Organization, error)
 }
 

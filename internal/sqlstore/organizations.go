@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/organization"
+	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 var _ organization.Store = (*DB)(nil)
@@ -43,11 +44,35 @@ func (db *DB) CreateOrganization(ctx context.Context, o *organization.Organizati
 		if db.dialect.isUnique(err) {
 			return organization.ErrSlugTaken
 		}
-		if err != nil || creator == nil {
+		if err != nil {
 			return err
 		}
-		return db.insertMembership(ctx, tx, creator)
+		if err := db.emit(ctx, tx, webhook.OrganizationCreated, o); err != nil || creator == nil {
+			return err
+		}
+		if err := db.insertMembership(ctx, tx, creator); err != nil {
+			return err
+		}
+		return db.emitMembership(ctx, tx, webhook.MembershipCreated, creator)
 	})
+}
+
+// emitMembership queues an organizationMembership event, reading the
+// organization (with its count) and the user in the transaction only
+// when an endpoint takes the event.
+func (db *DB) emitMembership(ctx context.Context, tx *sql.Tx, typ string, m *organization.Membership) error {
+	if want, err := db.wanted(ctx, tx, typ); err != nil || !want {
+		return err
+	}
+	o, err := scanOrg(db.in(tx).QueryRowContext(ctx, "SELECT "+orgColumns+" FROM organizations o WHERE o.id = ?", m.OrganizationID))
+	if err != nil {
+		return err
+	}
+	u, err := db.userWithIdentifiers(ctx, db.in(tx), selectUserJoinedSQL, m.UserID)
+	if err != nil {
+		return err
+	}
+	return db.emit(ctx, tx, typ, &organization.MembershipEvent{Membership: m, Organization: o, User: u})
 }
 
 func (db *DB) insertMembership(ctx context.Context, tx *sql.Tx, m *organization.Membership) error {
@@ -122,8 +147,11 @@ func (db *DB) UpdateOrganization(ctx context.Context, id string, fn func(*organi
 		if db.dialect.isUnique(err) {
 			return organization.ErrSlugTaken
 		}
+		if err != nil {
+			return err
+		}
 		out = o
-		return err
+		return db.emit(ctx, tx, webhook.OrganizationUpdated, o)
 	})
 	return out, err
 }
@@ -140,7 +168,7 @@ func (db *DB) DeleteOrganization(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return organization.NotFound(id)
 		}
-		return nil
+		return db.emit(ctx, tx, webhook.OrganizationDeleted, &organization.Organization{ID: id})
 	})
 }
 
@@ -241,7 +269,10 @@ func (db *DB) CreateMembership(ctx context.Context, m *organization.Membership) 
 		if o.MaxAllowedMemberships > 0 && o.MembersCount >= int64(o.MaxAllowedMemberships) {
 			return organization.ErrQuotaExceeded
 		}
-		return db.insertMembership(ctx, tx, m)
+		if err := db.insertMembership(ctx, tx, m); err != nil {
+			return err
+		}
+		return db.emitMembership(ctx, tx, webhook.MembershipCreated, m)
 	})
 }
 
@@ -275,8 +306,11 @@ func (db *DB) UpdateMembership(ctx context.Context, orgID, userID string, fn fun
 		_, err = db.in(tx).ExecContext(ctx, `UPDATE organization_memberships SET role = ?, public_metadata = ?,
 			private_metadata = ?, updated_at = ? WHERE id = ?`,
 			m.Role, string(m.PublicMetadata), string(m.PrivateMetadata), m.UpdatedAt, m.ID)
+		if err != nil {
+			return err
+		}
 		out = m
-		return err
+		return db.emitMembership(ctx, tx, webhook.MembershipUpdated, m)
 	})
 	return out, err
 }
@@ -299,9 +333,11 @@ func (db *DB) DeleteMembership(ctx context.Context, orgID, userID string, keep f
 		if err := keep(m, others); err != nil {
 			return err
 		}
-		_, err = db.in(tx).ExecContext(ctx, "DELETE FROM organization_memberships WHERE id = ?", m.ID)
+		if _, err = db.in(tx).ExecContext(ctx, "DELETE FROM organization_memberships WHERE id = ?", m.ID); err != nil {
+			return err
+		}
 		out = m
-		return err
+		return db.emitMembership(ctx, tx, webhook.MembershipDeleted, m)
 	})
 	return out, err
 }

@@ -37,11 +37,19 @@ const (
 	InvitationCreated  = "invitation.created"
 	InvitationAccepted = "invitation.accepted"
 	InvitationRevoked  = "invitation.revoked"
+
+	OrganizationCreated = "organization.created"
+	OrganizationUpdated = "organization.updated"
+	OrganizationDeleted = "organization.deleted"
+	MembershipCreated   = "organizationMembership.created"
+	MembershipUpdated   = "organizationMembership.updated"
+	MembershipDeleted   = "organizationMembership.deleted"
 )
 
 // Types lists the event types an endpoint can subscribe to.
 var Types = []string{UserCreated, UserUpdated, UserDeleted, SessionCreated, SessionEnded, SessionRemoved, SessionRevoked,
-	EmailCreated, SMSCreated, InvitationCreated, InvitationAccepted, InvitationRevoked}
+	EmailCreated, SMSCreated, InvitationCreated, InvitationAccepted, InvitationRevoked,
+	OrganizationCreated, OrganizationUpdated, OrganizationDeleted, MembershipCreated, MembershipUpdated, MembershipDeleted}
 
 // Endpoint is where events are delivered.
 type Endpoint struct {

@@ -66,7 +66,7 @@ await step('memberships', async () => {
   const removed = await clerk.organizations.deleteOrganizationMembership({ organizationId: org.id, userId: ada.id });
   assert.equal(removed.publicUserData.userId, ada.id);
   await expectError(clerk.organizations.updateOrganizationMembership({ organizationId: org.id, userId: bob.id, role: 'org:member' }),
-    400, 'organization_minimum_permissioned_members_count');
+    400, 'organization_minimum_permissions_needed');
 });
 await step('users by organization', async () => {
   const users = await clerk.users.getUserList({ organizationId: [org.id] });
