@@ -185,8 +185,16 @@ func TestWebhooks(t *testing.T) {
 				LastStatusCode   int `json:"last_status_code"`
 			}
 		}
-		st, body = e.do("GET", "/v1/webhook_endpoints/"+ep.ID+"/deliveries", nil)
-		if json.Unmarshal(body, &list); st != 200 || len(list.Data) != 2 || list.Data[0].Status != "succeeded" ||
+		// The receiver has the delivery before the dispatcher records its
+		// outcome: wait for the record.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			st, body = e.do("GET", "/v1/webhook_endpoints/"+ep.ID+"/deliveries", nil)
+			json.Unmarshal(body, &list)
+			if st == 200 && len(list.Data) == 2 && list.Data[0].Status == "succeeded" || time.Now().After(deadline) {
+				break
+			}
+		}
+		if st != 200 || len(list.Data) != 2 || list.Data[0].Status != "succeeded" ||
 			list.Data[0].Attempts != 3 || list.Data[0].LastStatusCode != 200 {
 			t.Fatalf("deliveries: %d %s", st, body)
 		}
