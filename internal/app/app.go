@@ -185,6 +185,8 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL
+	orgs := &organization.Service{Store: db, Users: db, Now: time.Now}
+	fapi.Organizations = orgs
 	fapi.Production, fapi.CookieDomain, fapi.PublishableKey = o.Production, cookieDomain(o), sdk.PublishableKeyFor(o.PublicURL, o.Production)
 	nonces := &handshake.Nonces{Store: db, Now: time.Now}
 	fapi.Nonces, fapi.OAuth = nonces, social
@@ -196,7 +198,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	api := &backendapi.API{
 		Sessions:      sessions,
 		Users:         users,
-		Organizations: &organization.Service{Store: db, Users: db, Now: time.Now},
+		Organizations: orgs,
 		Allowlist:     list,
 		Invitations:   invitations,
 		Messages: &delivery.Service{Queue: db, EmailDomain: o.EmailDomain, SMSFrom: smsFrom,
@@ -265,6 +267,7 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 		instance.TwilioAccountSID: cfg.TwilioAccountSID, instance.TwilioAuthToken: cfg.TwilioAuthToken,
 		instance.TwilioFrom: cfg.TwilioFrom, instance.AllowedOrigins: strings.Join(cfg.AllowedOrigins, ","),
 		instance.StrictEnumerationProtection: cfg.StrictEnumerationProtection, instance.DeleteSelf: cfg.DeleteSelf,
+		instance.Organizations: cfg.Organizations,
 	}
 	for k, d := range map[string]time.Duration{instance.SessionTokenTTL: cfg.SessionTokenTTL,
 		instance.SessionLifetime: cfg.SessionLifetime, instance.SessionInactivity: cfg.SessionInactivity} {

@@ -16,6 +16,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/instance"
 )
 
 // orgClaimsChecked reads token with @clerk/backend (testdata/node/
@@ -129,6 +130,92 @@ func TestOrganizationSessionToken(t *testing.T) {
 		out = b.ok("POST", "/v1/client/sessions/"+sid+"/touch", url.Values{"active_organization_id": {""}})
 		if v := get(out, "response", "last_active_organization_id"); v != nil {
 			t.Fatalf("cleared: %v", v)
+		}
+	})
+}
+
+// TestFrontendOrganizations drives the Frontend API's organization routes
+// as clerk-js calls them: a signed-in user creates an organization and is
+// its admin, sees it on the user object and in /v1/me's lists, manages
+// members; a member reads but cannot manage; a stranger learns nothing;
+// leaving and deleting work within the rules. The same paths keep serving
+// the Backend API to a secret key.
+func TestFrontendOrganizations(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine, withOrigins(appOrigin))
+		ctx := context.Background()
+		orgs, _ := e.orgClients()
+		e.userWithPassword("ada@example.com")
+		bobID := e.userWithPassword("bob@example.com")
+		ada, bob := e.browser(), e.browser()
+		ada.signIn("ada@example.com", pw)
+		bob.signIn("bob@example.com", pw)
+
+		// Off by default, as Clerk's: the environment says so and the
+		// routes refuse; the dashboard setting turns them on.
+		if env := ada.ok("GET", "/v1/environment", nil); get(env, "organization_settings", "enabled") != false {
+			t.Fatalf("environment: %v", env["organization_settings"])
+		}
+		ada.fails("POST", "/v1/organizations", url.Values{"name": {"Too soon"}}, 403, "organization_not_enabled_in_instance")
+		if err := e.app.Settings.Set(ctx, instance.Organizations, "true"); err != nil {
+			t.Fatal(err)
+		}
+		if env := ada.ok("GET", "/v1/environment", nil); get(env, "organization_settings", "enabled") != true ||
+			get(env, "user_settings", "actions", "create_organization") != true {
+			t.Fatalf("environment after enabling: %v", env["organization_settings"])
+		}
+
+		out := ada.ok("POST", "/v1/organizations", url.Values{"name": {"Front Org"}})
+		orgID, _ := get(out, "response", "id").(string)
+		if !strings.HasPrefix(orgID, "org_") || get(out, "response", "slug") != "front-org" || get(out, "response", "private_metadata") != nil {
+			t.Fatalf("create: %v", out)
+		}
+		me := ada.ok("GET", "/v1/me", nil)
+		if get(me, "response", "organization_memberships", 0, "organization", "id") != orgID ||
+			get(me, "response", "organization_memberships", 0, "role") != "org:admin" {
+			t.Fatalf("user object: %v", get(me, "response", "organization_memberships"))
+		}
+		list := ada.ok("GET", "/v1/me/organization_memberships?paginated=true&limit=10", nil)
+		if get(list, "response", "total_count") != float64(1) {
+			t.Fatalf("my memberships: %v", list)
+		}
+		bob.fails("GET", "/v1/organizations/"+orgID, nil, 404, "organization_not_found_or_unauthorized")
+
+		ada.ok("POST", "/v1/organizations/"+orgID+"/memberships", url.Values{"user_id": {bobID}, "role": {"org:member"}})
+		members := bob.ok("GET", "/v1/organizations/"+orgID+"/memberships?paginated=true&role=org:admin,org:member", nil)
+		if get(members, "response", "total_count") != float64(2) || get(members, "response", "data", 1, "public_user_data", "identifier") != "bob@example.com" {
+			t.Fatalf("members: %v", members)
+		}
+		bob.fails("PATCH", "/v1/organizations/"+orgID, url.Values{"name": {"Mine now"}}, 403, "missing_organization_permission")
+		bob.fails("PATCH", "/v1/organizations/"+orgID+"/memberships/"+bobID, url.Values{"role": {"org:admin"}}, 403, "missing_organization_permission")
+		roles := bob.ok("GET", "/v1/organizations/"+orgID+"/roles", nil)
+		if get(roles, "response", "total_count") != float64(2) || get(roles, "response", "data", 0, "key") != "org:admin" {
+			t.Fatalf("roles: %v", roles)
+		}
+		up := ada.ok("PATCH", "/v1/organizations/"+orgID+"/memberships/"+bobID, url.Values{"role": {"org:admin"}})
+		if get(up, "response", "role") != "org:admin" {
+			t.Fatalf("promote: %v", up)
+		}
+		if got := ada.ok("PATCH", "/v1/organizations/"+orgID, url.Values{"name": {"Front Org 2"}}); get(got, "response", "name") != "Front Org 2" {
+			t.Fatalf("rename: %v", got)
+		}
+		left := bob.ok("DELETE", "/v1/me/organization_memberships/"+orgID, nil)
+		if get(left, "response", "deleted") != true {
+			t.Fatalf("leave: %v", left)
+		}
+		// The Backend API on the same paths, with the secret key.
+		if _, err := orgs.Update(ctx, orgID, &organization.UpdateParams{AdminDeleteEnabled: clerk.Bool(false)}); err != nil {
+			t.Fatal(err)
+		}
+		ada.fails("DELETE", "/v1/organizations/"+orgID, nil, 403, "organization_admin_delete_not_enabled")
+		if _, err := orgs.Update(ctx, orgID, &organization.UpdateParams{AdminDeleteEnabled: clerk.Bool(true)}); err != nil {
+			t.Fatal(err)
+		}
+		if del := ada.ok("DELETE", "/v1/organizations/"+orgID, nil); get(del, "response", "deleted") != true {
+			t.Fatalf("delete: %v", del)
+		}
+		if _, err := orgs.Get(ctx, orgID); err == nil {
+			t.Fatal("the organization survived its deletion")
 		}
 	})
 }

@@ -63,7 +63,7 @@ func TestOrganizations(t *testing.T) {
 		_, err = orgs.Create(ctx, &organization.CreateParams{Slug: clerk.String("nameless")})
 		apiErr(t, err, 422, "form_param_missing")
 		_, err = orgs.Create(ctx, &organization.CreateParams{Name: clerk.String("X"), CreatedBy: clerk.String("user_missing")})
-		apiErr(t, err, 422, "form_param_value_invalid")
+		apiErr(t, err, 400, "organization_creator_not_found")
 
 		got, err := orgs.GetWithParams(ctx, "acme-rockets-inc", &organization.GetParams{IncludeMembersCount: clerk.Bool(true)})
 		if err != nil || got.ID != acme.ID || got.MembersCount == nil || *got.MembersCount != 1 {

@@ -42,7 +42,7 @@ type UserJSON struct {
 	ExternalAccounts              []externalAccountJSON `json:"external_accounts"`
 	SAMLAccounts                  []struct{}            `json:"saml_accounts"`
 	EnterpriseAccounts            []struct{}            `json:"enterprise_accounts"`
-	OrganizationMemberships       []struct{}            `json:"organization_memberships"`
+	OrganizationMemberships       any                   `json:"organization_memberships"`
 	LastSignInAt                  *int64                `json:"last_sign_in_at"`
 	Banned                        bool                  `json:"banned"`
 	Locked                        bool                  `json:"locked"`

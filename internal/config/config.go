@@ -36,6 +36,8 @@ type Config struct {
 	// "" (not set: false and true).
 	StrictEnumerationProtection string
 	DeleteSelf                  string
+	// Organizations is "true", "false" or "" (the instance setting's).
+	Organizations string
 
 	// Delivery.
 	SMTPURL          string
@@ -83,6 +85,7 @@ var settings = []setting{
 	{"sign-up-mode", "CONCIERGE_SIGN_UP_MODE", "", "who may sign up: public (the default), restricted (allowlisted or invited) or invitation_only; the initial value of an instance setting the dashboard can change", false},
 	{"app-name", "CONCIERGE_APP_NAME", "", "application name shown in emails and pages (default Concierge); an instance setting like sign-up-mode", false},
 	{"strict-enumeration-protection", "CONCIERGE_STRICT_ENUMERATION_PROTECTION", "", "true: a sign-in for an identifier with no account continues to the password or code step, so that it cannot tell which accounts exist; false (the default, as Clerk's): it is answered form_identifier_not_found. An instance setting like sign-up-mode", false},
+	{"organizations", "CONCIERGE_ORGANIZATIONS", "", "true: the Frontend API offers organizations (create, switch, manage members; Clerk's organization components); false (the default, as Clerk's): it refuses them, while the Backend API serves them either way. An instance setting like sign-up-mode", false},
 	{"delete-self", "CONCIERGE_DELETE_SELF", "", "true (the default, as Clerk's): users may delete their own account (DELETE /v1/me); false: refused. An instance setting like sign-up-mode", false},
 	{"smtp-url", "CONCIERGE_SMTP_URL", "", "SMTP relay for email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465; optional ?auth=<mechanism>, ?tls=required. Unset: emails go to the development outbox (the log); also CONCIERGE_SMTP_URL_FILE", true},
 	{"email-domain", "CONCIERGE_EMAIL_DOMAIN", "", "domain emails are sent from, as <from_email_name>@<domain> (default: the public URL's host)", false},
@@ -179,6 +182,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		AppName:                     strings.TrimSpace(*vals["app-name"]),
 		StrictEnumerationProtection: strings.ToLower(strings.TrimSpace(*vals["strict-enumeration-protection"])),
 		DeleteSelf:                  strings.ToLower(strings.TrimSpace(*vals["delete-self"])),
+		Organizations:               strings.ToLower(strings.TrimSpace(*vals["organizations"])),
 		SMTPURL:                     strings.TrimSpace(*vals["smtp-url"]),
 		EmailDomain:                 strings.ToLower(strings.TrimSpace(*vals["email-domain"])),
 		SMSWebhookURL:               strings.TrimSpace(*vals["sms-webhook-url"]),
@@ -300,6 +304,7 @@ func (c *Config) validateDelivery(publicHost string) error {
 	}
 	for _, b := range []struct{ env, v string }{
 		{"CONCIERGE_STRICT_ENUMERATION_PROTECTION", c.StrictEnumerationProtection}, {"CONCIERGE_DELETE_SELF", c.DeleteSelf},
+		{"CONCIERGE_ORGANIZATIONS", c.Organizations},
 	} {
 		if b.v != "" && b.v != "true" && b.v != "false" {
 			return fmt.Errorf("%s %q: must be true or false", b.env, b.v)

@@ -272,6 +272,7 @@ var settingLabels = map[string][2]string{
 	instance.WebhookAllowPrivate: {"Webhooks to private networks", "true: webhook endpoints may be on loopback or private addresses (development only)."},
 	instance.SessionClaims:       {"Custom session claims", "JSON merged into every session token, with shortcodes such as {\"role\": \"{{user.public_metadata.role}}\"}; at most 1,200 bytes (the token rides in a cookie)."},
 	instance.DeleteSelf:          {"Users may delete their account", "true (Clerk's default): the profile offers to delete the account; false: it is refused."},
+	instance.Organizations:       {"Organizations", "true: users create, switch and manage organizations in your application (Clerk's organization components); false (Clerk's default): the Frontend API refuses them. The Backend API serves them either way."},
 	instance.ApplicationName:     {"Application name", "Shown in emails and on the hosted pages."},
 	instance.SessionLifetime:     {"Session lifetime", "How long a session lasts after sign-in, e.g. 168h."},
 	instance.SessionInactivity:   {"Session inactivity", "A session not touched for this long is abandoned, e.g. 168h."},
@@ -291,6 +292,7 @@ var settingOptions = map[string][]string{
 	instance.RequiredIdentifiers:         {"email_address", "phone_number", "email_address,phone_number"},
 	instance.StrictEnumerationProtection: {"false", "true"},
 	instance.DeleteSelf:                  {"true", "false"},
+	instance.Organizations:               {"false", "true"},
 	instance.WebhookAllowPrivate:         {"false", "true"},
 }
 

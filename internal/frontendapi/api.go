@@ -21,6 +21,7 @@ import (
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/oauth"
+	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
@@ -48,6 +49,11 @@ type API struct {
 	Nonces         *handshake.Nonces
 	// OAuth lists the social providers the environment offers.
 	OAuth *oauth.Service
+	// Organizations are the user's organizations and memberships.
+	Organizations *organization.Service
+	// Backend serves the requests with a secret key on the paths both
+	// APIs have (/v1/organizations…).
+	Backend http.Handler
 
 	// Per-IP limits, as Clerk's: creating sign-ins and sign-ups, and
 	// attempting a factor or a code.
@@ -134,6 +140,30 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/me/phone_numbers/{id}/prepare_verification", a.withMe(noLimit, a.preparePhone))
 	h("POST /v1/me/phone_numbers/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptPhone))
 	h("GET /v1/tickets/accept", a.acceptTicket)
+	h("GET /v1/me/organization_memberships", a.withOrgs(a.myMemberships))
+	h("DELETE /v1/me/organization_memberships/{organization_id}", a.withOrgs(a.leaveOrganization))
+	// Both APIs serve /v1/organizations…: a request carrying a secret key
+	// is the Backend API's, any other the Frontend API's (Clerk tells them
+	// apart by host; Concierge serves both on one).
+	shared := func(pattern string, fn handler) {
+		fapi := a.transport(fn)
+		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if a.Backend != nil && strings.HasPrefix(r.Header.Get("Authorization"), "Bearer sk_") {
+				a.Backend.ServeHTTP(w, r)
+				return
+			}
+			fapi.ServeHTTP(w, r)
+		}))
+	}
+	shared("POST /v1/organizations", a.withOrgs(a.createOrganization))
+	shared("GET /v1/organizations/{organization_id}", a.withOrgs(a.getOrganization))
+	shared("PATCH /v1/organizations/{organization_id}", a.withOrgs(a.updateOrganization))
+	shared("DELETE /v1/organizations/{organization_id}", a.withOrgs(a.deleteOrganization))
+	shared("GET /v1/organizations/{organization_id}/memberships", a.withOrgs(a.listOrgMembers))
+	shared("POST /v1/organizations/{organization_id}/memberships", a.withOrgs(a.addOrgMember))
+	shared("PATCH /v1/organizations/{organization_id}/memberships/{user_id}", a.withOrgs(a.updateOrgMember))
+	shared("DELETE /v1/organizations/{organization_id}/memberships/{user_id}", a.withOrgs(a.removeOrgMember))
+	shared("GET /v1/organizations/{organization_id}/roles", a.withOrgs(a.listOrgRoles))
 	mux.Handle("GET /v1/client/handshake", a.cors(handler(a.handshake)))
 	mux.Handle("GET /v1/oauth_callback", handler(a.oauthCallback))
 	mux.Handle("POST /v1/oauth_callback", handler(a.oauthCallback))

@@ -33,6 +33,12 @@ func (a *API) userObject(ctx context.Context, u *user.User, now int64) (*backend
 	}
 	out := backendapi.UserObject(a.PublicURL, u, now, false)
 	out.DeleteSelfEnabled = out.DeleteSelfEnabled && live.DeleteSelf
+	// clerk-js's organization switcher and lists read these.
+	ms, err := a.userMemberships(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	out.OrganizationMemberships = ms
 	return out, nil
 }
 

@@ -41,6 +41,9 @@ const (
 	// WebhookAllowPrivate accepts webhook endpoints on loopback and
 	// private networks ("true"; for development).
 	WebhookAllowPrivate = "webhook_allow_private"
+	// Organizations offers organizations to the Frontend API's users
+	// ("true"); off by default, as Clerk's.
+	Organizations = "organizations"
 )
 
 // MaxSessionClaimsBytes bounds the custom session claims: the token
@@ -48,7 +51,7 @@ const (
 const MaxSessionClaimsBytes = 1200
 
 // Keys lists the settings in the order the dashboard shows them.
-var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, SessionClaims, WebhookAllowPrivate, ApplicationName,
+var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, Organizations, SessionClaims, WebhookAllowPrivate, ApplicationName,
 	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
@@ -57,6 +60,7 @@ var defaults = map[string]string{
 	AllowedOrigins: "", SMTPURL: "", SMSWebhookURL: "", SMSWebhookSecret: "", SMSFrom: "",
 	TwilioAccountSID: "", TwilioAuthToken: "", TwilioFrom: "",
 	StrictEnumerationProtection: "false", DeleteSelf: "true", SessionClaims: "", WebhookAllowPrivate: "false",
+	Organizations: "false",
 }
 
 // secretKeys hold credentials: never logged, never shown back in full.
@@ -89,7 +93,7 @@ func Validate(key, value string) error {
 				return err
 			}
 		}
-	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate:
+	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate, Organizations:
 		if value != "true" && value != "false" {
 			return errs.ParamFormat(key, key+" must be true or false.")
 		}
@@ -168,6 +172,8 @@ type Live struct {
 	DeleteSelf bool
 	// WebhookAllowPrivate accepts private webhook endpoints.
 	WebhookAllowPrivate bool
+	// Organizations offers organizations in the Frontend API.
+	Organizations bool
 	// SessionClaims are merged into session tokens (nil: none).
 	SessionClaims *jwttemplate.Claims
 }
@@ -207,7 +213,7 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 		AllowedOrigins: origins, SMTPURL: get(SMTPURL), SMSWebhookURL: get(SMSWebhookURL), SMSWebhookSecret: get(SMSWebhookSecret),
 		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom),
 		StrictEnumeration: get(StrictEnumerationProtection) == "true", DeleteSelf: get(DeleteSelf) != "false",
-		WebhookAllowPrivate: get(WebhookAllowPrivate) == "true"}
+		WebhookAllowPrivate: get(WebhookAllowPrivate) == "true", Organizations: get(Organizations) == "true"}
 	if v := strings.TrimSpace(get(SessionClaims)); v != "" {
 		l.SessionClaims, _ = jwttemplate.Parse(SessionClaims, json.RawMessage(v))
 	}

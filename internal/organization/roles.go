@@ -50,20 +50,20 @@ func RoleByKey(key string) *Role {
 // Roles lists the instance's roles.
 func Roles() []Role { return append([]Role(nil), defaultRoles...) }
 
-// manages reports whether role may manage memberships: the admins an
-// organization must keep one of.
-func manages(role string) bool {
+// HasPermission reports whether role holds perm.
+func HasPermission(role, perm string) bool {
 	r := RoleByKey(role)
 	if r == nil {
 		return false
 	}
 	for _, p := range r.Permissions {
-		if p == PermMembershipsManage {
+		if p == perm {
 			return true
 		}
 	}
 	return false
 }
 
-// IsAdmin reports whether role holds the permission that makes an admin.
-func IsAdmin(role string) bool { return manages(role) }
+// IsAdmin reports whether role may manage memberships: the admins an
+// organization must keep one of.
+func IsAdmin(role string) bool { return HasPermission(role, PermMembershipsManage) }

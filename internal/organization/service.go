@@ -3,6 +3,7 @@ package organization
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -106,8 +107,8 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*Organization, er
 	var creator *Membership
 	if p.CreatedBy != nil && *p.CreatedBy != "" {
 		if _, err := s.Users.User(ctx, *p.CreatedBy); err != nil {
-			return nil, errs.New(errs.Invalid, "form_param_value_invalid", "is invalid",
-				"created_by must be the ID of an existing user.").WithParam("created_by")
+			return nil, errs.New(errs.BadRequest, "organization_creator_not_found", "No users found",
+				"No users found with id "+*p.CreatedBy+".")
 		}
 		o.CreatedBy = *p.CreatedBy
 		creator = s.newMembership(o.ID, o.CreatedBy, RoleAdmin, nil, nil, now)
@@ -411,4 +412,34 @@ func validRole(p *string) (string, error) {
 			"role must be one of the instance's roles (org:admin, org:member).").WithParam("role")
 	}
 	return *p, nil
+}
+
+// ErrNotMember answers a Frontend API caller who is not a member of the
+// organization, or names one that does not exist: they learn nothing of it.
+var ErrNotMember = errs.New(errs.NotFound, "organization_not_found_or_unauthorized",
+	"Given organization not found, or you don't have permission to access the organization",
+	"Given organization not found, or you don't have permission to access the organization.")
+
+// Authorize finds the organization idOrSlug as userID sees it: a member
+// holding perm ("" for any member).
+func (s *Service) Authorize(ctx context.Context, idOrSlug, userID, perm string) (*Organization, *Membership, error) {
+	o, err := s.Store.Organization(ctx, idOrSlug)
+	var m *Membership
+	if err == nil {
+		m, o, err = s.Store.MemberOf(ctx, o.ID, userID)
+	}
+	var e *errs.Error
+	if errors.As(err, &e) && e.Kind == errs.NotFound {
+		return nil, nil, ErrNotMember
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if perm != "" && !HasPermission(m.Role, perm) {
+		e := errs.New(errs.Forbidden, "missing_organization_permission", "Missing permission",
+			"Current user is missing an organization permission.")
+		e.Meta = map[string]any{"permissions": []string{perm}}
+		return nil, nil, e
+	}
+	return o, m, nil
 }

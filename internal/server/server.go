@@ -42,8 +42,10 @@ func Handler(c Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", healthz(c.DB))
 	mux.Handle("GET /avatars/{file}", http.HandlerFunc(avatar))
-	mux.Handle("/v1/", c.Backend.Handler())
+	backend := c.Backend.Handler()
+	mux.Handle("/v1/", backend)
 	if c.Frontend != nil {
+		c.Frontend.Backend = backend // for the paths both APIs serve
 		c.Frontend.Routes(mux)
 	}
 	if c.Pages != nil {
