@@ -192,19 +192,8 @@ func (s *Service) MergeMetadata(ctx context.Context, idOrSlug string, pub, priv 
 		return nil, err
 	}
 	return s.Store.UpdateOrganization(ctx, o.ID, func(o *Organization) error {
-		var err error
-		if pub != nil {
-			if o.PublicMetadata, err = user.MergeMetadata("public_metadata", o.PublicMetadata, pub); err != nil {
-				return err
-			}
-		}
-		if priv != nil {
-			if o.PrivateMetadata, err = user.MergeMetadata("private_metadata", o.PrivateMetadata, priv); err != nil {
-				return err
-			}
-		}
 		o.UpdatedAt = s.Now().UnixMilli()
-		return nil
+		return mergeBoth(&o.PublicMetadata, &o.PrivateMetadata, pub, priv)
 	})
 }
 
@@ -302,19 +291,8 @@ func (s *Service) MergeMembershipMetadata(ctx context.Context, idOrSlug, userID 
 		return nil, nil, err
 	}
 	m, err := s.Store.UpdateMembership(ctx, o.ID, userID, func(m *Membership, _ int) error {
-		var err error
-		if pub != nil {
-			if m.PublicMetadata, err = user.MergeMetadata("public_metadata", m.PublicMetadata, pub); err != nil {
-				return err
-			}
-		}
-		if priv != nil {
-			if m.PrivateMetadata, err = user.MergeMetadata("private_metadata", m.PrivateMetadata, priv); err != nil {
-				return err
-			}
-		}
 		m.UpdatedAt = s.Now().UnixMilli()
-		return nil
+		return mergeBoth(&m.PublicMetadata, &m.PrivateMetadata, pub, priv)
 	})
 	return m, o, err
 }
@@ -336,6 +314,21 @@ func (s *Service) RemoveMember(ctx context.Context, idOrSlug, userID string) (*M
 		o.MembersCount--
 	}
 	return m, o, err
+}
+
+// mergeBoth deep-merges the patches given (nil: absent) into public and
+// private metadata.
+func mergeBoth(public, private *json.RawMessage, pub, priv json.RawMessage) error {
+	var err error
+	if pub != nil {
+		if *public, err = user.MergeMetadata("public_metadata", *public, pub); err != nil {
+			return err
+		}
+	}
+	if priv != nil {
+		*private, err = user.MergeMetadata("private_metadata", *private, priv)
+	}
+	return err
 }
 
 func (s *Service) newMembership(orgID, userID, role string, pub, priv json.RawMessage, now int64) *Membership {

@@ -193,24 +193,33 @@ func (db *DB) ListOrganizations(ctx context.Context, q organization.Query) ([]*o
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
+	col, dir := orderOf(q.OrderBy, orgOrders, "o.created_at")
+	return listPage(ctx, db, "organizations o", orgColumns, where, args, col+dir+", o.seq"+dir, q.Limit, q.Offset,
+		func(s scanner) (*organization.Organization, error) { return scanOrg(s) })
+}
+
+// listPage counts what a list's conditions select and reads one page of
+// it: from is the table and its alias, where starts with " WHERE" (or is
+// empty), order is the ORDER BY list.
+func listPage[T any](ctx context.Context, db *DB, from, columns, where string, args []any, order string, limit, offset int,
+	scan func(scanner) (T, error)) ([]T, int64, error) {
 	var total int64
-	if err := db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM organizations o"+where, args...).Scan(&total); err != nil {
+	if err := db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+from+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	col, dir := orderOf(q.OrderBy, orgOrders, "o.created_at")
-	rows, err := db.reader().QueryContext(ctx, "SELECT "+orgColumns+" FROM organizations o"+where+
-		" ORDER BY "+col+dir+", o.seq"+dir+" LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	rows, err := db.reader().QueryContext(ctx, "SELECT "+columns+" FROM "+from+where+" ORDER BY "+order+" LIMIT ? OFFSET ?",
+		append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []*organization.Organization
+	var out []T
 	for rows.Next() {
-		o, err := scanOrg(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, 0, err
 		}
-		out = append(out, o)
+		out = append(out, v)
 	}
 	return out, total, rows.Err()
 }
@@ -368,26 +377,9 @@ func (db *DB) ListMemberships(ctx context.Context, q organization.MembershipQuer
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	var total int64
-	if err := db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM organization_memberships m"+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
 	col, dir := orderOf(q.OrderBy, membershipOrders, "m.created_at")
-	rows, err := db.reader().QueryContext(ctx, "SELECT "+membershipColumns+" FROM organization_memberships m"+where+
-		" ORDER BY "+col+dir+", m.seq"+dir+" LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []*organization.Membership
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, m)
-	}
-	return out, total, rows.Err()
+	return listPage(ctx, db, "organization_memberships m", membershipColumns, where, args, col+dir+", m.seq"+dir,
+		q.Limit, q.Offset, scanMembership)
 }
 
 // OrganizationsByID returns the organizations with the given IDs, for
