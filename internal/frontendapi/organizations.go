@@ -81,17 +81,24 @@ func (a *API) orgMembershipOut(m *organization.Membership, o *organization.Organ
 }
 
 // memberships renders a page of memberships with their organizations
-// and users, each read once for the page.
-func (a *API) memberships(ctx context.Context, list []*organization.Membership) ([]orgMembershipJSON, error) {
+// and users, each read once for the page; known is a user the caller has
+// already (the signed-in one), not read again.
+func (a *API) memberships(ctx context.Context, list []*organization.Membership, known *user.User) ([]orgMembershipJSON, error) {
 	var orgIDs, userIDs []string
 	for _, m := range list {
-		orgIDs, userIDs = append(orgIDs, m.OrganizationID), append(userIDs, m.UserID)
+		orgIDs = append(orgIDs, m.OrganizationID)
+		if m.UserID != known.ID {
+			userIDs = append(userIDs, m.UserID)
+		}
+	}
+	if len(orgIDs) == 0 {
+		return []orgMembershipJSON{}, nil
 	}
 	orgs, err := a.Organizations.Store.OrganizationsByID(ctx, orgIDs)
 	if err != nil {
 		return nil, err
 	}
-	users := map[string]*user.User{}
+	users := map[string]*user.User{known.ID: known}
 	if len(userIDs) > 0 {
 		found, err := a.UserRules.List(ctx, user.Query{Filter: user.Filter{UserIDs: userIDs}, Limit: len(userIDs)})
 		if err != nil {
@@ -111,16 +118,17 @@ func (a *API) memberships(ctx context.Context, list []*organization.Membership) 
 }
 
 // userMemberships are the user's memberships as its user object lists
-// them (the first 100, as a user rarely has more).
+// them (the first 100, as a user rarely has more). Every client response
+// renders the user: one query, no count, and the user is not read again.
 func (a *API) userMemberships(ctx context.Context, u *user.User) ([]orgMembershipJSON, error) {
 	if a.Organizations == nil {
 		return []orgMembershipJSON{}, nil
 	}
-	list, _, err := a.Organizations.Store.ListMemberships(ctx, organization.MembershipQuery{UserIDs: []string{u.ID}, Limit: 100})
+	list, _, err := a.Organizations.Store.ListMemberships(ctx, organization.MembershipQuery{UserIDs: []string{u.ID}, Limit: 100, NoTotal: true})
 	if err != nil {
 		return nil, err
 	}
-	return a.memberships(ctx, list)
+	return a.memberships(ctx, list, u)
 }
 
 // listPage answers a list as clerk-js asks for it: {data, total_count}
@@ -175,7 +183,7 @@ func (a *API) myMemberships(w http.ResponseWriter, r *http.Request, _ *session.S
 	if err != nil {
 		return err
 	}
-	out, err := a.memberships(r.Context(), list)
+	out, err := a.memberships(r.Context(), list, u)
 	if err != nil {
 		return err
 	}
@@ -255,7 +263,7 @@ func (a *API) listOrgMembers(w http.ResponseWriter, r *http.Request, _ *session.
 	if err != nil {
 		return err
 	}
-	out, err := a.memberships(r.Context(), list)
+	out, err := a.memberships(r.Context(), list, u)
 	if err != nil {
 		return err
 	}

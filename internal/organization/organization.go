@@ -48,6 +48,13 @@ type MembershipEvent struct {
 	User         *user.User
 }
 
+// Standing is what the last-admin rule reads of an organization, counted
+// under its lock: its members, and its admins besides the member at hand.
+type Standing struct {
+	Members     int64
+	OtherAdmins int
+}
+
 // Query selects a page of organizations.
 type Query struct {
 	// Query matches a substring of the ID, name or slug.
@@ -70,6 +77,9 @@ type MembershipQuery struct {
 	OrderBy string
 	Limit   int
 	Offset  int
+	// NoTotal skips counting the matches (the total is returned as -1),
+	// for a caller that shows the page only.
+	NoTotal bool
 }
 
 // Store persists organizations and memberships. Slugs are unique, and so is
@@ -90,12 +100,12 @@ type Store interface {
 	// CreateMembership stores m unless the organization is full (its
 	// max_allowed_memberships) or the user is a member already.
 	CreateMembership(ctx context.Context, m *Membership) error
-	// UpdateMembership changes a membership in one transaction; fn gets
-	// the number of admins the organization has besides this member.
-	UpdateMembership(ctx context.Context, orgID, userID string, fn func(m *Membership, otherAdmins int) error) (*Membership, error)
+	// UpdateMembership changes a membership in one transaction, under the
+	// organization's lock; fn sees where the organization stands then.
+	UpdateMembership(ctx context.Context, orgID, userID string, fn func(m *Membership, st Standing) error) (*Membership, error)
 	// DeleteMembership removes a membership; keep is asked, in the
 	// transaction, whether the organization may lose it.
-	DeleteMembership(ctx context.Context, orgID, userID string, keep func(m *Membership, otherAdmins int) error) (*Membership, error)
+	DeleteMembership(ctx context.Context, orgID, userID string, keep func(m *Membership, st Standing) error) (*Membership, error)
 	ListMemberships(ctx context.Context, q MembershipQuery) ([]*Membership, int64, error)
 	// MemberOf returns a user's membership of an organization and the
 	// organization, in one read (a session token's o claim is minted

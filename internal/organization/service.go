@@ -274,8 +274,8 @@ func (s *Service) SetRole(ctx context.Context, idOrSlug, userID string, p Member
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.Store.UpdateMembership(ctx, o.ID, userID, func(m *Membership, otherAdmins int) error {
-		if IsAdmin(m.Role) && !IsAdmin(role) && otherAdmins == 0 {
+	m, err := s.Store.UpdateMembership(ctx, o.ID, userID, func(m *Membership, st Standing) error {
+		if IsAdmin(m.Role) && !IsAdmin(role) && st.OtherAdmins == 0 {
 			return ErrLastAdmin
 		}
 		m.Role, m.UpdatedAt = role, s.Now().UnixMilli()
@@ -290,7 +290,7 @@ func (s *Service) MergeMembershipMetadata(ctx context.Context, idOrSlug, userID 
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.Store.UpdateMembership(ctx, o.ID, userID, func(m *Membership, _ int) error {
+	m, err := s.Store.UpdateMembership(ctx, o.ID, userID, func(m *Membership, _ Standing) error {
 		m.UpdatedAt = s.Now().UnixMilli()
 		return mergeBoth(&m.PublicMetadata, &m.PrivateMetadata, pub, priv)
 	})
@@ -304,8 +304,8 @@ func (s *Service) RemoveMember(ctx context.Context, idOrSlug, userID string) (*M
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.Store.DeleteMembership(ctx, o.ID, userID, func(m *Membership, otherAdmins int) error {
-		if IsAdmin(m.Role) && otherAdmins == 0 && o.MembersCount > 1 {
+	m, err := s.Store.DeleteMembership(ctx, o.ID, userID, func(m *Membership, st Standing) error {
+		if IsAdmin(m.Role) && st.OtherAdmins == 0 && st.Members > 1 {
 			return ErrLastAdmin
 		}
 		return nil

@@ -194,18 +194,20 @@ func (db *DB) ListOrganizations(ctx context.Context, q organization.Query) ([]*o
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	col, dir := orderOf(q.OrderBy, orgOrders, "o.created_at")
-	return listPage(ctx, db, "organizations o", orgColumns, where, args, col+dir+", o.seq"+dir, q.Limit, q.Offset,
+	return listPage(ctx, db, "organizations o", orgColumns, where, args, col+dir+", o.seq"+dir, q.Limit, q.Offset, false,
 		func(s scanner) (*organization.Organization, error) { return scanOrg(s) })
 }
 
 // listPage counts what a list's conditions select and reads one page of
 // it: from is the table and its alias, where starts with " WHERE" (or is
-// empty), order is the ORDER BY list.
+// empty), order is the ORDER BY list; noTotal skips the count (-1).
 func listPage[T any](ctx context.Context, db *DB, from, columns, where string, args []any, order string, limit, offset int,
-	scan func(scanner) (T, error)) ([]T, int64, error) {
-	var total int64
-	if err := db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+from+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	noTotal bool, scan func(scanner) (T, error)) ([]T, int64, error) {
+	total := int64(-1)
+	if !noTotal {
+		if err := db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+from+where, args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
 	}
 	rows, err := db.reader().QueryContext(ctx, "SELECT "+columns+" FROM "+from+where+" ORDER BY "+order+" LIMIT ? OFFSET ?",
 		append(args, limit, offset)...)
@@ -294,11 +296,15 @@ func (db *DB) membershipIn(ctx context.Context, tx *sql.Tx, orgID, userID string
 	return m, err
 }
 
-// UpdateMembership changes a membership under the organization's lock.
-func (db *DB) UpdateMembership(ctx context.Context, orgID, userID string, fn func(*organization.Membership, int) error) (*organization.Membership, error) {
+// changeMembership runs a membership change under the organization's
+// lock: it reads the membership and the organization's standing, lets
+// check refuse, then applies the change and queues its event.
+func (db *DB) changeMembership(ctx context.Context, orgID, userID, event string, check func(*organization.Membership, organization.Standing) error,
+	apply func(context.Context, q, *organization.Membership) error) (*organization.Membership, error) {
 	var out *organization.Membership
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := db.lockOrg(ctx, tx, orgID); err != nil {
+		o, err := db.lockOrg(ctx, tx, orgID)
+		if err != nil {
 			return err
 		}
 		m, err := db.membershipIn(ctx, tx, orgID, userID)
@@ -309,46 +315,34 @@ func (db *DB) UpdateMembership(ctx context.Context, orgID, userID string, fn fun
 		if err != nil {
 			return err
 		}
-		if err := fn(m, others); err != nil {
+		if err := check(m, organization.Standing{Members: o.MembersCount, OtherAdmins: others}); err != nil {
 			return err
 		}
-		_, err = db.in(tx).ExecContext(ctx, `UPDATE organization_memberships SET role = ?, public_metadata = ?,
-			private_metadata = ?, updated_at = ? WHERE id = ?`,
-			m.Role, string(m.PublicMetadata), string(m.PrivateMetadata), m.UpdatedAt, m.ID)
-		if err != nil {
+		if err := apply(ctx, db.in(tx), m); err != nil {
 			return err
 		}
 		out = m
-		return db.emitMembership(ctx, tx, webhook.MembershipUpdated, m)
+		return db.emitMembership(ctx, tx, event, m)
 	})
 	return out, err
 }
 
-// DeleteMembership removes a membership under the organization's lock.
-func (db *DB) DeleteMembership(ctx context.Context, orgID, userID string, keep func(*organization.Membership, int) error) (*organization.Membership, error) {
-	var out *organization.Membership
-	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := db.lockOrg(ctx, tx, orgID); err != nil {
-			return err
-		}
-		m, err := db.membershipIn(ctx, tx, orgID, userID)
-		if err != nil {
-			return err
-		}
-		others, err := db.otherAdmins(ctx, tx, orgID, userID)
-		if err != nil {
-			return err
-		}
-		if err := keep(m, others); err != nil {
-			return err
-		}
-		if _, err = db.in(tx).ExecContext(ctx, "DELETE FROM organization_memberships WHERE id = ?", m.ID); err != nil {
-			return err
-		}
-		out = m
-		return db.emitMembership(ctx, tx, webhook.MembershipDeleted, m)
+// UpdateMembership changes a membership under the organization's lock.
+func (db *DB) UpdateMembership(ctx context.Context, orgID, userID string, fn func(*organization.Membership, organization.Standing) error) (*organization.Membership, error) {
+	return db.changeMembership(ctx, orgID, userID, webhook.MembershipUpdated, fn, func(ctx context.Context, c q, m *organization.Membership) error {
+		_, err := c.ExecContext(ctx, `UPDATE organization_memberships SET role = ?, public_metadata = ?,
+			private_metadata = ?, updated_at = ? WHERE id = ?`,
+			m.Role, string(m.PublicMetadata), string(m.PrivateMetadata), m.UpdatedAt, m.ID)
+		return err
 	})
-	return out, err
+}
+
+// DeleteMembership removes a membership under the organization's lock.
+func (db *DB) DeleteMembership(ctx context.Context, orgID, userID string, keep func(*organization.Membership, organization.Standing) error) (*organization.Membership, error) {
+	return db.changeMembership(ctx, orgID, userID, webhook.MembershipDeleted, keep, func(ctx context.Context, c q, m *organization.Membership) error {
+		_, err := c.ExecContext(ctx, "DELETE FROM organization_memberships WHERE id = ?", m.ID)
+		return err
+	})
 }
 
 var membershipOrders = map[string]string{"created_at": "m.created_at", "role": "m.role"}
@@ -379,7 +373,7 @@ func (db *DB) ListMemberships(ctx context.Context, q organization.MembershipQuer
 	}
 	col, dir := orderOf(q.OrderBy, membershipOrders, "m.created_at")
 	return listPage(ctx, db, "organization_memberships m", membershipColumns, where, args, col+dir+", m.seq"+dir,
-		q.Limit, q.Offset, scanMembership)
+		q.Limit, q.Offset, q.NoTotal, scanMembership)
 }
 
 // OrganizationsByID returns the organizations with the given IDs, for
