@@ -185,7 +185,9 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL
-	orgs := &organization.Service{Store: db, Users: db, Now: time.Now}
+	orgs := &organization.Service{Store: db, Users: db, Key: ticketKey, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
+		AppName: settings.AppName, Wake: disp.Wake, Now: time.Now}
+	sessions.OrgInvitations = orgs
 	fapi.Organizations = orgs
 	fapi.Production, fapi.CookieDomain, fapi.PublishableKey = o.Production, cookieDomain(o), sdk.PublishableKeyFor(o.PublicURL, o.Production)
 	nonces := &handshake.Nonces{Store: db, Now: time.Now}
@@ -308,6 +310,8 @@ func EventRenderer(publicURL, instanceID string) func(typ string, obj any) ([]by
 			}
 		case *organization.MembershipEvent:
 			data = backendapi.MembershipObject(publicURL, v.Membership, v.Organization, v.User)
+		case *organization.Invitation:
+			data = backendapi.OrgInvitationObject(v, nil, publicURL, "", now.UnixMilli())
 		default:
 			return nil, fmt.Errorf("webhook event %s: no rendering for %T", typ, obj)
 		}

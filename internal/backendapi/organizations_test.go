@@ -10,6 +10,7 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationinvitation"
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
 
@@ -281,7 +282,8 @@ func TestOrganizationWebhooks(t *testing.T) {
 		ctx := context.Background()
 		st, body := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url + "/hook",
 			"events": []string{"organization.created", "organization.updated", "organization.deleted",
-				"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted"}})
+				"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted",
+				"organizationInvitation.created", "organizationInvitation.revoked"}})
 		var ep struct{ Secret string }
 		if st != 200 || json.Unmarshal(body, &ep) != nil {
 			t.Fatalf("create endpoint: %d %s", st, body)
@@ -296,11 +298,17 @@ func TestOrganizationWebhooks(t *testing.T) {
 		mems.Create(ctx, &organizationmembership.CreateParams{OrganizationID: org.ID, UserID: &bob, Role: clerk.String("org:member")})
 		mems.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: org.ID, UserID: bob, Role: clerk.String("org:admin")})
 		mems.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: org.ID, UserID: bob})
+		invs := e.orgInvitations()
+		inv, err := invs.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: org.ID, EmailAddress: clerk.String("carol@example.com"), Role: clerk.String("org:member")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		invs.Revoke(ctx, &organizationinvitation.RevokeParams{OrganizationID: org.ID, ID: inv.ID})
 		orgs.Update(ctx, org.ID, &organization.UpdateParams{Name: clerk.String("Hooked 2")})
 		orgs.Delete(ctx, org.ID)
 		seen := map[string]int{}
-		var created, memberDeleted map[string]any
-		for _, ev := range rcv.wait(7) {
+		var created, memberDeleted, revoked map[string]any
+		for _, ev := range rcv.wait(9) {
 			if ev["bySvix"] != true || ev["byClerk"] != true {
 				t.Fatalf("unverified: %v", ev)
 			}
@@ -312,18 +320,22 @@ func TestOrganizationWebhooks(t *testing.T) {
 				created = data
 			case "organizationMembership.deleted":
 				memberDeleted = data
+			case "organizationInvitation.revoked":
+				revoked = data
 			}
 		}
 		want := map[string]int{"organization.created": 1, "organization.updated": 1, "organization.deleted": 1,
-			"organizationMembership.created": 2, "organizationMembership.updated": 1, "organizationMembership.deleted": 1}
+			"organizationMembership.created": 2, "organizationMembership.updated": 1, "organizationMembership.deleted": 1,
+			"organizationInvitation.created": 1, "organizationInvitation.revoked": 1}
 		for k, n := range want {
 			if seen[k] != n {
 				t.Fatalf("events %v, want %v", seen, want)
 			}
 		}
 		if created["id"] != org.ID || created["slug"] != "hooked" || get(memberDeleted, "public_user_data", "user_id") != bob ||
-			get(memberDeleted, "organization", "id") != org.ID {
-			t.Fatalf("payloads: %v / %v", created, memberDeleted)
+			get(memberDeleted, "organization", "id") != org.ID || revoked["id"] != inv.ID || revoked["status"] != "revoked" ||
+			revoked["object"] != "organization_invitation" {
+			t.Fatalf("payloads: %v / %v / %v", created, memberDeleted, revoked)
 		}
 	})
 }

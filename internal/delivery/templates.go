@@ -29,6 +29,15 @@ type Invitation struct {
 	Expires string // a date, or empty for an invitation that does not expire
 }
 
+// OrgInvitation is what the organization invitation templates show.
+type OrgInvitation struct {
+	AppName      string
+	Organization string
+	Email        string
+	URL          string
+	Expires      string
+}
+
 // FormatDate writes an expiry for a message: the UTC date and time.
 func FormatDate(ms *int64) string {
 	if ms == nil {

@@ -142,6 +142,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("GET /v1/tickets/accept", a.acceptTicket)
 	h("GET /v1/me/organization_memberships", a.withOrgs(a.myMemberships))
 	h("DELETE /v1/me/organization_memberships/{organization_id}", a.withOrgs(a.leaveOrganization))
+	h("GET /v1/me/organization_invitations", a.withOrgs(a.myOrgInvitations))
+	h("POST /v1/me/organization_invitations/{invitation_id}/accept", a.withOrgs(a.acceptMyOrgInvitation))
 	// Both APIs serve /v1/organizations…: a request carrying a secret key
 	// is the Backend API's, any other the Frontend API's (Clerk tells them
 	// apart by host; Concierge serves both on one).
@@ -164,6 +166,10 @@ func (a *API) Routes(mux *http.ServeMux) {
 	shared("PATCH /v1/organizations/{organization_id}/memberships/{user_id}", a.withOrgs(a.updateOrgMember))
 	shared("DELETE /v1/organizations/{organization_id}/memberships/{user_id}", a.withOrgs(a.removeOrgMember))
 	shared("GET /v1/organizations/{organization_id}/roles", a.withOrgs(a.listOrgRoles))
+	shared("GET /v1/organizations/{organization_id}/invitations", a.withOrgs(a.listOrgInvitations))
+	shared("POST /v1/organizations/{organization_id}/invitations", a.withOrgs(a.createOrgInvitation))
+	shared("POST /v1/organizations/{organization_id}/invitations/bulk", a.withOrgs(a.bulkOrgInvitations))
+	shared("POST /v1/organizations/{organization_id}/invitations/{invitation_id}/revoke", a.withOrgs(a.revokeOrgInvitation))
 	mux.Handle("GET /v1/client/handshake", a.cors(handler(a.handshake)))
 	mux.Handle("GET /v1/oauth_callback", handler(a.oauthCallback))
 	mux.Handle("POST /v1/oauth_callback", handler(a.oauthCallback))

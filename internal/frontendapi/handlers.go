@@ -1,13 +1,16 @@
 package frontendapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/instance"
+	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -255,7 +258,7 @@ func (a *API) signUpResponse(w http.ResponseWriter, r *http.Request, c *session.
 
 func signInParams(v url.Values) session.SignInParams {
 	return session.SignInParams{Identifier: v.Get("identifier"), Strategy: v.Get("strategy"), Password: v.Get("password"),
-		Code: v.Get("code"), EmailAddressID: v.Get("email_address_id"), PhoneNumberID: v.Get("phone_number_id")}
+		Code: v.Get("code"), EmailAddressID: v.Get("email_address_id"), PhoneNumberID: v.Get("phone_number_id"), Ticket: v.Get("ticket")}
 }
 
 func (a *API) createSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
@@ -372,11 +375,13 @@ func (a *API) jwks(w http.ResponseWriter, r *http.Request) error {
 }
 
 // acceptTicket is the invitation link's landing: a valid ticket goes on
-// to the invitation's redirect_url (if set) or the hosted sign-up page,
-// with __clerk_ticket and __clerk_status=sign_up, as Clerk's does.
+// to the invitation's redirect_url (if set) or the hosted page, with
+// __clerk_ticket and __clerk_status, as Clerk's does: sign_up for an
+// address without an account, sign_in (organization invitations) for one
+// with an account.
 func (a *API) acceptTicket(w http.ResponseWriter, r *http.Request) error {
 	ticket := r.URL.Query().Get("ticket")
-	inv, err := a.Invitations.Verify(r.Context(), ticket)
+	status, redirect, err := a.ticketTarget(r.Context(), ticket)
 	if err != nil {
 		// A person clicked a link: show the hosted page with the reason.
 		e, _ := errs.As(err)
@@ -387,9 +392,9 @@ func (a *API) acceptTicket(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, a.PublicURL+"/sign-up?__clerk_error="+url.QueryEscape(code), http.StatusSeeOther)
 		return nil
 	}
-	dest := a.PublicURL + "/sign-up"
-	if inv.RedirectURL != nil && *inv.RedirectURL != "" {
-		dest = *inv.RedirectURL
+	dest := a.PublicURL + "/" + strings.ReplaceAll(status, "_", "-")
+	if redirect != nil && *redirect != "" {
+		dest = *redirect
 	}
 	u, err := url.Parse(dest)
 	if err != nil {
@@ -397,8 +402,32 @@ func (a *API) acceptTicket(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := u.Query()
 	q.Set("__clerk_ticket", ticket)
-	q.Set("__clerk_status", "sign_up")
+	q.Set("__clerk_status", status)
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 	return nil
+}
+
+// ticketTarget checks a ticket of either kind and says where it leads:
+// the __clerk_status (sign_up or sign_in) and the invitation's
+// redirect_url.
+func (a *API) ticketTarget(ctx context.Context, ticket string) (string, *string, error) {
+	if invitation.TicketKind(ticket) != invitation.KindOrganizationInvitation || a.Organizations == nil {
+		inv, err := a.Invitations.Verify(ctx, ticket)
+		if err != nil {
+			return "", nil, err
+		}
+		return "sign_up", inv.RedirectURL, nil
+	}
+	inv, err := a.Organizations.VerifyTicket(ctx, ticket)
+	if err != nil {
+		return "", nil, err
+	}
+	_, _, err = a.Sessions.Users.UserByIdentifier(ctx, inv.EmailAddress)
+	if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
+		return "sign_up", inv.RedirectURL, nil
+	} else if err != nil {
+		return "", nil, err
+	}
+	return "sign_in", inv.RedirectURL, nil
 }

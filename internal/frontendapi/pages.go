@@ -3,7 +3,6 @@ package frontendapi
 import (
 	"context"
 	"embed"
-	"github.com/conciergehq/concierge/internal/httpcheck"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -12,7 +11,9 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/instance"
+	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -237,7 +238,35 @@ func (a *API) setCookie(w http.ResponseWriter, tok string) {
 }
 
 func (a *API) signInPage(w http.ResponseWriter, r *http.Request) error {
-	return a.render(w, r, "sign_in", http.StatusOK, page{Title: "Sign in", RedirectURL: r.URL.Query().Get("redirect_url")})
+	q := r.URL.Query()
+	p := page{Title: "Sign in", RedirectURL: q.Get("redirect_url")}
+	if t := q.Get("__clerk_ticket"); t != "" {
+		// An organization invitation to an address with an account: one
+		// button signs in and joins.
+		email, err := a.ticketEmail(r.Context(), t)
+		if err != nil {
+			return a.pageError(w, r, "sign_in", p, err)
+		}
+		p.Ticket, p.Identifier = t, email
+	}
+	return a.render(w, r, "sign_in", http.StatusOK, p)
+}
+
+// ticketEmail checks a ticket of either kind and returns the invited
+// address.
+func (a *API) ticketEmail(ctx context.Context, ticket string) (string, error) {
+	if invitation.TicketKind(ticket) == invitation.KindOrganizationInvitation && a.Organizations != nil {
+		inv, err := a.Organizations.VerifyTicket(ctx, ticket)
+		if err != nil {
+			return "", err
+		}
+		return inv.EmailAddress, nil
+	}
+	inv, err := a.Invitations.Verify(ctx, ticket)
+	if err != nil {
+		return "", err
+	}
+	return inv.EmailAddress, nil
 }
 
 func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -250,11 +279,11 @@ func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	strategy := r.PostForm.Get("strategy")
-	if strategy != "email_code" {
+	if strategy != "email_code" && strategy != "ticket" {
 		strategy = "password"
 	}
 	si, tok, err := a.Sessions.CreateSignIn(r.Context(), c, session.SignInParams{Identifier: p.Identifier,
-		Strategy: strategy, Password: r.PostForm.Get("password")})
+		Strategy: strategy, Password: r.PostForm.Get("password"), Ticket: r.PostForm.Get("ticket")})
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Code == "form_param_missing" && strategy == "password" {
 			err = errs.New(errs.Invalid, "form_param_missing", "Password missing", "Enter your password, or ask for a code.")
@@ -294,12 +323,12 @@ func (a *API) signUpPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p := page{Title: "Sign up", RedirectURL: q.Get("redirect_url"), Ticket: q.Get("__clerk_ticket")}
 	if p.Ticket != "" {
-		inv, err := a.Invitations.Verify(r.Context(), p.Ticket)
+		email, err := a.ticketEmail(r.Context(), p.Ticket)
 		if err != nil {
 			p.Ticket = ""
 			return a.pageError(w, r, "sign_up", p, err)
 		}
-		p.Identifier = inv.EmailAddress
+		p.Identifier = email
 	} else if code := q.Get("__clerk_error"); code != "" {
 		p.Error = ticketMessages[code]
 		if p.Error == "" {

@@ -11,15 +11,20 @@ import (
 )
 
 // A ticket is an HS256 JWT naming one invitation: {iss, sub: invitation
-// ID, st: "invitation", iat, exp}. It is signed with an instance secret,
+// ID, st: its kind ("invitation", or "organization_invitation"), iat,
+// exp}. It is signed with an instance secret,
 // so it cannot be forged; it is single-use and revocable because
 // accepting or revoking changes the invitation it names, which is checked
 // on every use. HMAC is deterministic, so an invitation's ticket (and its
 // link) is the same each time it is shown.
 
+const ticketIssuer = "concierge"
+
+// Ticket kinds: an invitation to sign up, and one to join an
+// organization (which the organization package issues with the same key).
 const (
-	ticketIssuer = "concierge"
-	ticketKind   = "invitation"
+	KindInvitation             = "invitation"
+	KindOrganizationInvitation = "organization_invitation"
 )
 
 type ticketClaims struct {
@@ -28,16 +33,22 @@ type ticketClaims struct {
 }
 
 func signTicket(key []byte, inv *Invitation) (string, error) {
+	return SignTicket(key, KindInvitation, inv.ID, inv.CreatedAt, inv.ExpiresAt)
+}
+
+// SignTicket signs a ticket of kind naming subject, issued at iat and
+// valid until exp (Unix ms; nil: no expiry).
+func SignTicket(key []byte, kind, subject string, iat int64, exp *int64) (string, error) {
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: key},
 		(&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		return "", err
 	}
-	c := ticketClaims{Kind: ticketKind, Claims: jwt.Claims{
-		Issuer: ticketIssuer, Subject: inv.ID, IssuedAt: jwt.NewNumericDate(time.UnixMilli(inv.CreatedAt)),
+	c := ticketClaims{Kind: kind, Claims: jwt.Claims{
+		Issuer: ticketIssuer, Subject: subject, IssuedAt: jwt.NewNumericDate(time.UnixMilli(iat)),
 	}}
-	if inv.ExpiresAt != nil {
-		c.Expiry = jwt.NewNumericDate(time.UnixMilli(*inv.ExpiresAt))
+	if exp != nil {
+		c.Expiry = jwt.NewNumericDate(time.UnixMilli(*exp))
 	}
 	return jwt.Signed(signer).Claims(c).Serialize()
 }
@@ -60,15 +71,19 @@ func RevokedTicket() error {
 		"This invitation was revoked. Ask for a new invitation.").WithParam("ticket")
 }
 
-// parseTicket checks a ticket's signature and claims and returns the
-// invitation ID it names.
 func parseTicket(key []byte, raw string, now time.Time) (string, error) {
+	return ParseTicket(key, KindInvitation, raw, now)
+}
+
+// ParseTicket checks a ticket's signature and claims and returns the
+// ID it names; a ticket of another kind is invalid here.
+func ParseTicket(key []byte, kind, raw string, now time.Time) (string, error) {
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.HS256})
 	if err != nil {
 		return "", TicketInvalid()
 	}
 	var c ticketClaims
-	if err := tok.Claims(key, &c); err != nil || c.Kind != ticketKind || c.Subject == "" {
+	if err := tok.Claims(key, &c); err != nil || c.Kind != kind || c.Subject == "" {
 		return "", TicketInvalid()
 	}
 	err = c.ValidateWithLeeway(jwt.Expected{Issuer: ticketIssuer, Time: now}, 0)
@@ -79,4 +94,18 @@ func parseTicket(key []byte, raw string, now time.Time) (string, error) {
 		return "", TicketInvalid()
 	}
 	return c.Subject, nil
+}
+
+// TicketKind reads a ticket's kind without checking it, to route it to
+// the service that checks it; "" for what is not a ticket.
+func TicketKind(raw string) string {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.HS256})
+	if err != nil {
+		return ""
+	}
+	var c ticketClaims
+	if err := tok.UnsafeClaimsWithoutVerification(&c); err != nil {
+		return ""
+	}
+	return c.Kind
 }

@@ -86,6 +86,7 @@ type MembershipQuery struct {
 // a user's membership of an organization: the store reports a violation as
 // the error the rules name (ErrSlugTaken, ErrAlreadyMember).
 type Store interface {
+	InvitationStore
 	// CreateOrganization stores o and, if creator is not nil, the
 	// creator's membership, in one transaction.
 	CreateOrganization(ctx context.Context, o *Organization, creator *Membership) error

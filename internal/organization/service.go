@@ -17,6 +17,7 @@ import (
 const (
 	prefixOrganization = "org_"
 	prefixMembership   = "orgmem_"
+	prefixInvitation   = "orginv_"
 )
 
 // Errors the rules name; the store reports its constraint violations as
@@ -53,7 +54,18 @@ type Users interface {
 type Service struct {
 	Store Store
 	Users Users
-	Now   func() time.Time
+	// Key signs invitation tickets (the sign-up invitations' key: one
+	// landing serves both).
+	Key []byte
+	// PublicURL is the base of invitation links; EmailDomain the
+	// sender's domain of invitation emails.
+	PublicURL   string
+	EmailDomain string
+	// AppName names the application in messages.
+	AppName func(context.Context) (string, error)
+	// Wake is called after messages were queued.
+	Wake func()
+	Now  func() time.Time
 }
 
 // CreateParams are Clerk's create-organization fields.

@@ -58,7 +58,9 @@ type Service struct {
 	UserRules   *user.Service
 	Keys        *token.Keyring
 	Invitations *invitation.Service
-	Lists       signup.Lists
+	// OrgInvitations checks organization invitation tickets; nil: none.
+	OrgInvitations *organization.Service
+	Lists          signup.Lists
 	// Live returns the instance settings in force: sign-up mode and
 	// requirements, session and token lifetimes, application name.
 	Live func(context.Context) (instance.Live, error)

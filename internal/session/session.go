@@ -11,6 +11,7 @@ import (
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/oauth"
+	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -145,8 +146,11 @@ type SignUp struct {
 	UnsafeMetadata json.RawMessage `json:"unsafe_metadata,omitempty"`
 	PublicMetadata json.RawMessage `json:"public_metadata,omitempty"`
 	InvitationID   string          `json:"invitation_id,omitempty"`
-	Email          *Verification   `json:"email,omitempty"`
-	Phone          *Verification   `json:"phone,omitempty"`
+	// OrgInvitationID is an organization invitation whose ticket vouched
+	// for the email address; completing accepts it.
+	OrgInvitationID string        `json:"organization_invitation_id,omitempty"`
+	Email           *Verification `json:"email,omitempty"`
+	Phone           *Verification `json:"phone,omitempty"`
 	// External is the provider's identity the account is made with
 	// (tokens sealed); ExternalVerification its verification.
 	External             *oauth.Identity `json:"external,omitempty"`
@@ -183,6 +187,10 @@ type Completion struct {
 	NewUser *user.User
 	// InvitationID is marked accepted by NewUser, if still pending.
 	InvitationID string
+	// OrgInvitationID is accepted with OrgMembership, the membership it
+	// grants the session's user.
+	OrgInvitationID string
+	OrgMembership   *organization.Membership
 	// SignIn or SignUp is stored in its final state.
 	SignIn *SignIn
 	SignUp *SignUp

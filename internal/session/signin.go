@@ -13,6 +13,8 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/identifier"
+	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/password"
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -53,6 +55,8 @@ type SignInParams struct {
 	// EmailAddressID or PhoneNumberID picks where prepare sends a code.
 	EmailAddressID string
 	PhoneNumberID  string
+	// Ticket is the ticket strategy's proof: an organization invitation.
+	Ticket string
 }
 
 // Factor is one way to prove a sign-in, as supported_first_factors lists.
@@ -109,6 +113,9 @@ func (s *Service) CreateSignIn(ctx context.Context, c *Client, p SignInParams) (
 	ms := now.UnixMilli()
 	si := &SignIn{ID: id.NewAt(id.SignIn, now), ClientID: c.ID, Status: NeedsIdentifier,
 		AbandonAt: now.Add(attemptTTL).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}
+	if p.Strategy == "ticket" {
+		return s.ticketSignIn(ctx, c, si, p.Ticket)
+	}
 	if strings.TrimSpace(p.Identifier) != "" {
 		if err := s.identify(ctx, si, p.Identifier); err != nil {
 			return nil, "", err
@@ -467,7 +474,49 @@ func lockedError(u *user.User, now int64) error {
 	return e
 }
 
+// errInvitationAccountMissing answers a sign-in ticket whose address has
+// no account: the invitee signs up with it instead.
+var errInvitationAccountMissing = errs.New(errs.BadRequest, "invitation_account_not_exists", "Account does not exist",
+	"No account exists for the invited email address. Sign up with the invitation instead.").WithParam("ticket")
+
+// ticketSignIn signs in the user an organization invitation was sent
+// to, and accepts it: the ticket, emailed to that address, proves it, as
+// Clerk's ticket strategy does.
+func (s *Service) ticketSignIn(ctx context.Context, c *Client, si *SignIn, ticket string) (*SignIn, string, error) {
+	if ticket == "" {
+		return nil, "", errs.ParamMissing("ticket")
+	}
+	if s.OrgInvitations == nil || invitation.TicketKind(ticket) != invitation.KindOrganizationInvitation {
+		return nil, "", invitation.TicketInvalid()
+	}
+	inv, err := s.OrgInvitations.VerifyTicket(ctx, ticket)
+	if err != nil {
+		return nil, "", err
+	}
+	u, _, err := s.Users.UserByIdentifier(ctx, inv.EmailAddress)
+	if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
+		return nil, "", errInvitationAccountMissing
+	} else if err != nil {
+		return nil, "", err
+	}
+	now := s.Now().UnixMilli()
+	if u.LockedAt(now) {
+		return nil, "", lockedError(u, now)
+	}
+	if u.Banned {
+		return nil, "", errBanned
+	}
+	si.Identifier, si.UserID = inv.EmailAddress, u.ID
+	return s.finishSignIn(ctx, c, si, u, "ticket", inv)
+}
+
 func (s *Service) completeSignIn(ctx context.Context, c *Client, si *SignIn, u *user.User, strategy string) (*SignIn, string, error) {
+	return s.finishSignIn(ctx, c, si, u, strategy, nil)
+}
+
+// finishSignIn completes a sign-in with a new session, accepting inv
+// (if not nil) in the same transaction.
+func (s *Service) finishSignIn(ctx context.Context, c *Client, si *SignIn, u *user.User, strategy string, inv *organization.Invitation) (*SignIn, string, error) {
 	now := s.Now()
 	sess, err := s.newSession(ctx, c.ID, u.ID, now)
 	if err != nil {
@@ -478,8 +527,11 @@ func (s *Service) completeSignIn(ctx context.Context, c *Client, si *SignIn, u *
 		return nil, "", err
 	}
 	si.Status, si.CreatedSessionID, si.UpdatedAt = Complete, sess.ID, now.UnixMilli()
-	err = s.Store.Complete(ctx, Completion{ClientID: c.ID, Session: sess, RotatingHash: hash, Strategy: strategy,
-		SignIn: si, Now: now.UnixMilli()})
+	x := Completion{ClientID: c.ID, Session: sess, RotatingHash: hash, Strategy: strategy, SignIn: si, Now: now.UnixMilli()}
+	if inv != nil {
+		x.OrgInvitationID, x.OrgMembership = inv.ID, s.OrgInvitations.MembershipFor(inv, u.ID)
+	}
+	err = s.Store.Complete(ctx, x)
 	if err != nil {
 		return nil, "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/identifier"
+	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/password"
 	"github.com/conciergehq/concierge/internal/signup"
 	"github.com/conciergehq/concierge/internal/user"
@@ -118,11 +119,19 @@ func (s *Service) SignUp(ctx context.Context, c *Client, id string) (*SignUp, er
 
 func (s *Service) applySignUp(ctx context.Context, c *Client, su *SignUp, p SignUpParams) (*SignUp, string, error) {
 	if p.Ticket != "" || p.Strategy == "ticket" {
-		inv, err := s.Invitations.Verify(ctx, p.Ticket)
-		if err != nil {
-			return nil, "", err
+		if invitation.TicketKind(p.Ticket) == invitation.KindOrganizationInvitation && s.OrgInvitations != nil {
+			inv, err := s.OrgInvitations.VerifyTicket(ctx, p.Ticket)
+			if err != nil {
+				return nil, "", err
+			}
+			su.OrgInvitationID, su.EmailAddress = inv.ID, inv.EmailAddress
+		} else {
+			inv, err := s.Invitations.Verify(ctx, p.Ticket)
+			if err != nil {
+				return nil, "", err
+			}
+			su.InvitationID, su.EmailAddress, su.PublicMetadata = inv.ID, inv.EmailAddress, inv.PublicMetadata
 		}
-		su.InvitationID, su.EmailAddress, su.PublicMetadata = inv.ID, inv.EmailAddress, inv.PublicMetadata
 		su.Email = &Verification{Status: "verified", Strategy: "ticket"}
 	}
 	if p.EmailAddress != nil && *p.EmailAddress != "" {
@@ -135,10 +144,10 @@ func (s *Service) applySignUp(ctx context.Context, c *Client, su *SignUp, p Sign
 				return nil, "", err
 			}
 			su.EmailAddress, su.Email = v, nil
-			if su.InvitationID != "" {
+			if su.InvitationID != "" || su.OrgInvitationID != "" {
 				// Another address than the invited one: the ticket does
 				// not vouch for it, and the invitation is not used.
-				su.InvitationID, su.PublicMetadata = "", nil
+				su.InvitationID, su.OrgInvitationID, su.PublicMetadata = "", "", nil
 			}
 		}
 	}
@@ -231,7 +240,7 @@ func (s *Service) taken(ctx context.Context, value, param, what string) error {
 
 // allowed applies the sign-up mode to what the sign-up holds so far.
 func (s *Service) allowed(ctx context.Context, su *SignUp) error {
-	if su.EmailAddress == "" && su.PhoneNumber == "" && su.InvitationID == "" {
+	if su.EmailAddress == "" && su.PhoneNumber == "" && su.InvitationID == "" && su.OrgInvitationID == "" {
 		return nil // nothing to judge yet
 	}
 	live, err := s.Live(ctx)
@@ -239,7 +248,7 @@ func (s *Service) allowed(ctx context.Context, su *SignUp) error {
 		return err
 	}
 	return signup.Allowed(ctx, live.SignUpMode, signup.Applicant{EmailAddress: su.EmailAddress, PhoneNumber: su.PhoneNumber,
-		Invited: su.InvitationID != ""}, s.Lists, s.Now().UnixMilli())
+		Invited: su.InvitationID != "" || su.OrgInvitationID != ""}, s.Lists, s.Now().UnixMilli())
 }
 
 // PrepareSignUp sends a code to the sign-up's email address or phone.
@@ -376,8 +385,16 @@ func (s *Service) completeSignUp(ctx context.Context, c *Client, su *SignUp) (*S
 	if su.External != nil {
 		strategy = su.External.Strategy
 	}
-	err = s.Store.Complete(ctx, Completion{ClientID: c.ID, Session: sess, RotatingHash: hash, Strategy: strategy,
-		NewUser: u, InvitationID: su.InvitationID, SignUp: su, Now: ms})
+	x := Completion{ClientID: c.ID, Session: sess, RotatingHash: hash, Strategy: strategy,
+		NewUser: u, InvitationID: su.InvitationID, SignUp: su, Now: ms}
+	if su.OrgInvitationID != "" && s.OrgInvitations != nil {
+		inv, err := s.OrgInvitations.Store.OrgInvitation(ctx, su.OrgInvitationID)
+		if err != nil {
+			return nil, "", err
+		}
+		x.OrgInvitationID, x.OrgMembership = inv.ID, s.OrgInvitations.MembershipFor(inv, u.ID)
+	}
+	err = s.Store.Complete(ctx, x)
 	if err != nil {
 		return nil, "", err
 	}

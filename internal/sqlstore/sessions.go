@@ -258,6 +258,11 @@ func (db *DB) Complete(ctx context.Context, x session.Completion) error {
 				}
 			}
 		}
+		if x.OrgInvitationID != "" {
+			if err := db.acceptOrgInvitation(ctx, tx, x.OrgInvitationID, x.OrgMembership, x.Now); err != nil {
+				return err
+			}
+		}
 		if err := db.insertSession(ctx, tx, x.Session); err != nil {
 			return err
 		}

@@ -44,12 +44,17 @@ const (
 	MembershipCreated   = "organizationMembership.created"
 	MembershipUpdated   = "organizationMembership.updated"
 	MembershipDeleted   = "organizationMembership.deleted"
+
+	OrgInvitationCreated  = "organizationInvitation.created"
+	OrgInvitationAccepted = "organizationInvitation.accepted"
+	OrgInvitationRevoked  = "organizationInvitation.revoked"
 )
 
 // Types lists the event types an endpoint can subscribe to.
 var Types = []string{UserCreated, UserUpdated, UserDeleted, SessionCreated, SessionEnded, SessionRemoved, SessionRevoked,
 	EmailCreated, SMSCreated, InvitationCreated, InvitationAccepted, InvitationRevoked,
-	OrganizationCreated, OrganizationUpdated, OrganizationDeleted, MembershipCreated, MembershipUpdated, MembershipDeleted}
+	OrganizationCreated, OrganizationUpdated, OrganizationDeleted, MembershipCreated, MembershipUpdated, MembershipDeleted,
+	OrgInvitationCreated, OrgInvitationAccepted, OrgInvitationRevoked}
 
 // Endpoint is where events are delivered.
 type Endpoint struct {

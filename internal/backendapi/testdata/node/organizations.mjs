@@ -68,6 +68,29 @@ await step('memberships', async () => {
   await expectError(clerk.organizations.updateOrganizationMembership({ organizationId: org.id, userId: bob.id, role: 'org:member' }),
     400, 'organization_minimum_permissions_needed');
 });
+await step('invitations', async () => {
+  const inv = await clerk.organizations.createOrganizationInvitation({ organizationId: org.id, emailAddress: 'node-carol@example.com',
+    role: 'org:member', inviterUserId: bob.id, publicMetadata: { via: 'node' }, expiresInDays: 7 });
+  assert.equal(inv.constructor.name, '_OrganizationInvitation');
+  assert.equal(inv.status, 'pending');
+  assert.equal(inv.roleName, 'Member');
+  assert.deepEqual(inv.publicMetadata, { via: 'node' });
+  assert.match(inv.url, /\/v1\/tickets\/accept\?ticket=/);
+  assert.equal(Math.round((inv.expiresAt - inv.createdAt) / 86400000), 7);
+  await expectError(clerk.organizations.createOrganizationInvitation({ organizationId: org.id, emailAddress: 'node-carol@example.com', role: 'org:member' }),
+    400, 'duplicate_record');
+  const bulk = await clerk.organizations.createOrganizationInvitationBulk(org.id, [
+    { emailAddress: 'node-dan@example.com', role: 'org:member' }, { emailAddress: 'node-eve@example.com', role: 'org:admin' }]);
+  assert.equal(bulk.data.length, 2);
+  assert.equal(bulk.data[1].role, 'org:admin');
+  const list = await clerk.organizations.getOrganizationInvitationList({ organizationId: org.id, status: ['pending'] });
+  assert.equal(list.totalCount, 3);
+  const got = await clerk.organizations.getOrganizationInvitation({ organizationId: org.id, invitationId: inv.id });
+  assert.equal(got.emailAddress, 'node-carol@example.com');
+  const revoked = await clerk.organizations.revokeOrganizationInvitation({ organizationId: org.id, invitationId: inv.id, requestingUserId: bob.id });
+  assert.equal(revoked.status, 'revoked');
+  await expectError(clerk.organizations.getOrganizationInvitation({ organizationId: org.id, invitationId: 'orginv_nope' }), 404, 'resource_not_found');
+});
 await step('users by organization', async () => {
   const users = await clerk.users.getUserList({ organizationId: [org.id] });
   assert.deepEqual(users.data.map((u) => u.id), [bob.id]);
