@@ -186,7 +186,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 		if err != nil {
 			return err
 		}
-		db.Events = sqlstore.Events{Render: app.EventRenderer(cfg.PublicURL, "ins_"+hex.EncodeToString(secret)[:27])}
+		db.Events = sqlstore.Events{Render: app.EventRenderer(cfg.PublicURL, "ins_"+hex.EncodeToString(secret)[:27], nil)}
 	}
 	mode := "create"
 	if *update {

@@ -176,7 +176,13 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		}}
 	hookDispatcher := webhook.NewDispatcher(hooks, o.Log)
 	hooks.Wake = hookDispatcher.Wake
-	db.Events = sqlstore.Events{Wake: hookDispatcher.Wake, Render: EventRenderer(o.PublicURL, hooks.InstanceID)}
+	// The organization roles, seeded with Clerk's defaults at start; kept
+	// for a short while so other processes' changes are seen soon.
+	roles := &organization.Catalog{Store: db, TTL: 2 * time.Second, Now: time.Now}
+	if _, err := roles.Set(ctx); err != nil {
+		return nil, fmt.Errorf("organization roles: %w", err)
+	}
+	db.Events = sqlstore.Events{Wake: hookDispatcher.Wake, Render: EventRenderer(o.PublicURL, hooks.InstanceID, roles)}
 	users := user.NewService(db)
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
 		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
@@ -185,7 +191,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL
-	orgs := &organization.Service{Store: db, Users: db, Key: ticketKey, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
+	orgs := &organization.Service{Store: db, Users: db, Roles: roles, Key: ticketKey, CodeKey: codeKey, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
 		AppName: settings.AppName, Wake: disp.Wake, Now: time.Now}
 	sessions.OrgInvitations = orgs
 	fapi.Organizations = orgs
@@ -221,7 +227,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	}
 	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
-		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey}
+		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
 	return &App{
 		Handler: server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), Dashboard: dash.Handler(),
 			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Log: o.Log}),
@@ -269,7 +275,7 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 		instance.TwilioAccountSID: cfg.TwilioAccountSID, instance.TwilioAuthToken: cfg.TwilioAuthToken,
 		instance.TwilioFrom: cfg.TwilioFrom, instance.AllowedOrigins: strings.Join(cfg.AllowedOrigins, ","),
 		instance.StrictEnumerationProtection: cfg.StrictEnumerationProtection, instance.DeleteSelf: cfg.DeleteSelf,
-		instance.Organizations: cfg.Organizations,
+		instance.Organizations: cfg.Organizations, instance.OrganizationDomains: cfg.OrganizationDomains,
 	}
 	for k, d := range map[string]time.Duration{instance.SessionTokenTTL: cfg.SessionTokenTTL,
 		instance.SessionLifetime: cfg.SessionLifetime, instance.SessionInactivity: cfg.SessionInactivity} {
@@ -290,9 +296,12 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 // EventRenderer renders webhook event payloads the way the Backend API
 // renders its objects; the server and the import command (whose imported
 // users may raise user.created) both use it.
-func EventRenderer(publicURL, instanceID string) func(typ string, obj any) ([]byte, error) {
+func EventRenderer(publicURL, instanceID string, roles *organization.Catalog) func(typ string, obj any) ([]byte, error) {
 	return func(typ string, obj any) ([]byte, error) {
 		now := time.Now()
+		// Rendered inside the change's transaction: the roles as last
+		// read, never a read (or the seeding write) of its own.
+		set := roles.Cached()
 		var data any
 		switch v := obj.(type) {
 		case *user.User:
@@ -309,9 +318,14 @@ func EventRenderer(publicURL, instanceID string) func(typ string, obj any) ([]by
 				data = map[string]any{"object": "organization", "id": v.ID, "deleted": true}
 			}
 		case *organization.MembershipEvent:
-			data = backendapi.MembershipObject(publicURL, v.Membership, v.Organization, v.User)
+			data = backendapi.MembershipObject(publicURL, set, v.Membership, v.Organization, v.User)
+		case *organization.Domain:
+			data = backendapi.DomainObject(v)
+			if typ == webhook.OrgDomainDeleted {
+				data = map[string]any{"object": "organization_domain", "id": v.ID, "deleted": true}
+			}
 		case *organization.Invitation:
-			data = backendapi.OrgInvitationObject(v, nil, publicURL, "", now.UnixMilli())
+			data = backendapi.OrgInvitationObject(set, v, nil, publicURL, "", now.UnixMilli())
 		default:
 			return nil, fmt.Errorf("webhook event %s: no rendering for %T", typ, obj)
 		}

@@ -21,7 +21,7 @@ import (
 
 // orgClaimsChecked reads token with @clerk/backend (testdata/node/
 // orgclaims.mjs): orgID "-" means no active organization.
-func orgClaimsChecked(t *testing.T, e *env, tok, orgID, slug, role string) {
+func orgClaimsChecked(t *testing.T, e *env, tok, orgID, slug, role string, perms ...string) {
 	t.Helper()
 	dir := filepath.Join("testdata", "node")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@clerk", "backend")); err != nil {
@@ -30,7 +30,7 @@ func orgClaimsChecked(t *testing.T, e *env, tok, orgID, slug, role string) {
 		}
 		return // the claims were checked in Go; the SDK's reading needs node
 	}
-	cmd := exec.Command("node", "orgclaims.mjs", e.url, testKey, tok, orgID, slug, role)
+	cmd := exec.Command("node", "orgclaims.mjs", e.url, testKey, tok, orgID, slug, role, strings.Join(perms, ","))
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "ok") {
 		t.Fatalf("@clerk/backend on the token: %v\n%s", err, out)

@@ -65,7 +65,7 @@ func (a *API) orgJSON(o *organization.Organization, withCount bool) *Organizatio
 // OrganizationObject is Clerk's organization object for o; members_count
 // shows withCount.
 func OrganizationObject(publicURL string, o *organization.Organization, withCount bool) *OrganizationJSON {
-	img := publicURL + "/avatars/" + o.ID + ".svg"
+	img := user.PlaceholderImage(publicURL, o.ID)
 	if o.ImageURL != nil {
 		img = *o.ImageURL
 	}
@@ -113,30 +113,35 @@ func (a *API) membershipsJSON(r *http.Request, ms []*organization.Membership, or
 			users[u.ID] = u
 		}
 	}
+	set, err := a.Organizations.RoleSet(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	out := make([]MembershipJSON, len(ms))
 	for i, m := range ms {
-		out[i] = a.membershipOut(m, orgs[m.OrganizationID], users[m.UserID])
+		out[i] = MembershipObject(a.PublicURL, set, m, orgs[m.OrganizationID], users[m.UserID])
 	}
 	return out, nil
 }
 
-func (a *API) membershipOut(m *organization.Membership, o *organization.Organization, u *user.User) MembershipJSON {
-	return MembershipObject(a.PublicURL, m, o, u)
+func (a *API) membershipOut(r *http.Request, m *organization.Membership, o *organization.Organization, u *user.User) (MembershipJSON, error) {
+	set, err := a.Organizations.RoleSet(r.Context())
+	if err != nil {
+		return MembershipJSON{}, err
+	}
+	return MembershipObject(a.PublicURL, set, m, o, u), nil
 }
 
 // MembershipObject is Clerk's organization_membership object.
-func MembershipObject(publicURL string, m *organization.Membership, o *organization.Organization, u *user.User) MembershipJSON {
-	out := MembershipJSON{Object: "organization_membership", ID: m.ID, Role: m.Role, Permissions: []string{},
-		PublicMetadata: orEmpty(m.PublicMetadata), PrivateMetadata: orEmpty(m.PrivateMetadata),
+func MembershipObject(publicURL string, set *organization.RoleSet, m *organization.Membership, o *organization.Organization, u *user.User) MembershipJSON {
+	out := MembershipJSON{Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: set.RoleName(m.Role),
+		Permissions: set.RolePermissions(m.Role), PublicMetadata: orEmpty(m.PublicMetadata), PrivateMetadata: orEmpty(m.PrivateMetadata),
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
-	if role := organization.RoleByKey(m.Role); role != nil {
-		out.RoleName, out.Permissions = role.Name, role.Permissions
-	}
 	if o != nil {
 		out.Organization = OrganizationObject(publicURL, o, true)
 	}
 	if u != nil {
-		img := publicURL + "/avatars/" + u.ID + ".svg"
+		img := user.PlaceholderImage(publicURL, u.ID)
 		out.PublicUserData = &publicUserJSON{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName,
 			ImageURL: img, ProfileImageURL: img, Identifier: primaryIdentifier(u), Username: u.Username}
 	}
@@ -375,7 +380,11 @@ func (a *API) respondMembership(w http.ResponseWriter, r *http.Request, m *organ
 	if err != nil {
 		return err
 	}
-	respond.JSON(w, http.StatusOK, a.membershipOut(m, o, u))
+	out, err := a.membershipOut(r, m, o, u)
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, out)
 	return nil
 }
 

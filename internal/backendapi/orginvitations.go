@@ -8,6 +8,7 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/respond"
+	"github.com/conciergehq/concierge/internal/user"
 )
 
 // OrgInvitationJSON is Clerk's organization_invitation object.
@@ -39,7 +40,7 @@ type PublicOrgJSON struct {
 
 // PublicOrg renders an organization's public data.
 func PublicOrg(publicURL string, o *organization.Organization) *PublicOrgJSON {
-	img := publicURL + "/avatars/" + o.ID + ".svg"
+	img := user.PlaceholderImage(publicURL, o.ID)
 	if o.ImageURL != nil {
 		img = *o.ImageURL
 	}
@@ -48,13 +49,10 @@ func PublicOrg(publicURL string, o *organization.Organization) *PublicOrgJSON {
 
 // OrgInvitationObject renders an invitation; link is its URL, shown while
 // it is pending ("" for none, as in webhook events).
-func OrgInvitationObject(inv *organization.Invitation, o *organization.Organization, publicURL, link string, now int64) OrgInvitationJSON {
+func OrgInvitationObject(set *organization.RoleSet, inv *organization.Invitation, o *organization.Organization, publicURL, link string, now int64) OrgInvitationJSON {
 	out := OrgInvitationJSON{Object: "organization_invitation", ID: inv.ID, EmailAddress: inv.EmailAddress, Role: inv.Role,
-		OrganizationID: inv.OrganizationID, Status: inv.StatusAt(now), PublicMetadata: orEmpty(inv.PublicMetadata),
+		RoleName: set.RoleName(inv.Role), OrganizationID: inv.OrganizationID, Status: inv.StatusAt(now), PublicMetadata: orEmpty(inv.PublicMetadata),
 		PrivateMetadata: orEmpty(inv.PrivateMetadata), ExpiresAt: inv.ExpiresAt, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
-	if r := organization.RoleByKey(inv.Role); r != nil {
-		out.RoleName = r.Name
-	}
 	if o != nil {
 		out.PublicOrganizationData = PublicOrg(publicURL, o)
 	}
@@ -64,7 +62,11 @@ func OrgInvitationObject(inv *organization.Invitation, o *organization.Organizat
 	return out
 }
 
-func (a *API) orgInvitationOut(inv *organization.Invitation, o *organization.Organization, now int64) (OrgInvitationJSON, error) {
+func (a *API) orgInvitationOut(r *http.Request, inv *organization.Invitation, o *organization.Organization, now int64) (OrgInvitationJSON, error) {
+	set, err := a.Organizations.RoleSet(r.Context())
+	if err != nil {
+		return OrgInvitationJSON{}, err
+	}
 	link := ""
 	if inv.StatusAt(now) == organization.InvitationPending {
 		var err error
@@ -72,7 +74,7 @@ func (a *API) orgInvitationOut(inv *organization.Invitation, o *organization.Org
 			return OrgInvitationJSON{}, err
 		}
 	}
-	return OrgInvitationObject(inv, o, a.PublicURL, link, now), nil
+	return OrgInvitationObject(set, inv, o, a.PublicURL, link, now), nil
 }
 
 // orgInvitationsOut renders a page, reading its organizations at once.
@@ -88,7 +90,7 @@ func (a *API) orgInvitationsOut(r *http.Request, list []*organization.Invitation
 	now := a.Organizations.Now().UnixMilli()
 	out := make([]OrgInvitationJSON, 0, len(list))
 	for _, inv := range list {
-		j, err := a.orgInvitationOut(inv, orgs[inv.OrganizationID], now)
+		j, err := a.orgInvitationOut(r, inv, orgs[inv.OrganizationID], now)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +187,7 @@ func (a *API) createOrgInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out, err := a.orgInvitationOut(invs[0], o, a.Organizations.Now().UnixMilli())
+	out, err := a.orgInvitationOut(r, invs[0], o, a.Organizations.Now().UnixMilli())
 	if err != nil {
 		return err
 	}
@@ -215,7 +217,7 @@ func (a *API) getOrgInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := a.orgInvitationOut(inv, o, a.Organizations.Now().UnixMilli())
+	out, err := a.orgInvitationOut(r, inv, o, a.Organizations.Now().UnixMilli())
 	if err != nil {
 		return err
 	}
@@ -234,6 +236,10 @@ func (a *API) revokeOrgInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	respond.JSON(w, http.StatusOK, OrgInvitationObject(inv, o, a.PublicURL, "", a.Organizations.Now().UnixMilli()))
+	out, err := a.orgInvitationOut(r, inv, o, a.Organizations.Now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, out)
 	return nil
 }

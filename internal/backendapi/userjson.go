@@ -152,7 +152,7 @@ func (a *API) userJSON(u *user.User) *UserJSON {
 // private, private_metadata is shown empty: the Frontend API serves the
 // user to the user's own browser, which must not see it.
 func UserObject(publicURL string, u *user.User, now int64, private bool) *UserJSON {
-	img := publicURL + "/avatars/" + u.ID + ".svg"
+	img := user.PlaceholderImage(publicURL, u.ID)
 	out := &UserJSON{
 		ID: u.ID, Object: "user", ExternalID: u.ExternalID,
 		PrimaryEmailAddressID: u.PrimaryEmailAddressID, PrimaryPhoneNumberID: u.PrimaryPhoneNumberID,

@@ -38,6 +38,8 @@ type Config struct {
 	DeleteSelf                  string
 	// Organizations is "true", "false" or "" (the instance setting's).
 	Organizations string
+	// OrganizationDomains likewise.
+	OrganizationDomains string
 
 	// Delivery.
 	SMTPURL          string
@@ -86,6 +88,7 @@ var settings = []setting{
 	{"app-name", "CONCIERGE_APP_NAME", "", "application name shown in emails and pages (default Concierge); an instance setting like sign-up-mode", false},
 	{"strict-enumeration-protection", "CONCIERGE_STRICT_ENUMERATION_PROTECTION", "", "true: a sign-in for an identifier with no account continues to the password or code step, so that it cannot tell which accounts exist; false (the default, as Clerk's): it is answered form_identifier_not_found. An instance setting like sign-up-mode", false},
 	{"organizations", "CONCIERGE_ORGANIZATIONS", "", "true: the Frontend API offers organizations (create, switch, manage members; Clerk's organization components); false (the default, as Clerk's): it refuses them, while the Backend API serves them either way. An instance setting like sign-up-mode", false},
+	{"organization-domains", "CONCIERGE_ORGANIZATION_DOMAINS", "", "true: organization admins may add and verify email domains that invite or suggest the organization to users with addresses there; false (the default, as Clerk's): they may not, while the Backend API manages domains either way. An instance setting like sign-up-mode", false},
 	{"delete-self", "CONCIERGE_DELETE_SELF", "", "true (the default, as Clerk's): users may delete their own account (DELETE /v1/me); false: refused. An instance setting like sign-up-mode", false},
 	{"smtp-url", "CONCIERGE_SMTP_URL", "", "SMTP relay for email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465; optional ?auth=<mechanism>, ?tls=required. Unset: emails go to the development outbox (the log); also CONCIERGE_SMTP_URL_FILE", true},
 	{"email-domain", "CONCIERGE_EMAIL_DOMAIN", "", "domain emails are sent from, as <from_email_name>@<domain> (default: the public URL's host)", false},
@@ -183,6 +186,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		StrictEnumerationProtection: strings.ToLower(strings.TrimSpace(*vals["strict-enumeration-protection"])),
 		DeleteSelf:                  strings.ToLower(strings.TrimSpace(*vals["delete-self"])),
 		Organizations:               strings.ToLower(strings.TrimSpace(*vals["organizations"])),
+		OrganizationDomains:         strings.ToLower(strings.TrimSpace(*vals["organization-domains"])),
 		SMTPURL:                     strings.TrimSpace(*vals["smtp-url"]),
 		EmailDomain:                 strings.ToLower(strings.TrimSpace(*vals["email-domain"])),
 		SMSWebhookURL:               strings.TrimSpace(*vals["sms-webhook-url"]),
@@ -304,7 +308,7 @@ func (c *Config) validateDelivery(publicHost string) error {
 	}
 	for _, b := range []struct{ env, v string }{
 		{"CONCIERGE_STRICT_ENUMERATION_PROTECTION", c.StrictEnumerationProtection}, {"CONCIERGE_DELETE_SELF", c.DeleteSelf},
-		{"CONCIERGE_ORGANIZATIONS", c.Organizations},
+		{"CONCIERGE_ORGANIZATIONS", c.Organizations}, {"CONCIERGE_ORGANIZATION_DOMAINS", c.OrganizationDomains},
 	} {
 		if b.v != "" && b.v != "true" && b.v != "false" {
 			return fmt.Errorf("%s %q: must be true or false", b.env, b.v)

@@ -24,6 +24,7 @@ import (
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/operator"
+	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
@@ -73,6 +74,9 @@ type Dashboard struct {
 	// MaxUpload bounds an uploaded import file (0: 64 MiB); bigger files
 	// go through concierge import.
 	MaxUpload int64
+
+	// Organizations are the instance's organizations and their members.
+	Organizations *organization.Service
 }
 
 // CookieName holds an operator's session.
@@ -159,6 +163,15 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("POST /dashboard/users/{id}/metadata", d.userMetadata)
 	auth("POST /dashboard/users/{id}/{action}", d.userAction)
 	auth("POST /dashboard/sessions/{id}/revoke", d.revokeSession)
+	auth("GET /dashboard/organizations", d.organizations)
+	auth("POST /dashboard/organizations", d.createOrganization)
+	auth("GET /dashboard/organizations/{id}", d.organizationPage)
+	auth("POST /dashboard/organizations/{id}/update", d.updateOrganization)
+	auth("POST /dashboard/organizations/{id}/metadata", d.organizationMetadata)
+	auth("POST /dashboard/organizations/{id}/delete", d.deleteOrganization)
+	auth("POST /dashboard/organizations/{id}/members", d.addMember)
+	auth("POST /dashboard/organizations/{id}/members/{user_id}/role", d.setMemberRole)
+	auth("POST /dashboard/organizations/{id}/members/{user_id}/remove", d.removeMember)
 	auth("GET /dashboard/sessions", d.sessions)
 	auth("GET /dashboard/invitations", d.invitations)
 	auth("POST /dashboard/invitations", d.createInvitations)

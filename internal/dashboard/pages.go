@@ -273,6 +273,7 @@ var settingLabels = map[string][2]string{
 	instance.SessionClaims:       {"Custom session claims", "JSON merged into every session token, with shortcodes such as {\"role\": \"{{user.public_metadata.role}}\"}; at most 1,200 bytes (the token rides in a cookie)."},
 	instance.DeleteSelf:          {"Users may delete their account", "true (Clerk's default): the profile offers to delete the account; false: it is refused."},
 	instance.Organizations:       {"Organizations", "true: users create, switch and manage organizations in your application (Clerk's organization components); false (Clerk's default): the Frontend API refuses them. The Backend API serves them either way."},
+	instance.OrganizationDomains: {"Verified domains", "true: organization admins add email domains, verify them with a code sent to an address there, and have users with addresses at them invited or suggested the organization; false (Clerk's default): admins cannot add domains. The Backend API manages domains either way."},
 	instance.ApplicationName:     {"Application name", "Shown in emails and on the hosted pages."},
 	instance.SessionLifetime:     {"Session lifetime", "How long a session lasts after sign-in, e.g. 168h."},
 	instance.SessionInactivity:   {"Session inactivity", "A session not touched for this long is abandoned, e.g. 168h."},
@@ -293,6 +294,7 @@ var settingOptions = map[string][]string{
 	instance.StrictEnumerationProtection: {"false", "true"},
 	instance.DeleteSelf:                  {"true", "false"},
 	instance.Organizations:               {"false", "true"},
+	instance.OrganizationDomains:         {"false", "true"},
 	instance.WebhookAllowPrivate:         {"false", "true"},
 }
 

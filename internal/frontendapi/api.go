@@ -144,19 +144,21 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /v1/me/organization_memberships/{organization_id}", a.withOrgs(a.leaveOrganization))
 	h("GET /v1/me/organization_invitations", a.withOrgs(a.myOrgInvitations))
 	h("POST /v1/me/organization_invitations/{invitation_id}/accept", a.withOrgs(a.acceptMyOrgInvitation))
+	h("GET /v1/me/organization_suggestions", a.withOrgs(a.mySuggestions))
+	h("POST /v1/me/organization_suggestions/{suggestion_id}/accept", a.withOrgs(a.acceptSuggestion))
 	// Both APIs serve /v1/organizations…: a request carrying a secret key
 	// is the Backend API's, any other the Frontend API's (Clerk tells them
 	// apart by host; Concierge serves both on one).
-	shared := func(pattern string, fn handler) {
-		fapi := a.transport(fn)
-		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sharedHandler := func(fapi http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if a.Backend != nil && strings.HasPrefix(r.Header.Get("Authorization"), "Bearer sk_") {
 				a.Backend.ServeHTTP(w, r)
 				return
 			}
 			fapi.ServeHTTP(w, r)
-		}))
+		})
 	}
+	shared := func(pattern string, fn handler) { mux.Handle(pattern, sharedHandler(a.transport(fn))) }
 	shared("POST /v1/organizations", a.withOrgs(a.createOrganization))
 	shared("GET /v1/organizations/{organization_id}", a.withOrgs(a.getOrganization))
 	shared("PATCH /v1/organizations/{organization_id}", a.withOrgs(a.updateOrganization))
@@ -170,6 +172,16 @@ func (a *API) Routes(mux *http.ServeMux) {
 	shared("POST /v1/organizations/{organization_id}/invitations", a.withOrgs(a.createOrgInvitation))
 	shared("POST /v1/organizations/{organization_id}/invitations/bulk", a.withOrgs(a.bulkOrgInvitations))
 	shared("POST /v1/organizations/{organization_id}/invitations/{invitation_id}/revoke", a.withOrgs(a.revokeOrgInvitation))
+	shared("GET /v1/organizations/{organization_id}/domains", a.withOrgs(a.listDomains))
+	shared("POST /v1/organizations/{organization_id}/domains", a.withOrgs(a.createDomain))
+	shared("GET /v1/organizations/{organization_id}/domains/{domain_id}", a.withOrgs(a.getDomain))
+	shared("DELETE /v1/organizations/{organization_id}/domains/{domain_id}", a.withOrgs(a.deleteDomain))
+	shared("POST /v1/organizations/{organization_id}/domains/{domain_id}/prepare_affiliation_verification", a.withOrgs(a.prepareDomain))
+	shared("POST /v1/organizations/{organization_id}/domains/{domain_id}/attempt_affiliation_verification", a.withOrgs(a.attemptDomain))
+	shared("POST /v1/organizations/{organization_id}/domains/{domain_id}/update_enrollment_mode", a.withOrgs(a.domainMode))
+	shared("GET /v1/organizations/{organization_id}/membership_requests", a.withOrgs(a.listMembershipRequests))
+	shared("POST /v1/organizations/{organization_id}/membership_requests/{request_id}/accept", a.withOrgs(a.decideMembershipRequest(true)))
+	shared("POST /v1/organizations/{organization_id}/membership_requests/{request_id}/reject", a.withOrgs(a.decideMembershipRequest(false)))
 	mux.Handle("GET /v1/client/handshake", a.cors(handler(a.handshake)))
 	mux.Handle("GET /v1/oauth_callback", handler(a.oauthCallback))
 	mux.Handle("POST /v1/oauth_callback", handler(a.oauthCallback))
@@ -198,9 +210,19 @@ func (a *API) Routes(mux *http.ServeMux) {
 			}
 		}
 	}
-	fallback := a.cors(backendapi.Fallback(mux, catchAll...))
+	// So do the organization paths no Frontend API route takes, unless
+	// the request carries a secret key (then they are the Backend
+	// API's).
+	var orgCatchAll []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		orgCatchAll = append(orgCatchAll, m+" /v1/organizations/{organization_id}/{rest...}")
+	}
+	fallback := a.cors(backendapi.Fallback(mux, append(catchAll, orgCatchAll...)...))
 	for _, p := range catchAll {
 		mux.Handle(p, fallback)
+	}
+	for _, p := range orgCatchAll {
+		mux.Handle(p, sharedHandler(fallback))
 	}
 }
 

@@ -73,7 +73,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 				"user_lockout":           map[string]any{"enabled": true, "max_attempts": user.MaxAttempts, "duration_in_minutes": user.LockoutDuration / 60000},
 			},
 		},
-		"organization_settings": organizationSettings(live.Organizations),
+		"organization_settings": organizationSettings(live.Organizations, live.OrganizationDomains),
 		"maintenance_mode":      false,
 		"partitioned_cookies":   false,
 		"client_debug_mode":     false,

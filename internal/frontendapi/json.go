@@ -127,7 +127,7 @@ func (a *API) publicUserData(u *user.User) publicUserData {
 	if ident == "" && u.Username != nil {
 		ident = *u.Username
 	}
-	return publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: a.PublicURL + "/avatars/" + u.ID + ".svg",
+	return publicUserData{FirstName: u.FirstName, LastName: u.LastName, ImageURL: user.PlaceholderImage(a.PublicURL, u.ID),
 		Identifier: ident, UserID: u.ID, Username: u.Username}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/session"
@@ -51,7 +52,7 @@ type orgMembershipJSON struct {
 }
 
 func (a *API) orgOut(o *organization.Organization) orgJSON {
-	img := a.PublicURL + "/avatars/" + o.ID + ".svg"
+	img := user.PlaceholderImage(a.PublicURL, o.ID)
 	if o.ImageURL != nil {
 		img = *o.ImageURL
 	}
@@ -70,9 +71,8 @@ func (a *API) orgMembershipOut(m *organization.Membership, o *organization.Organ
 	if len(out.PublicMetadata) == 0 {
 		out.PublicMetadata = json.RawMessage(`{}`)
 	}
-	if r := organization.RoleByKey(m.Role); r != nil {
-		out.RoleName, out.Permissions = r.Name, r.Permissions
-	}
+	set := a.Organizations.Roles.Cached()
+	out.RoleName, out.Permissions = set.RoleName(m.Role), set.RolePermissions(m.Role)
 	if u != nil {
 		pud := a.publicUserData(u)
 		out.PublicUserData = &pud
@@ -307,56 +307,35 @@ func (a *API) removeOrgMember(w http.ResponseWriter, r *http.Request, _ *session
 	})
 }
 
-type roleJSON struct {
-	Object            string           `json:"object"`
-	ID                string           `json:"id"`
-	Key               string           `json:"key"`
-	Name              string           `json:"name"`
-	Description       string           `json:"description"`
-	IsCreatorEligible bool             `json:"is_creator_eligible"`
-	Permissions       []permissionJSON `json:"permissions"`
-	CreatedAt         int64            `json:"created_at"`
-	UpdatedAt         int64            `json:"updated_at"`
-}
-
-type permissionJSON struct {
-	Object      string `json:"object"`
-	ID          string `json:"id"`
-	Key         string `json:"key"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Type        string `json:"type"`
-	CreatedAt   int64  `json:"created_at"`
-	UpdatedAt   int64  `json:"updated_at"`
-}
-
 // listOrgRoles is GET /v1/organizations/{id}/roles: the roles a member
 // may be given, for the members page's role menu.
 func (a *API) listOrgRoles(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
 	if _, _, err := a.Organizations.Authorize(r.Context(), r.PathValue("organization_id"), u.ID, ""); err != nil {
 		return err
 	}
-	roles := organization.Roles()
-	out := make([]roleJSON, len(roles))
-	for i, role := range roles {
-		rj := roleJSON{Object: "role", ID: "role_" + strings.TrimPrefix(role.Key, "org:"), Key: role.Key, Name: role.Name,
-			Description: role.Description, IsCreatorEligible: organization.IsAdmin(role.Key), Permissions: []permissionJSON{}}
-		for _, p := range role.Permissions {
-			rj.Permissions = append(rj.Permissions, permissionJSON{Object: "permission", ID: "perm_" + strings.ReplaceAll(strings.TrimPrefix(p, "org:"), ":", "_"),
-				Key: p, Name: p, Type: "system"})
-		}
-		out[i] = rj
+	set, err := a.Organizations.RoleSet(r.Context())
+	if err != nil {
+		return err
+	}
+	roles := set.Roles()
+	out := make([]backendapi.RoleJSON, len(roles))
+	for i := range roles {
+		out[i] = backendapi.RoleObject(set, &roles[i])
 	}
 	return a.envelope(w, r, clientOf(r).ID, map[string]any{"data": out, "total_count": len(out), "has_role_set_migration": false})
 }
 
 // organizationSettings is the environment's organization_settings:
 // memberships without a bound (0), the creator an admin, admins may
-// delete, no verified domains yet.
-func organizationSettings(enabled bool) map[string]any {
+// delete, verified domains with every enrolment mode when on.
+func organizationSettings(enabled, domains bool) map[string]any {
+	modes := []string{}
+	if domains {
+		modes = []string{organization.ManualInvitation, organization.AutomaticInvitation, organization.AutomaticSuggestion}
+	}
 	return map[string]any{"enabled": enabled, "max_allowed_memberships": 0, "creator_role": organization.RoleAdmin,
 		"actions": map[string]any{"admin_delete": true},
-		"domains": map[string]any{"enabled": false, "enrollment_modes": []string{}, "default_role": organization.RoleMember},
+		"domains": map[string]any{"enabled": domains, "enrollment_modes": modes, "default_role": organization.RoleMember},
 		"slug":    map[string]any{"disabled": false}, "force_organization_selection": false}
 }
 

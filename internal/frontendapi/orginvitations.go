@@ -40,15 +40,12 @@ type publicOrgData struct {
 	HasImage bool   `json:"has_image"`
 }
 
-func (a *API) orgInvitationOut(inv *organization.Invitation, o *organization.Organization) orgInvitationJSON {
+func (a *API) orgInvitationOut(set *organization.RoleSet, inv *organization.Invitation, o *organization.Organization) orgInvitationJSON {
 	out := orgInvitationJSON{Object: "organization_invitation", ID: inv.ID, EmailAddress: inv.EmailAddress,
 		OrganizationID: inv.OrganizationID, PublicMetadata: inv.PublicMetadata, Status: inv.StatusAt(a.Organizations.Now().UnixMilli()),
-		Role: inv.Role, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
+		Role: inv.Role, RoleName: set.RoleName(inv.Role), CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
 	if len(out.PublicMetadata) == 0 {
 		out.PublicMetadata = json.RawMessage(`{}`)
-	}
-	if r := organization.RoleByKey(inv.Role); r != nil {
-		out.RoleName = r.Name
 	}
 	if o != nil {
 		oj := a.orgOut(o)
@@ -76,9 +73,10 @@ func (a *API) listOrgInvitations(w http.ResponseWriter, r *http.Request, _ *sess
 	}
 	out := make([]orgInvitationJSON, len(list))
 	for i, inv := range list {
-		out[i] = a.orgInvitationOut(inv, nil)
+		out[i] = a.orgInvitationOut(a.Organizations.Roles.Cached(), inv, nil)
 	}
-	return a.listPage(w, r, v, out, total)
+	// Always {data, total_count}: clerk-js's getInvitations reads it so.
+	return a.envelope(w, r, clientOf(r).ID, map[string]any{"data": out, "total_count": total})
 }
 
 // invite makes invitations from a member holding the manage permission;
@@ -109,7 +107,7 @@ func (a *API) createOrgInvitation(w http.ResponseWriter, r *http.Request, _ *ses
 	if err != nil {
 		return err
 	}
-	return a.envelope(w, r, clientOf(r).ID, a.orgInvitationOut(invs[0], nil))
+	return a.envelope(w, r, clientOf(r).ID, a.orgInvitationOut(a.Organizations.Roles.Cached(), invs[0], nil))
 }
 
 // bulkOrgInvitations answers the bare array clerk-js expects.
@@ -120,7 +118,7 @@ func (a *API) bulkOrgInvitations(w http.ResponseWriter, r *http.Request, _ *sess
 	}
 	out := make([]orgInvitationJSON, len(invs))
 	for i, inv := range invs {
-		out[i] = a.orgInvitationOut(inv, nil)
+		out[i] = a.orgInvitationOut(a.Organizations.Roles.Cached(), inv, nil)
 	}
 	return a.envelope(w, r, clientOf(r).ID, out)
 }
@@ -134,7 +132,7 @@ func (a *API) revokeOrgInvitation(w http.ResponseWriter, r *http.Request, _ *ses
 	if err != nil {
 		return err
 	}
-	return a.envelope(w, r, clientOf(r).ID, a.orgInvitationOut(inv, nil))
+	return a.envelope(w, r, clientOf(r).ID, a.orgInvitationOut(a.Organizations.Roles.Cached(), inv, nil))
 }
 
 // myOrgInvitations lists invitations to the user's verified addresses,
@@ -142,6 +140,11 @@ func (a *API) revokeOrgInvitation(w http.ResponseWriter, r *http.Request, _ *ses
 func (a *API) myOrgInvitations(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
 	limit, offset, err := pageOf(v)
 	if err != nil {
+		return err
+	}
+	// Verified domains in automatic_invitation mode invite the user
+	// when they first look.
+	if err := a.Organizations.EnrolByInvitation(r.Context(), u); err != nil {
 		return err
 	}
 	out := []orgInvitationJSON{}
@@ -161,7 +164,7 @@ func (a *API) myOrgInvitations(w http.ResponseWriter, r *http.Request, _ *sessio
 			return err
 		}
 		for _, inv := range list {
-			out = append(out, a.orgInvitationOut(inv, orgs[inv.OrganizationID]))
+			out = append(out, a.orgInvitationOut(a.Organizations.Roles.Cached(), inv, orgs[inv.OrganizationID]))
 		}
 		total = n
 	}
@@ -177,5 +180,5 @@ func (a *API) acceptMyOrgInvitation(w http.ResponseWriter, r *http.Request, _ *s
 	if err != nil {
 		return err
 	}
-	return a.envelope(w, r, clientOf(r).ID, a.orgInvitationOut(inv, o))
+	return a.envelope(w, r, clientOf(r).ID, a.orgInvitationOut(a.Organizations.Roles.Cached(), inv, o))
 }

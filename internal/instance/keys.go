@@ -44,6 +44,9 @@ const (
 	// Organizations offers organizations to the Frontend API's users
 	// ("true"); off by default, as Clerk's.
 	Organizations = "organizations"
+	// OrganizationDomains lets organization admins add and verify email
+	// domains that enrol users ("true"); off by default, as Clerk's.
+	OrganizationDomains = "organization_domains"
 )
 
 // MaxSessionClaimsBytes bounds the custom session claims: the token
@@ -51,7 +54,7 @@ const (
 const MaxSessionClaimsBytes = 1200
 
 // Keys lists the settings in the order the dashboard shows them.
-var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, Organizations, SessionClaims, WebhookAllowPrivate, ApplicationName,
+var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, Organizations, OrganizationDomains, SessionClaims, WebhookAllowPrivate, ApplicationName,
 	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
@@ -60,7 +63,7 @@ var defaults = map[string]string{
 	AllowedOrigins: "", SMTPURL: "", SMSWebhookURL: "", SMSWebhookSecret: "", SMSFrom: "",
 	TwilioAccountSID: "", TwilioAuthToken: "", TwilioFrom: "",
 	StrictEnumerationProtection: "false", DeleteSelf: "true", SessionClaims: "", WebhookAllowPrivate: "false",
-	Organizations: "false",
+	Organizations: "false", OrganizationDomains: "false",
 }
 
 // secretKeys hold credentials: never logged, never shown back in full.
@@ -93,7 +96,7 @@ func Validate(key, value string) error {
 				return err
 			}
 		}
-	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate, Organizations:
+	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate, Organizations, OrganizationDomains:
 		if value != "true" && value != "false" {
 			return errs.ParamFormat(key, key+" must be true or false.")
 		}
@@ -174,6 +177,8 @@ type Live struct {
 	WebhookAllowPrivate bool
 	// Organizations offers organizations in the Frontend API.
 	Organizations bool
+	// OrganizationDomains offers verified domains to organizations.
+	OrganizationDomains bool
 	// SessionClaims are merged into session tokens (nil: none).
 	SessionClaims *jwttemplate.Claims
 }
@@ -213,7 +218,8 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 		AllowedOrigins: origins, SMTPURL: get(SMTPURL), SMSWebhookURL: get(SMSWebhookURL), SMSWebhookSecret: get(SMSWebhookSecret),
 		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom),
 		StrictEnumeration: get(StrictEnumerationProtection) == "true", DeleteSelf: get(DeleteSelf) != "false",
-		WebhookAllowPrivate: get(WebhookAllowPrivate) == "true", Organizations: get(Organizations) == "true"}
+		WebhookAllowPrivate: get(WebhookAllowPrivate) == "true", Organizations: get(Organizations) == "true",
+		OrganizationDomains: get(OrganizationDomains) == "true"}
 	if v := strings.TrimSpace(get(SessionClaims)); v != "" {
 		l.SessionClaims, _ = jwttemplate.Parse(SessionClaims, json.RawMessage(v))
 	}

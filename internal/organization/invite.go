@@ -88,7 +88,7 @@ func (s *Service) newInvitation(ctx context.Context, o *Organization, p InvitePa
 	if err != nil {
 		return nil, err
 	}
-	role, err := validRole(p.Role)
+	role, err := s.validRole(ctx, p.Role)
 	if err != nil {
 		return nil, err
 	}

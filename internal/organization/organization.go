@@ -49,10 +49,23 @@ type MembershipEvent struct {
 }
 
 // Standing is what the last-admin rule reads of an organization, counted
-// under its lock: its members, and its admins besides the member at hand.
+// under its lock: its members, and the roles of the others than the
+// member at hand.
 type Standing struct {
-	Members     int64
-	OtherAdmins int
+	Members int64
+	// OtherRoles counts the other members by role.
+	OtherRoles map[string]int
+}
+
+// otherAdmins counts the other members whose role is an admin's.
+func (st Standing) otherAdmins(set *RoleSet) int {
+	n := 0
+	for role, c := range st.OtherRoles {
+		if set.IsAdmin(role) {
+			n += c
+		}
+	}
+	return n
 }
 
 // Query selects a page of organizations.
@@ -87,6 +100,7 @@ type MembershipQuery struct {
 // the error the rules name (ErrSlugTaken, ErrAlreadyMember).
 type Store interface {
 	InvitationStore
+	DomainStore
 	// CreateOrganization stores o and, if creator is not nil, the
 	// creator's membership, in one transaction.
 	CreateOrganization(ctx context.Context, o *Organization, creator *Membership) error

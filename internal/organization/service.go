@@ -54,6 +54,9 @@ type Users interface {
 type Service struct {
 	Store Store
 	Users Users
+	// Roles are the instance's roles and permissions; nil serves the
+	// default ones.
+	Roles *Catalog
 	// Key signs invitation tickets (the sign-up invitations' key: one
 	// landing serves both).
 	Key []byte
@@ -61,6 +64,8 @@ type Service struct {
 	// sender's domain of invitation emails.
 	PublicURL   string
 	EmailDomain string
+	// CodeKey hashes the codes that verify domains.
+	CodeKey []byte
 	// AppName names the application in messages.
 	AppName func(context.Context) (string, error)
 	// Wake is called after messages were queued.
@@ -248,7 +253,7 @@ func (s *Service) AddMember(ctx context.Context, idOrSlug string, p MembershipPa
 	if p.UserID == nil || *p.UserID == "" {
 		return nil, nil, errs.ParamMissing("user_id")
 	}
-	role, err := validRole(p.Role)
+	role, err := s.validRole(ctx, p.Role)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -278,7 +283,11 @@ func (s *Service) SetRole(ctx context.Context, idOrSlug, userID string, p Member
 	if p.Role == nil {
 		return nil, nil, errs.ParamMissing("role")
 	}
-	role, err := validRole(p.Role)
+	role, err := s.validRole(ctx, p.Role)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := s.Roles.Set(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -287,7 +296,7 @@ func (s *Service) SetRole(ctx context.Context, idOrSlug, userID string, p Member
 		return nil, nil, err
 	}
 	m, err := s.Store.UpdateMembership(ctx, o.ID, userID, func(m *Membership, st Standing) error {
-		if IsAdmin(m.Role) && !IsAdmin(role) && st.OtherAdmins == 0 {
+		if set.IsAdmin(m.Role) && !set.IsAdmin(role) && st.otherAdmins(set) == 0 {
 			return ErrLastAdmin
 		}
 		m.Role, m.UpdatedAt = role, s.Now().UnixMilli()
@@ -312,12 +321,16 @@ func (s *Service) MergeMembershipMetadata(ctx context.Context, idOrSlug, userID 
 // RemoveMember ends a membership; the last admin cannot leave while
 // others remain.
 func (s *Service) RemoveMember(ctx context.Context, idOrSlug, userID string) (*Membership, *Organization, error) {
+	set, err := s.Roles.Set(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	o, err := s.Store.Organization(ctx, idOrSlug)
 	if err != nil {
 		return nil, nil, err
 	}
 	m, err := s.Store.DeleteMembership(ctx, o.ID, userID, func(m *Membership, st Standing) error {
-		if IsAdmin(m.Role) && st.OtherAdmins == 0 && st.Members > 1 {
+		if set.IsAdmin(m.Role) && st.otherAdmins(set) == 0 && st.Members > 1 {
 			return ErrLastAdmin
 		}
 		return nil
@@ -408,16 +421,23 @@ func slugFrom(name, orgID string) string {
 	return s
 }
 
-func validRole(p *string) (string, error) {
+func (s *Service) validRole(ctx context.Context, p *string) (string, error) {
 	if p == nil || *p == "" {
 		return "", errs.ParamMissing("role")
 	}
-	if RoleByKey(*p) == nil {
+	set, err := s.Roles.Set(ctx)
+	if err != nil {
+		return "", err
+	}
+	if set.Role(*p) == nil {
 		return "", errs.New(errs.Invalid, "form_param_value_invalid", "is invalid",
-			"role must be one of the instance's roles (org:admin, org:member).").WithParam("role")
+			"role must be one of the instance's roles (as GET /v1/organization_roles lists them).").WithParam("role")
 	}
 	return *p, nil
 }
+
+// RoleSet is the instance's roles and permissions now.
+func (s *Service) RoleSet(ctx context.Context) (*RoleSet, error) { return s.Roles.Set(ctx) }
 
 // ErrNotMember answers a Frontend API caller who is not a member of the
 // organization, or names one that does not exist: they learn nothing of it.
@@ -440,7 +460,11 @@ func (s *Service) Authorize(ctx context.Context, idOrSlug, userID, perm string) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if perm != "" && !HasPermission(m.Role, perm) {
+	set, err := s.Roles.Set(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if perm != "" && !set.Has(m.Role, perm) {
 		e := errs.New(errs.Forbidden, "missing_organization_permission", "Missing permission",
 			"Current user is missing an organization permission.")
 		e.Meta = map[string]any{"permissions": []string{perm}}

@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// avatar serves a generated SVG for /avatars/{user_id}.svg: a coloured
+// avatar serves a generated SVG for /avatars/avatar_placeholder/{id}.svg
+// (and the older /avatars/{id}.svg): a coloured
 // disc with a neutral silhouette. It depends only on the ID, so it needs
 // no database and reveals nothing about the user; it is what a user
 // object's image_url points at until profile images exist.
@@ -22,5 +23,7 @@ func avatar(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// Clerk's components load images with crossorigin=anonymous.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Write([]byte(svg))
 }

@@ -42,6 +42,7 @@ func Handler(c Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", healthz(c.DB))
 	mux.Handle("GET /avatars/{file}", http.HandlerFunc(avatar))
+	mux.Handle("GET /avatars/avatar_placeholder/{file}", http.HandlerFunc(avatar))
 	backend := c.Backend.Handler()
 	mux.Handle("/v1/", backend)
 	if c.Frontend != nil {

@@ -58,7 +58,8 @@ type Service struct {
 	UserRules   *user.Service
 	Keys        *token.Keyring
 	Invitations *invitation.Service
-	// OrgInvitations checks organization invitation tickets; nil: none.
+	// OrgInvitations checks organization invitation tickets and holds
+	// the roles whose custom permissions tokens carry; nil: none.
 	OrgInvitations *organization.Service
 	Lists          signup.Lists
 	// Live returns the instance settings in force: sign-up mode and
@@ -403,7 +404,7 @@ func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl ti
 		if err != nil {
 			return "", nil, err
 		}
-		extra = live.SessionClaims.Render(jwttemplate.UserValues(u, s.Config.Issuer+"/avatars/"+u.ID+".svg"))
+		extra = live.SessionClaims.Render(jwttemplate.UserValues(u, user.PlaceholderImage(s.Config.Issuer, u.ID)))
 	}
 	org, err := s.orgClaim(ctx, sess)
 	if err != nil {
@@ -428,7 +429,15 @@ func (s *Service) orgClaim(ctx context.Context, sess *Session) (*token.OrgClaim,
 	if err != nil {
 		return nil, err
 	}
-	return &token.OrgClaim{ID: o.ID, Slug: o.Slug, Role: strings.TrimPrefix(m.Role, "org:")}, nil
+	c := &token.OrgClaim{ID: o.ID, Slug: o.Slug, Role: strings.TrimPrefix(m.Role, "org:")}
+	if s.OrgInvitations != nil {
+		set, err := s.OrgInvitations.RoleSet(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.Features, c.Permissions, c.FeaturePermissionMap = set.TokenClaims(m.Role)
+	}
+	return c, nil
 }
 
 // TemplateToken mints a token from the JWT template name for an active
@@ -447,7 +456,7 @@ func (s *Service) TemplateToken(ctx context.Context, c *Client, sessionID, name,
 		return "", err
 	}
 	claims, err := t.TokenClaims(jwttemplate.Subject{Issuer: s.Config.Issuer, UserID: u.ID, SessionID: sess.ID, Origin: origin,
-		User: jwttemplate.UserValues(u, s.Config.Issuer+"/avatars/"+u.ID+".svg")}, s.Now())
+		User: jwttemplate.UserValues(u, user.PlaceholderImage(s.Config.Issuer, u.ID))}, s.Now())
 	if err != nil {
 		return "", err
 	}

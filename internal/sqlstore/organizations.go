@@ -254,19 +254,24 @@ func scanMembership(s scanner) (*organization.Membership, error) {
 	return m, nil
 }
 
-// otherAdmins counts the members of org, other than userID, whose role is
-// an admin's.
-func (db *DB) otherAdmins(ctx context.Context, tx *sql.Tx, orgID, userID string) (int, error) {
-	var admins []any
-	for _, r := range organization.Roles() {
-		if organization.IsAdmin(r.Key) {
-			admins = append(admins, r.Key)
-		}
+// otherRoles counts the members of org other than userID, by role.
+func (db *DB) otherRoles(ctx context.Context, tx *sql.Tx, orgID, userID string) (map[string]int, error) {
+	rows, err := db.in(tx).QueryContext(ctx, `SELECT role, COUNT(*) FROM organization_memberships
+		WHERE organization_id = ? AND user_id <> ? GROUP BY role`, orgID, userID)
+	if err != nil {
+		return nil, err
 	}
-	var n int
-	err := db.in(tx).QueryRowContext(ctx, "SELECT COUNT(*) FROM organization_memberships WHERE organization_id = ? AND user_id <> ? AND role IN ("+
-		placeholders(len(admins))+")", append([]any{orgID, userID}, admins...)...).Scan(&n)
-	return n, err
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var role string
+		var n int
+		if err := rows.Scan(&role, &n); err != nil {
+			return nil, err
+		}
+		out[role] = n
+	}
+	return out, rows.Err()
 }
 
 // CreateMembership adds a member under the organization's lock: within
@@ -311,11 +316,11 @@ func (db *DB) changeMembership(ctx context.Context, orgID, userID, event string,
 		if err != nil {
 			return err
 		}
-		others, err := db.otherAdmins(ctx, tx, orgID, userID)
+		others, err := db.otherRoles(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
 		}
-		if err := check(m, organization.Standing{Members: o.MembersCount, OtherAdmins: others}); err != nil {
+		if err := check(m, organization.Standing{Members: o.MembersCount, OtherRoles: others}); err != nil {
 			return err
 		}
 		if err := apply(ctx, db.in(tx), m); err != nil {

@@ -21,17 +21,24 @@ type Claims struct {
 	FactorAge [2]int `json:"fva"`
 	// Org is the active organization, while the user is a member.
 	Org *OrgClaim `json:"o,omitempty"`
+	// Features are the active organization's features ("o:<feature>")
+	// the member's custom permissions belong to, comma-joined.
+	Features string `json:"fea,omitempty"`
 }
 
-// OrgClaim is the v2 token's o claim: the organization's ID and slug and
-// the member's role without its "org:" prefix. Custom permissions would
-// travel packed in per and fpm (with the fea claim); Clerk leaves system
-// permissions (org:sys_…) out of tokens, and the default roles hold only
-// those, so neither appears.
+// OrgClaim is the v2 token's o claim: the organization's ID and slug,
+// the member's role without its "org:" prefix, and the role's custom
+// permissions packed as Clerk packs them: per lists the actions, fpm
+// holds for each feature of the fea claim the bitmask of its actions.
+// Clerk leaves system permissions (org:sys_…) out of tokens.
 type OrgClaim struct {
-	ID   string `json:"id"`
-	Slug string `json:"slg"`
-	Role string `json:"rol"`
+	ID                   string `json:"id"`
+	Slug                 string `json:"slg"`
+	Role                 string `json:"rol"`
+	Permissions          string `json:"per,omitempty"`
+	FeaturePermissionMap string `json:"fpm,omitempty"`
+	// Features goes to the token's fea claim, not into o.
+	Features string `json:"-"`
 }
 
 // Mint describes a token to sign.
@@ -70,6 +77,9 @@ func (k *Keyring) Sign(m Mint, now time.Time) (string, *Claims, error) {
 			Expiry: jwt.NewNumericDate(now.Add(m.TTL))},
 		SessionID: m.SessionID, AuthorizedParty: m.Origin, Version: 2,
 		FactorAge: [2]int{age, -1}, Org: m.Org,
+	}
+	if m.Org != nil {
+		c.Features = m.Org.Features
 	}
 	b := jwt.Signed(signer)
 	if len(m.Extra) > 0 {

@@ -48,13 +48,17 @@ const (
 	OrgInvitationCreated  = "organizationInvitation.created"
 	OrgInvitationAccepted = "organizationInvitation.accepted"
 	OrgInvitationRevoked  = "organizationInvitation.revoked"
+
+	OrgDomainCreated = "organizationDomain.created"
+	OrgDomainUpdated = "organizationDomain.updated"
+	OrgDomainDeleted = "organizationDomain.deleted"
 )
 
 // Types lists the event types an endpoint can subscribe to.
 var Types = []string{UserCreated, UserUpdated, UserDeleted, SessionCreated, SessionEnded, SessionRemoved, SessionRevoked,
 	EmailCreated, SMSCreated, InvitationCreated, InvitationAccepted, InvitationRevoked,
 	OrganizationCreated, OrganizationUpdated, OrganizationDeleted, MembershipCreated, MembershipUpdated, MembershipDeleted,
-	OrgInvitationCreated, OrgInvitationAccepted, OrgInvitationRevoked}
+	OrgInvitationCreated, OrgInvitationAccepted, OrgInvitationRevoked, OrgDomainCreated, OrgDomainUpdated, OrgDomainDeleted}
 
 // Endpoint is where events are delivered.
 type Endpoint struct {

@@ -91,6 +91,27 @@ await step('invitations', async () => {
   assert.equal(revoked.status, 'revoked');
   await expectError(clerk.organizations.getOrganizationInvitation({ organizationId: org.id, invitationId: 'orginv_nope' }), 404, 'resource_not_found');
 });
+await step('roles and permissions', async () => {
+  const perm = await clerk.organizationPermissions.createOrganizationPermission({ name: 'Node read', key: 'org:node:read' });
+  assert.equal(perm.key, 'org:node:read');
+  const perms = await clerk.organizationPermissions.getOrganizationPermissionList({ query: 'node' });
+  assert.deepEqual(perms.data.map((p) => p.id), [perm.id]);
+  const role = await clerk.organizationRoles.createOrganizationRole({ name: 'Node role', key: 'org:node_role', permissions: [perm.id] });
+  assert.equal(role.constructor.name, '_Role');
+  assert.deepEqual(role.permissions.map((p) => p.key), ['org:node:read']);
+  const updated = await clerk.organizationRoles.updateOrganizationRole({ organizationRoleId: role.id, name: 'Node role 2' });
+  assert.equal(updated.name, 'Node role 2');
+  const bare = await clerk.organizationRoles.removePermissionFromOrganizationRole({ organizationRoleId: role.id, permissionId: perm.id });
+  assert.equal(bare.permissions.length, 0);
+  const back = await clerk.organizationRoles.assignPermissionToOrganizationRole({ organizationRoleId: role.id, permissionId: perm.id });
+  assert.equal(back.permissions.length, 1);
+  const list = await clerk.organizationRoles.getOrganizationRoleList({ orderBy: '+created_at' });
+  assert.deepEqual(list.data.map((r) => r.key), ['org:admin', 'org:member', 'org:node_role']);
+  const del = await clerk.organizationRoles.deleteOrganizationRole(role.id);
+  assert.equal(del.deleted, true);
+  await clerk.organizationPermissions.deleteOrganizationPermission(perm.id);
+  await expectError(clerk.organizationPermissions.getOrganizationPermission(perm.id), 404, 'resource_not_found');
+});
 await step('users by organization', async () => {
   const users = await clerk.users.getUserList({ organizationId: [org.id] });
   assert.deepEqual(users.data.map((u) => u.id), [bob.id]);
