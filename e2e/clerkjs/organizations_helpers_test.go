@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -24,25 +23,24 @@ import (
 // expected to make, with the body fields each may carry; the harness's
 // known table holds the rest. Organization IDs in paths are *.
 var orgKnown = map[string][]string{
-	"POST /v1/organizations":                      {"name", "slug"},
-	"GET /v1/organizations/*":                     {},
-	"PATCH /v1/organizations/*":                   {"name", "slug"},
-	"GET /v1/organizations/*/memberships":         {},
-	"GET /v1/organizations/*/roles":               {},
-	"GET /v1/me/organization_memberships":         {},
-	"GET /v1/me/organization_invitations":         {},
-	"GET /v1/me/organization_suggestions":         {},
-	"GET /v1/organizations/*/invitations":         {},
-	"GET /v1/organizations/*/domains":             {},
-	"GET /v1/organizations/*/membership_requests": {},
+	"POST /v1/organizations":                                {"name", "slug"},
+	"GET /v1/organizations/*":                               {},
+	"PATCH /v1/organizations/*":                             {"name", "slug"},
+	"GET /v1/organizations/*/memberships":                   {},
+	"GET /v1/organizations/*/roles":                         {},
+	"GET /v1/me/organization_memberships":                   {},
+	"GET /v1/me/organization_invitations":                   {},
+	"GET /v1/me/organization_suggestions":                   {},
+	"POST /v1/me/organization_suggestions/*/accept":         {},
+	"GET /v1/organizations/*/invitations":                   {},
+	"POST /v1/organizations/*/invitations/bulk":             {"email_address", "role"},
+	"POST /v1/organizations/*/invitations/*/revoke":         {},
+	"GET /v1/organizations/*/domains":                       {},
+	"GET /v1/organizations/*/membership_requests":           {},
+	"POST /v1/organizations/*/membership_requests/*/accept": {},
 }
 
-// pendingOrgFeature matches the organization endpoints still being built
-// (invitations, suggestions, domains, membership requests): while they
-// answer with errors, the test reports them rather than fails.
-var pendingOrgFeature = regexp.MustCompile(`/(organization_invitations|organization_suggestions|invitations|domains|membership_requests)\b`)
-
-var orgIDSegment = regexp.MustCompile(`/(org|orginv|orgmem|orgdmn|orgreq)_[A-Za-z0-9]+`)
+var orgIDSegment = regexp.MustCompile(`/(org|orginv|orgmem|orgdmn|orgsug|orgmemreq)_[A-Za-z0-9]+`)
 
 // orgShape is shape for organization paths: their IDs become *.
 func orgShape(key string) string { return orgIDSegment.ReplaceAllString(key, "/*") }
@@ -224,9 +222,25 @@ func (fs *failures) report(e *env) []string {
 	return slices.Sorted(maps.Values(byCall))
 }
 
+// check fails the test for each failed call, once.
+func (fs *failures) check(e *env) {
+	e.t.Helper()
+	for _, f := range fs.report(e) {
+		e.t.Errorf("failed request: %s", f)
+	}
+}
+
 // orgClaim mints a session token through clerk-js and returns its o
 // claim, after checking it with Concierge's keys.
 func (e *env) orgClaim() *token.OrgClaim {
+	e.t.Helper()
+	_, claims := e.sessionToken()
+	return claims.Org
+}
+
+// sessionToken mints a session token through clerk-js, skipping its
+// cache, and returns it with its claims, checked with Concierge's keys.
+func (e *env) sessionToken() (string, *token.Claims) {
 	e.t.Helper()
 	jwt := eval[string](e, `Clerk.session.getToken({skipCache: true})`)
 	claims, err := e.a.Keys.Verify(jwt, e.fapi, time.Now())
@@ -236,26 +250,20 @@ func (e *env) orgClaim() *token.OrgClaim {
 	if claims.Version != 2 {
 		e.t.Fatalf("session token v %d, want 2", claims.Version)
 	}
-	return claims.Org
+	return jwt, claims
 }
 
 // backendOrganizations lists the instance's organizations through the
-// Backend API, with the secret key.
+// Backend API.
 func (e *env) backendOrganizations() []struct{ ID, Name, Slug string } {
 	e.t.Helper()
-	req, _ := http.NewRequest("GET", e.fapi+"/v1/organizations", nil)
-	req.Header.Set("Authorization", "Bearer "+secretKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var page struct {
 		Data       []struct{ ID, Name, Slug string }
 		TotalCount int64 `json:"total_count"`
 	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&page) != nil || int(page.TotalCount) != len(page.Data) {
-		e.t.Fatalf("GET /v1/organizations: %s %+v", resp.Status, page)
+	e.backend("GET", "/v1/organizations", nil, &page)
+	if int(page.TotalCount) != len(page.Data) {
+		e.t.Fatalf("GET /v1/organizations: %+v", page)
 	}
 	return page.Data
 }

@@ -1,17 +1,20 @@
 package clerkjs_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/instance"
+	"github.com/conciergehq/concierge/internal/user"
 )
 
 // TestOrganizationComponents: with organizations turned on, a signed-in
 // user creates an organization in CreateOrganization; OrganizationSwitcher
 // lists it and switches between it and the personal account, and the
 // session token's o claim follows; OrganizationProfile lists the creator
-// as Admin and renames the organization; OrganizationList lists it. Calls
-// the components make that Concierge does not answer are reported.
+// as Admin and renames the organization; OrganizationList lists it. A
+// call of theirs that Concierge does not answer fails the test.
 func TestOrganizationComponents(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		e := newEnv(t, engine)
@@ -83,11 +86,7 @@ func TestOrganizationComponents(t *testing.T) {
 		e.load()
 		e.waitJS(`Clerk.organization?.id === ` + jsString(org.ID))
 		for path, err := range e.listErrors() {
-			if pendingOrgFeature.MatchString(path) {
-				t.Logf("GET %s, pending feature: %s", path, err)
-			} else {
-				t.Errorf("GET %s: %s", path, err)
-			}
+			t.Errorf("GET %s: %s", path, err)
 		}
 		e.mount("mountOrganizationList")
 		// OrganizationList waits for the user's invitations and
@@ -95,14 +94,91 @@ func TestOrganizationComponents(t *testing.T) {
 		e.waitShown(fails, `[...document.querySelectorAll('.cl-organizationListPreviewButton')].some(b => b.innerText.includes('Acme Spaceships'))`)
 		e.shot("organization-list")
 
-		for _, f := range fails.report(e) {
-			if pendingOrgFeature.MatchString(f) {
-				t.Logf("not answered yet (pending feature): %s", f)
-			} else {
-				t.Errorf("failed request: %s", f)
-			}
-		}
+		fails.check(e)
 		t.Logf("Frontend API calls: %v", e.rec.calls)
+	})
+}
+
+// TestOrganizationDomainSuggestion: an organization's verified domain in
+// automatic_suggestion mode makes OrganizationSwitcher suggest it to a
+// new user with an address there, who asks to join from it;
+// OrganizationList shows the request pending; the admin approves it in
+// OrganizationProfile's Requests tab, and the user is a member.
+func TestOrganizationDomainSuggestion(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		e.organizations()
+		if err := e.a.Settings.Set(context.Background(), instance.OrganizationDomains, "true"); err != nil {
+			t.Fatal(err)
+		}
+		e.alice()
+		fails := e.watchFailures()
+		e.load()
+		e.signIn("alice@example.com", alicePassword)
+		e.waitJS(`window.Clerk.user`)
+		e.unmount("mountSignIn")
+		orgID := eval[string](e, `(async () => { const o = await Clerk.createOrganization({name: 'Acme Rockets'});
+			await Clerk.setActive({organization: o.id}); return o.id; })()`)
+		var dom struct {
+			Name           string
+			EnrollmentMode string `json:"enrollment_mode"`
+			Verification   *struct{ Status string }
+		}
+		e.backend("POST", "/v1/organizations/"+orgID+"/domains", map[string]any{"name": "acme.test", "enrollment_mode": "automatic_suggestion"}, &dom)
+		if dom.Name != "acme.test" || dom.EnrollmentMode != "automatic_suggestion" || dom.Verification == nil || dom.Verification.Status != "verified" {
+			t.Fatalf("domain: %+v", dom)
+		}
+
+		// Carol, new, at the domain, in her own browser.
+		pw := "carol's long password"
+		carolUser, err := e.a.API.Users.Create(context.Background(), user.CreateParams{EmailAddresses: []string{"carol@acme.test"}, Password: &pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		carol := e.freshBrowser()
+		carolFails := carol.watchFailures()
+		carol.load()
+		carol.signIn("carol@acme.test", pw)
+		carol.waitJS(`window.Clerk.user`)
+		carol.unmount("mountSignIn")
+		carol.mount("mountOrganizationSwitcher")
+		carol.click(`.cl-organizationSwitcherTrigger`)
+		const popover = `document.querySelector('.cl-organizationSwitcherPopoverCard')?.innerText`
+		carol.waitShown(carolFails, popover+`?.includes('Acme Rockets') && `+popover+`.includes('Request to join')`)
+		carol.shot("carol-suggestion")
+		carol.click(`.cl-organizationSwitcherInvitationAcceptButton`)
+		carol.waitShown(carolFails, popover+`?.includes('Pending approval')`)
+		carol.unmount("mountOrganizationSwitcher")
+		carol.load()
+		carol.mount("mountOrganizationList")
+		carol.waitShown(carolFails, `/Acme Rockets[\s\S]*Pending approval/.test(document.getElementById('app').innerText)`)
+		carol.shot("carol-organization-list")
+
+		// The admin approves the request.
+		e.load()
+		e.waitJS(`Clerk.organization?.id === ` + jsString(orgID))
+		e.mount("mountOrganizationProfile")
+		e.click(`.cl-navbarButton__members`)
+		e.clickTab("Requests")
+		e.waitShown(fails, rowWith("carol@acme.test"))
+		e.shot("organization-requests")
+		e.clickText("Approve")
+		e.waitShown(fails, `!document.querySelector('tbody')?.innerText.includes('carol@acme.test')`)
+		if role := e.backendRole(orgID, carolUser.ID); role != "org:member" {
+			t.Fatalf("carol's role on the Backend API: %q", role)
+		}
+
+		// Carol's list now has the organization, which she switches to.
+		carol.load()
+		carol.mount("mountOrganizationList")
+		carol.waitShown(carolFails, `[...document.querySelectorAll('.cl-organizationListPreviewButton')].some(b => b.innerText.includes('Acme Rockets'))`)
+		eval[bool](carol, `Clerk.setActive({organization: `+jsString(orgID)+`}).then(() => true)`)
+		if o := carol.orgClaim(); o == nil || o.ID != orgID || o.Role != "member" {
+			t.Fatalf("carol's o claim %+v", o)
+		}
+
+		fails.check(e)
+		carolFails.check(carol)
 	})
 }
 

@@ -191,7 +191,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL
-	orgs := &organization.Service{Store: db, Users: db, Roles: roles, Key: ticketKey, CodeKey: codeKey, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
+	orgs := &organization.Service{Store: db, Users: db, Roles: roles, Images: db, Key: ticketKey, CodeKey: codeKey, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
 		AppName: settings.AppName, Wake: disp.Wake, Now: time.Now}
 	sessions.OrgInvitations = orgs
 	fapi.Organizations = orgs
@@ -230,7 +230,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
 	return &App{
 		Handler: server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), Dashboard: dash.Handler(),
-			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Log: o.Log}),
+			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Images: db, Log: o.Log}),
 		Dashboard:  dash,
 		Operators:  operators,
 		Dispatcher: disp,
@@ -323,6 +323,16 @@ func EventRenderer(publicURL, instanceID string, roles *organization.Catalog) fu
 			data = backendapi.DomainObject(v)
 			if typ == webhook.OrgDomainDeleted {
 				data = map[string]any{"object": "organization_domain", "id": v.ID, "deleted": true}
+			}
+		case *organization.Role:
+			data = backendapi.RoleObject(set, v)
+			if typ == webhook.RoleDeleted {
+				data = map[string]any{"object": "role", "id": v.ID, "deleted": true}
+			}
+		case *organization.Permission:
+			data = backendapi.PermissionObject(*v)
+			if typ == webhook.PermissionDeleted {
+				data = map[string]any{"object": "permission", "id": v.ID, "deleted": true}
 			}
 		case *organization.Invitation:
 			data = backendapi.OrgInvitationObject(set, v, nil, publicURL, "", now.UnixMilli())

@@ -78,6 +78,8 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("PATCH /v1/organizations/{organization_id}", handler(a.updateOrganization))
 	mux.Handle("DELETE /v1/organizations/{organization_id}", handler(a.deleteOrganization))
 	mux.Handle("PATCH /v1/organizations/{organization_id}/metadata", handler(a.mergeOrganizationMetadata))
+	mux.Handle("PUT /v1/organizations/{organization_id}/logo", handler(a.setOrganizationLogo))
+	mux.Handle("DELETE /v1/organizations/{organization_id}/logo", handler(a.deleteOrganizationLogo))
 	mux.Handle("PUT /v1/organizations/{organization_id}/metadata", handler(a.replaceOrganizationMetadata))
 	mux.Handle("GET /v1/organizations/{organization_id}/memberships", handler(a.listOrgMemberships))
 	mux.Handle("POST /v1/organizations/{organization_id}/memberships", handler(a.createMembership))

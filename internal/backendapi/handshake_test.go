@@ -1,6 +1,7 @@
 package backendapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/organization"
 	"github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 
@@ -284,6 +287,52 @@ func TestHandshakeProduction(t *testing.T) {
 		if got = cookies(t, e.payload(tok.Value)); got["__session"].MaxAge >= 0 || res.Header.Get("Set-Cookie") == "" ||
 			strings.Contains(strings.Join(res.Header.Values("Set-Cookie"), ";"), "__client=") {
 			t.Fatalf("no client: %v / %v", names(got), res.Header.Values("Set-Cookie"))
+		}
+	})
+}
+
+// TestHandshakeOrganization: organization_id, which the server SDKs send
+// when their organizationSyncOptions match the page, makes a member's
+// organization active in the token the handshake mints (by ID or slug),
+// leaves a stranger's session as it was, and empty selects the personal
+// account.
+func TestHandshakeOrganization(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine, withOrigins(appOrigin))
+		ctx := context.Background()
+		orgs, _ := e.orgClients()
+		ada := e.userWithPassword("ada@example.com")
+		acme, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String("Acme"), CreatedBy: &ada})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String("Other")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser()
+		b.signIn("ada@example.com", pw)
+		page := appOrigin + "/orgs/acme"
+		orgOf := func(kv ...string) any {
+			t.Helper()
+			_, loc := b.handshake(hsQuery(page, kv...))
+			got := cookies(t, e.payload(loc.Query().Get(handshake.TokenCookie)))
+			return tokenClaims(t, got["__session"].Value)["o"]
+		}
+		if o := orgOf(); o != nil {
+			t.Fatalf("no organization asked: %v", o)
+		}
+		if o, _ := orgOf("organization_id", "acme").(map[string]any); o["id"] != acme.ID || o["rol"] != "admin" {
+			t.Fatalf("by slug: %v", o)
+		}
+		if o, _ := orgOf("organization_id", other.ID).(map[string]any); o["id"] != acme.ID {
+			t.Fatalf("not a member of Other: the session keeps Acme, got %v", o)
+		}
+		if o := orgOf("organization_id", ""); o != nil {
+			t.Fatalf("personal account: %v", o)
+		}
+		if o, _ := orgOf("organization_id", acme.ID).(map[string]any); o["id"] != acme.ID {
+			t.Fatalf("by ID: %v", o)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/images"
 	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/user"
@@ -434,4 +435,34 @@ func (a *API) deleteMembership(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.respondMembership(w, r, m, o)
+}
+
+// setOrganizationLogo is PUT /v1/organizations/{id}/logo: a multipart
+// upload (file, uploader_user_id), decoded and re-encoded before it is
+// served.
+func (a *API) setOrganizationLogo(w http.ResponseWriter, r *http.Request) error {
+	file, fields, err := images.Upload(w, r)
+	if err != nil {
+		return err
+	}
+	if uid := fields["uploader_user_id"]; uid != "" {
+		if _, err := a.Users.Get(r.Context(), uid); err != nil {
+			return errs.ParamValue("uploader_user_id", uid)
+		}
+	}
+	o, err := a.Organizations.SetLogo(r.Context(), r.PathValue("organization_id"), file)
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, a.orgJSON(o, false))
+	return nil
+}
+
+func (a *API) deleteOrganizationLogo(w http.ResponseWriter, r *http.Request) error {
+	o, err := a.Organizations.RemoveLogo(r.Context(), r.PathValue("organization_id"))
+	if err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, a.orgJSON(o, false))
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationdomain"
 	"github.com/clerk/clerk-sdk-go/v2/organizationinvitation"
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
@@ -283,7 +284,8 @@ func TestOrganizationWebhooks(t *testing.T) {
 		st, body := e.do("POST", "/v1/webhook_endpoints", map[string]any{"url": rcv.url + "/hook",
 			"events": []string{"organization.created", "organization.updated", "organization.deleted",
 				"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted",
-				"organizationInvitation.created", "organizationInvitation.revoked"}})
+				"organizationInvitation.created", "organizationInvitation.revoked", "organizationDomain.created",
+				"role.created", "permission.created", "permission.deleted"}})
 		var ep struct{ Secret string }
 		if st != 200 || json.Unmarshal(body, &ep) != nil {
 			t.Fatalf("create endpoint: %d %s", st, body)
@@ -304,11 +306,15 @@ func TestOrganizationWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 		invs.Revoke(ctx, &organizationinvitation.RevokeParams{OrganizationID: org.ID, ID: inv.ID})
+		e.orgDomains().Create(ctx, org.ID, &organizationdomain.CreateParams{Name: clerk.String("hooked.example")})
+		perm := e.call("POST", "/v1/organization_permissions", map[string]any{"name": "Hook", "key": "org:hook:run"}, 200)
+		e.call("POST", "/v1/organization_roles", map[string]any{"name": "Hooker", "key": "org:hooker", "permissions": []string{"org:hook:run"}}, 200)
+		e.call("DELETE", "/v1/organization_permissions/"+perm["id"].(string), nil, 200)
 		orgs.Update(ctx, org.ID, &organization.UpdateParams{Name: clerk.String("Hooked 2")})
 		orgs.Delete(ctx, org.ID)
 		seen := map[string]int{}
-		var created, memberDeleted, revoked map[string]any
-		for _, ev := range rcv.wait(9) {
+		var created, memberDeleted, revoked, role map[string]any
+		for _, ev := range rcv.wait(13) {
 			if ev["bySvix"] != true || ev["byClerk"] != true {
 				t.Fatalf("unverified: %v", ev)
 			}
@@ -322,11 +328,14 @@ func TestOrganizationWebhooks(t *testing.T) {
 				memberDeleted = data
 			case "organizationInvitation.revoked":
 				revoked = data
+			case "role.created":
+				role = data
 			}
 		}
 		want := map[string]int{"organization.created": 1, "organization.updated": 1, "organization.deleted": 1,
 			"organizationMembership.created": 2, "organizationMembership.updated": 1, "organizationMembership.deleted": 1,
-			"organizationInvitation.created": 1, "organizationInvitation.revoked": 1}
+			"organizationInvitation.created": 1, "organizationInvitation.revoked": 1, "organizationDomain.created": 1,
+			"role.created": 1, "permission.created": 1, "permission.deleted": 1}
 		for k, n := range want {
 			if seen[k] != n {
 				t.Fatalf("events %v, want %v", seen, want)
@@ -334,8 +343,8 @@ func TestOrganizationWebhooks(t *testing.T) {
 		}
 		if created["id"] != org.ID || created["slug"] != "hooked" || get(memberDeleted, "public_user_data", "user_id") != bob ||
 			get(memberDeleted, "organization", "id") != org.ID || revoked["id"] != inv.ID || revoked["status"] != "revoked" ||
-			revoked["object"] != "organization_invitation" {
-			t.Fatalf("payloads: %v / %v / %v", created, memberDeleted, revoked)
+			revoked["object"] != "organization_invitation" || role["key"] != "org:hooker" || get(role, "permissions", 0, "key") != "org:hook:run" {
+			t.Fatalf("payloads: %v / %v / %v / %v", created, memberDeleted, revoked, role)
 		}
 	})
 }

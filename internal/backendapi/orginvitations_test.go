@@ -308,12 +308,17 @@ func TestFrontendOrganizationInvitations(t *testing.T) {
 		if err := e.app.Settings.Set(ctx, instance.Organizations, "true"); err != nil {
 			t.Fatal(err)
 		}
-		e.userWithPassword("ada@example.com")
+		adaID := e.userWithPassword("ada@example.com")
 		bobID := e.userWithPassword("bob@example.com")
 		ada, bob := e.browser(), e.browser()
 		ada.signIn("ada@example.com", pw)
 		bob.signIn("bob@example.com", pw)
 		orgID, _ := get(ada.ok("POST", "/v1/organizations", url.Values{"name": {"Front"}}), "response", "id").(string)
+		// A user's create_organizations_limit counts what they created.
+		if _, err := e.users.Update(ctx, adaID, &clerkuser.UpdateParams{CreateOrganizationsLimit: ptr(1)}); err != nil {
+			t.Fatal(err)
+		}
+		ada.fails("POST", "/v1/organizations", url.Values{"name": {"Second"}}, 403, "organization_creation_limit_exceeded")
 		ada.ok("POST", "/v1/organizations/"+orgID+"/memberships", url.Values{"user_id": {bobID}, "role": {"org:member"}})
 
 		one := ada.ok("POST", "/v1/organizations/"+orgID+"/invitations", url.Values{"email_address": {"carol@example.com"}, "role": {"org:member"}})

@@ -134,6 +134,12 @@ func TestOrganizationRoles(t *testing.T) {
 		if out := e.call("PATCH", "/v1/organization_roles/"+adminID, map[string]any{"key": "org:boss"}, 422); errCode(out) != "form_param_format_invalid" {
 			t.Fatalf("renaming org:admin's key: %v", out)
 		}
+		if out := e.call("DELETE", "/v1/organization_roles/"+adminID+"/permissions/perm_sys_memberships_manage", nil, 400); errCode(out) != "organization_minimum_permissions_needed" {
+			t.Fatalf("taking manage from org:admin: %v", out)
+		}
+		if out := e.call("PATCH", "/v1/organization_roles/"+adminID, map[string]any{"permissions": []string{"org:sys_memberships:read"}}, 400); errCode(out) != "organization_minimum_permissions_needed" {
+			t.Fatalf("replacing org:admin's permissions: %v", out)
+		}
 
 		// A new key is carried over to the members holding the role.
 		e.call("PATCH", "/v1/organization_roles/"+roleID, map[string]any{"key": "org:billing", "name": "Billing"}, 200)

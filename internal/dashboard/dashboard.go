@@ -1,6 +1,6 @@
 // Package dashboard serves the operators' web UI at /dashboard: users,
-// invitations, the allowlist, sessions, the outbox, instance settings and
-// API keys. Pages are server-rendered html/template with a little
+// organizations and their roles, invitations, the allowlist, sessions,
+// the outbox, instance settings and API keys. Pages are server-rendered html/template with a little
 // JavaScript where it helps; every page needs a signed-in operator and
 // every form a CSRF token.
 package dashboard
@@ -172,6 +172,17 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("POST /dashboard/organizations/{id}/members", d.addMember)
 	auth("POST /dashboard/organizations/{id}/members/{user_id}/role", d.setMemberRole)
 	auth("POST /dashboard/organizations/{id}/members/{user_id}/remove", d.removeMember)
+	auth("POST /dashboard/organizations/{id}/invitations", d.inviteToOrganization)
+	auth("POST /dashboard/organizations/{id}/invitations/{invitation_id}/revoke", d.revokeOrgInvitation)
+	auth("POST /dashboard/organizations/{id}/domains", d.addOrgDomain)
+	auth("POST /dashboard/organizations/{id}/domains/{domain_id}/update", d.updateOrgDomain)
+	auth("POST /dashboard/organizations/{id}/domains/{domain_id}/delete", d.deleteOrgDomain)
+	auth("GET /dashboard/roles", d.roles)
+	auth("POST /dashboard/roles", d.createRole)
+	auth("POST /dashboard/roles/{id}/update", d.updateRole)
+	auth("POST /dashboard/roles/{id}/delete", d.deleteRole)
+	auth("POST /dashboard/permissions", d.createPermission)
+	auth("POST /dashboard/permissions/{id}/delete", d.deletePermission)
 	auth("GET /dashboard/sessions", d.sessions)
 	auth("GET /dashboard/invitations", d.invitations)
 	auth("POST /dashboard/invitations", d.createInvitations)

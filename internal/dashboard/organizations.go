@@ -90,6 +90,16 @@ type orgData struct {
 	AdminDelete                                            bool
 	NewUserID, NewRole                                     string
 	DetailsError, MetadataError, MembersError, DeleteError string
+	// The invitations and domains sections (orginvitations.go,
+	// orgdomains.go).
+	Invitations                    []orgInvitationRow
+	PendingTotal                   int64
+	InviteEmail, InviteRole        string
+	Domains                        []*organization.Domain
+	DomainsTotal                   int64
+	DomainName, DomainMode         string
+	Modes                          []modeOption
+	InvitationsError, DomainsError string
 }
 
 func (d *Dashboard) orgData(r *http.Request, o *organization.Organization) (orgData, error) {
@@ -100,7 +110,7 @@ func (d *Dashboard) orgData(r *http.Request, o *organization.Organization) (orgD
 	}
 	data := orgData{Org: o, Public: pretty(o.PublicMetadata), Private: pretty(o.PrivateMetadata), Roles: set.Roles(),
 		Name: o.Name, Slug: o.Slug, MaxMemberships: strconv.Itoa(o.MaxAllowedMemberships), AdminDelete: o.AdminDeleteEnabled,
-		NewRole: organization.RoleMember}
+		NewRole: organization.RoleMember, InviteRole: organization.RoleMember, DomainMode: organization.ManualInvitation}
 	offset := max(0, atoi(r.URL.Query().Get("offset")))
 	// Oldest first: the creator, its first admin, heads the list.
 	ms, total, err := d.Organizations.Store.ListMemberships(ctx, organization.MembershipQuery{OrganizationID: o.ID,
@@ -133,7 +143,10 @@ func (d *Dashboard) orgData(r *http.Request, o *organization.Organization) (orgD
 		}
 		data.Members = append(data.Members, row)
 	}
-	return data, nil
+	if err := d.orgInvitations(r, set, &data); err != nil {
+		return data, err
+	}
+	return data, d.orgDomains(r, &data)
 }
 
 func (d *Dashboard) organizationPage(w http.ResponseWriter, r *http.Request) error {

@@ -19,7 +19,9 @@ var orgGets = []string{"/dashboard/organizations", "/dashboard/organizations/org
 var orgPosts = []string{"/dashboard/organizations", "/dashboard/organizations/org_x/update",
 	"/dashboard/organizations/org_x/metadata", "/dashboard/organizations/org_x/delete",
 	"/dashboard/organizations/org_x/members", "/dashboard/organizations/org_x/members/user_x/role",
-	"/dashboard/organizations/org_x/members/user_x/remove"}
+	"/dashboard/organizations/org_x/members/user_x/remove", "/dashboard/organizations/org_x/invitations",
+	"/dashboard/organizations/org_x/invitations/orginv_x/revoke", "/dashboard/organizations/org_x/domains",
+	"/dashboard/organizations/org_x/domains/orgdmn_x/update", "/dashboard/organizations/org_x/domains/orgdmn_x/delete"}
 
 // TestOrganizationPagesNeedAnOperator: signed out, the pages redirect to
 // the sign-in and the forms are refused; signed in, a form needs the

@@ -18,6 +18,7 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/httpcheck"
+	"github.com/conciergehq/concierge/internal/images"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/oauth"
@@ -168,6 +169,9 @@ func (a *API) Routes(mux *http.ServeMux) {
 	shared("PATCH /v1/organizations/{organization_id}/memberships/{user_id}", a.withOrgs(a.updateOrgMember))
 	shared("DELETE /v1/organizations/{organization_id}/memberships/{user_id}", a.withOrgs(a.removeOrgMember))
 	shared("GET /v1/organizations/{organization_id}/roles", a.withOrgs(a.listOrgRoles))
+	logo := sharedHandler(a.transportLimit(a.withOrgUpload(a.setLogo), images.MaxBytes+64<<10))
+	mux.Handle("PUT /v1/organizations/{organization_id}/logo", logo)
+	shared("DELETE /v1/organizations/{organization_id}/logo", a.withOrgs(a.removeLogo))
 	shared("GET /v1/organizations/{organization_id}/invitations", a.withOrgs(a.listOrgInvitations))
 	shared("POST /v1/organizations/{organization_id}/invitations", a.withOrgs(a.createOrgInvitation))
 	shared("POST /v1/organizations/{organization_id}/invitations/bulk", a.withOrgs(a.bulkOrgInvitations))
@@ -283,12 +287,15 @@ func (a *API) withClient(kind limitKind, create bool, fn clientHandler) handler 
 // transport applies the conventions of every Frontend API call: method
 // tunnelling, CORS and the CSRF check, the body limit, and finding the
 // client.
-func (a *API) transport(next handler) http.Handler {
+func (a *API) transport(next handler) http.Handler { return a.transportLimit(next, 1<<20) }
+
+// transportLimit is transport with another body limit (uploads).
+func (a *API) transportLimit(next handler, limit int64) http.Handler {
 	return a.cors(handler(func(w http.ResponseWriter, r *http.Request) error {
 		if err := a.checkOrigin(r); err != nil {
 			return err
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		c, err := a.findClient(r)
 		if err != nil {
 			return err

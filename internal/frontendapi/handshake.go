@@ -1,6 +1,7 @@
 package frontendapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,6 +108,9 @@ func (a *API) handshake(w http.ResponseWriter, r *http.Request) error {
 		if c, err = a.Sessions.Client(ctx, c.ID); err != nil {
 			return err
 		}
+		if err := a.handshakeOrganization(ctx, c, q); err != nil {
+			return err
+		}
 		// The session token's azp is the application's origin, as when
 		// clerk-js mints one on the application's page.
 		tok, claims, err := a.Sessions.ActiveToken(ctx, c, target.Scheme+"://"+target.Host)
@@ -172,4 +176,20 @@ func (a *API) clientUAT(w http.ResponseWriter, c *session.Client) {
 	for _, d := range a.jar(strings.HasPrefix(a.PublicURL, "https://")).ClientUAT(at) {
 		w.Header().Add("Set-Cookie", d)
 	}
+}
+
+// handshakeOrganization applies organization_id, which the server SDKs
+// send when their organizationSyncOptions match the page: an ID or slug
+// makes that organization active if the user is a member (otherwise the
+// session is left as it is), empty selects the personal account.
+func (a *API) handshakeOrganization(ctx context.Context, c *session.Client, q url.Values) error {
+	org, ok := q["organization_id"]
+	if !ok || c.LastActiveSessionID == nil || a.Organizations == nil {
+		return nil
+	}
+	_, err := a.Sessions.Touch(ctx, c, *c.LastActiveSessionID, &org[0])
+	if e, isErr := errs.As(err); isErr && (e.Kind == errs.NotFound || e.Code == "signed_out") {
+		return nil
+	}
+	return err
 }

@@ -208,6 +208,16 @@ func (a *API) createOrganization(w http.ResponseWriter, r *http.Request, _ *sess
 		return errs.New(errs.Forbidden, "not_allowed_access", "Not allowed",
 			"This user may not create organizations.")
 	}
+	if u.CreateOrganizationsLimit != nil && *u.CreateOrganizationsLimit > 0 {
+		_, made, err := a.Organizations.Store.ListOrganizations(r.Context(), organization.Query{CreatedBy: u.ID, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if made >= int64(*u.CreateOrganizationsLimit) {
+			return errs.New(errs.Forbidden, "organization_creation_limit_exceeded", "Organization limit reached",
+				"You have created as many organizations as you may.")
+		}
+	}
 	o, err := a.Organizations.Create(r.Context(), organization.CreateParams{Name: opt(v, "name"), Slug: opt(v, "slug"), CreatedBy: &u.ID})
 	if err != nil {
 		return err

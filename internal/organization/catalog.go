@@ -168,7 +168,10 @@ func (c *Catalog) UpdateRole(ctx context.Context, roleID string, p RoleParams) (
 			return errs.ParamFormat("key", "The keys of the default roles cannot change.")
 		}
 		r.UpdatedAt = c.Now().UnixMilli()
-		return applyRole(set, r, p, false)
+		if err := applyRole(set, r, p, false); err != nil {
+			return err
+		}
+		return creatorKeepsManage(r)
 	})
 	if err == nil {
 		c.forget()
@@ -197,7 +200,7 @@ func (c *Catalog) SetRolePermission(ctx context.Context, roleID, permID string, 
 			kept = append(kept, key)
 		}
 		r.Permissions, r.UpdatedAt = kept, c.Now().UnixMilli()
-		return nil
+		return creatorKeepsManage(r)
 	})
 	if err == nil {
 		c.forget()
@@ -286,6 +289,23 @@ func (c *Catalog) Permissions(ctx context.Context) ([]Permission, error) {
 		return nil, err
 	}
 	return append(append([]Permission{}, SystemPermissions...), custom...), nil
+}
+
+// creatorKeepsManage refuses taking the permission to manage members from
+// the creator's role: creators would make organizations nobody can
+// manage, and the last-admin rule would protect nothing.
+func creatorKeepsManage(r *Role) error {
+	if r.Key != RoleAdmin {
+		return nil
+	}
+	for _, p := range r.Permissions {
+		if p == PermMembershipsManage {
+			return nil
+		}
+	}
+	return errs.New(errs.BadRequest, "organization_minimum_permissions_needed",
+		"There has to be at least one role with the minimum required permissions",
+		"The creator's role (org:admin) must keep org:sys_memberships:manage.")
 }
 
 func isSystemID(permID string) bool {

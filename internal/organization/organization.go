@@ -74,6 +74,8 @@ type Query struct {
 	Query string
 	// UserIDs keeps organizations any of these users belongs to.
 	UserIDs []string
+	// CreatedBy keeps the organizations a user created.
+	CreatedBy string
 	// OrderBy is a column (created_at, name, members_count) with + or -.
 	OrderBy string
 	Limit   int

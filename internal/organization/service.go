@@ -10,6 +10,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/images"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -55,7 +56,7 @@ type Service struct {
 	Store Store
 	Users Users
 	// Roles are the instance's roles and permissions; nil serves the
-	// default ones.
+	// default ones, read-only (changing roles needs a catalog).
 	Roles *Catalog
 	// Key signs invitation tickets (the sign-up invitations' key: one
 	// landing serves both).
@@ -64,6 +65,8 @@ type Service struct {
 	// sender's domain of invitation emails.
 	PublicURL   string
 	EmailDomain string
+	// Images keeps uploaded logos.
+	Images images.Store
 	// CodeKey hashes the codes that verify domains.
 	CodeKey []byte
 	// AppName names the application in messages.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/frontendapi"
+	"github.com/conciergehq/concierge/internal/images"
 	"github.com/conciergehq/concierge/internal/respond"
 )
 
@@ -34,7 +35,9 @@ type Config struct {
 	// Bundles serves Clerk's browser bundles at /npm/, if any.
 	Bundles http.Handler
 	DB      Pinger
-	Log     *slog.Logger
+	// Images serves uploaded pictures at /images/, if set.
+	Images images.Store
+	Log    *slog.Logger
 }
 
 // Handler returns the whole server's handler.
@@ -43,6 +46,9 @@ func Handler(c Config) http.Handler {
 	mux.Handle("GET /healthz", healthz(c.DB))
 	mux.Handle("GET /avatars/{file}", http.HandlerFunc(avatar))
 	mux.Handle("GET /avatars/avatar_placeholder/{file}", http.HandlerFunc(avatar))
+	if c.Images != nil {
+		mux.Handle("GET /images/{file}", images.Handler(c.Images))
+	}
 	backend := c.Backend.Handler()
 	mux.Handle("/v1/", backend)
 	if c.Frontend != nil {

@@ -183,6 +183,9 @@ func (db *DB) ListOrganizations(ctx context.Context, q organization.Query) ([]*o
 		conds = append(conds, `(LOWER(o.id) LIKE ? ESCAPE '\' OR LOWER(o.name) LIKE ? ESCAPE '\' OR o.slug LIKE ? ESCAPE '\')`)
 		args = append(args, p, p, p)
 	}
+	if q.CreatedBy != "" {
+		conds, args = append(conds, "o.created_by = ?"), append(args, q.CreatedBy)
+	}
 	if len(q.UserIDs) > 0 {
 		conds = append(conds, "o.id IN (SELECT organization_id FROM organization_memberships WHERE user_id IN ("+placeholders(len(q.UserIDs))+"))")
 		for _, u := range q.UserIDs {

@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/conciergehq/concierge/internal/organization"
+	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 var _ organization.RoleStore = (*DB)(nil)
@@ -75,7 +76,10 @@ func (db *DB) CreateRole(ctx context.Context, r *organization.Role) error {
 		if db.dialect.isUnique(err) {
 			return organization.ErrKeyTaken
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.emit(ctx, tx, webhook.RoleCreated, r)
 	})
 }
 
@@ -114,7 +118,7 @@ func (db *DB) UpdateRole(ctx context.Context, id string, fn func(*organization.R
 			}
 		}
 		out = r
-		return nil
+		return db.emit(ctx, tx, webhook.RoleUpdated, r)
 	})
 	return out, old, err
 }
@@ -143,7 +147,7 @@ func (db *DB) DeleteRole(ctx context.Context, id string) (*organization.Role, er
 			return err
 		}
 		out = r
-		return nil
+		return db.emit(ctx, tx, webhook.RoleDeleted, r)
 	})
 	return out, err
 }
@@ -182,7 +186,10 @@ func (db *DB) CreatePermission(ctx context.Context, p *organization.Permission) 
 		if db.dialect.isUnique(err) {
 			return organization.ErrKeyTaken
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.emit(ctx, tx, webhook.PermissionCreated, p)
 	})
 }
 
@@ -217,7 +224,7 @@ func (db *DB) UpdatePermission(ctx context.Context, id string, fn func(*organiza
 			}
 		}
 		out = p
-		return nil
+		return db.emit(ctx, tx, webhook.PermissionUpdated, p)
 	})
 	return out, err
 }
@@ -238,7 +245,10 @@ func (db *DB) DeletePermission(ctx context.Context, id string) (*organization.Pe
 			return err
 		}
 		out = p
-		return db.rewriteRolePermissions(ctx, tx, p.Key, "")
+		if err := db.rewriteRolePermissions(ctx, tx, p.Key, ""); err != nil {
+			return err
+		}
+		return db.emit(ctx, tx, webhook.PermissionDeleted, p)
 	})
 	return out, err
 }

@@ -52,13 +52,21 @@ const (
 	OrgDomainCreated = "organizationDomain.created"
 	OrgDomainUpdated = "organizationDomain.updated"
 	OrgDomainDeleted = "organizationDomain.deleted"
+
+	RoleCreated       = "role.created"
+	RoleUpdated       = "role.updated"
+	RoleDeleted       = "role.deleted"
+	PermissionCreated = "permission.created"
+	PermissionUpdated = "permission.updated"
+	PermissionDeleted = "permission.deleted"
 )
 
 // Types lists the event types an endpoint can subscribe to.
 var Types = []string{UserCreated, UserUpdated, UserDeleted, SessionCreated, SessionEnded, SessionRemoved, SessionRevoked,
 	EmailCreated, SMSCreated, InvitationCreated, InvitationAccepted, InvitationRevoked,
 	OrganizationCreated, OrganizationUpdated, OrganizationDeleted, MembershipCreated, MembershipUpdated, MembershipDeleted,
-	OrgInvitationCreated, OrgInvitationAccepted, OrgInvitationRevoked, OrgDomainCreated, OrgDomainUpdated, OrgDomainDeleted}
+	OrgInvitationCreated, OrgInvitationAccepted, OrgInvitationRevoked, OrgDomainCreated, OrgDomainUpdated, OrgDomainDeleted,
+	RoleCreated, RoleUpdated, RoleDeleted, PermissionCreated, PermissionUpdated, PermissionDeleted}
 
 // Endpoint is where events are delivered.
 type Endpoint struct {

@@ -30,3 +30,6 @@ CREATE TABLE organization_membership_requests (
 );
 CREATE UNIQUE INDEX organization_membership_requests_pending ON organization_membership_requests (organization_id, user_id) WHERE status = 'pending';
 CREATE INDEX organization_membership_requests_org ON organization_membership_requests (organization_id, created_at, seq);
+
+-- A user's create_organizations_limit counts the organizations they made.
+CREATE INDEX organizations_created_by ON organizations (created_by);
