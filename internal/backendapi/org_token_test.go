@@ -219,3 +219,46 @@ func TestFrontendOrganizations(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganizationShortcodes: a JWT template's and the custom session
+// claims' {{org.…}} shortcodes read the session's active organization
+// and the member's role; without one they are null (and || falls back).
+func TestOrganizationShortcodes(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine, withOrigins(appOrigin))
+		ctx := context.Background()
+		orgs, _ := e.orgClients()
+		ada := e.userWithPassword("ada@example.com")
+		org, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String("Acme"), CreatedBy: &ada, PublicMetadata: rawJSON(`{"plan":"pro"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.call("POST", "/v1/jwt_templates", map[string]any{"name": "orgs", "claims": map[string]any{
+			"org": "{{org.id || 'personal'}}", "slug": "{{org.slug}}", "role": "{{org.role}}", "plan": "{{org.public_metadata.plan}}",
+			"perms": "{{org.membership_permissions}}", "label": "{{org.name}} ({{org.role}})"}}, 200)
+		if err := e.app.Settings.Set(ctx, instance.SessionClaims, `{"org_name":"{{org.name}}"}`); err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser()
+		sid := b.signIn("ada@example.com", pw)
+		claimsOf := func(path string) map[string]any {
+			t.Helper()
+			return tokenClaims(t, b.ok("POST", "/v1/client/sessions/"+sid+path, nil)["jwt"].(string))
+		}
+		if c := claimsOf("/tokens/orgs"); c["org"] != "personal" || c["slug"] != nil || c["label"] != " ()" {
+			t.Fatalf("personal account: %v", c)
+		}
+		if c := claimsOf("/tokens"); c["org_name"] != nil {
+			t.Fatalf("session claims, personal account: %v", c)
+		}
+		b.ok("POST", "/v1/client/sessions/"+sid+"/touch", url.Values{"active_organization_id": {org.ID}})
+		c := claimsOf("/tokens/orgs")
+		perms, _ := c["perms"].([]any)
+		if c["org"] != org.ID || c["slug"] != "acme" || c["role"] != "org:admin" || c["plan"] != "pro" || len(perms) != 8 || c["label"] != "Acme (org:admin)" {
+			t.Fatalf("in Acme: %v", c)
+		}
+		if c := claimsOf("/tokens"); c["org_name"] != "Acme" {
+			t.Fatalf("session claims in Acme: %v", c)
+		}
+	})
+}

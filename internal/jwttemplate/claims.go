@@ -97,7 +97,9 @@ func checkTerm(term string) error {
 		}
 		return nil
 	case "org":
-		return nil // organizations do not exist yet: always null
+		// The active organization's fields (OrgValues); others are null,
+		// as templates saved before organizations existed may hold them.
+		return nil
 	}
 	return fmt.Errorf("unknown shortcode {{%s}}", term)
 }
@@ -123,20 +125,27 @@ func literal(term string) *any {
 	return nil
 }
 
-// Values is what shortcodes read: the user as the Backend API renders it
-// (decoded JSON), and the derived fields.
+// Values is what shortcodes of one kind read: the user's fields, or the
+// active organization's.
 type Values map[string]any
 
-// Render fills the template's shortcodes from user.
-func (c *Claims) Render(user Values) map[string]any {
+// Scope is what a token's shortcodes read: {{user.…}} and {{org.…}}
+// (nil Org: the session works in no organization, and those are null).
+type Scope struct {
+	User Values
+	Org  Values
+}
+
+// Render fills the template's shortcodes from scope.
+func (c *Claims) Render(scope Scope) map[string]any {
 	out := make(map[string]any, len(c.doc))
 	for k, v := range c.doc {
-		out[k] = render(v, user)
+		out[k] = render(v, scope)
 	}
 	return out
 }
 
-func render(v any, user Values) any {
+func render(v any, user Scope) any {
 	switch t := v.(type) {
 	case string:
 		// A string that is one shortcode takes its value's type.
@@ -172,7 +181,7 @@ func render(v any, user Values) any {
 }
 
 // eval evaluates "a || b || 'c'": the first that is not null or "".
-func eval(expr string, user Values) any {
+func eval(expr string, user Scope) any {
 	var last any
 	for _, alt := range strings.Split(expr, "||") {
 		term := strings.TrimSpace(alt)
@@ -190,12 +199,23 @@ func eval(expr string, user Values) any {
 	return last
 }
 
-func lookup(term string, user Values) any {
+func lookup(term string, scope Scope) any {
 	parts := strings.Split(term, ".")
-	if parts[0] != "user" || len(parts) < 2 {
+	if len(parts) < 2 {
 		return nil
 	}
-	var cur any = map[string]any(user)
+	var cur any
+	switch parts[0] {
+	case "user":
+		cur = map[string]any(scope.User)
+	case "org":
+		if scope.Org == nil {
+			return nil
+		}
+		cur = map[string]any(scope.Org)
+	default:
+		return nil
+	}
 	for _, p := range parts[1:] {
 		m, ok := cur.(map[string]any)
 		if !ok {

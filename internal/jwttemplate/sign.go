@@ -16,7 +16,7 @@ const Category = "cl_B7d4PD222AAA"
 // Subject is who a template token is for.
 type Subject struct {
 	Issuer, UserID, SessionID, Origin string
-	User                              Values
+	Scope                             Scope
 }
 
 // Claims returns the token's claims at now: the template's, rendered,
@@ -26,7 +26,7 @@ func (t *Template) TokenClaims(s Subject, now time.Time) (map[string]any, error)
 	if err != nil {
 		return nil, err
 	}
-	out := c.Render(s.User)
+	out := c.Render(s.Scope)
 	now = now.Truncate(time.Second)
 	out["iss"], out["sub"], out["sid"], out["jti"] = s.Issuer, s.UserID, s.SessionID, id.Random(20)
 	out["iat"], out["nbf"], out["exp"] = now.Unix(), now.Add(-time.Duration(t.AllowedClockSkew)*time.Second).Unix(),

@@ -224,6 +224,21 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 }
 
 // UserValues is what shortcodes read of a user.
+// OrgValues are the {{org.…}} shortcodes of a session's active
+// organization: the organization and the member's role and permissions.
+func OrgValues(id, name, slug, imageURL string, hasImage bool, publicMetadata json.RawMessage, role string, permissions []string) Values {
+	var pub any = map[string]any{}
+	if len(publicMetadata) > 0 {
+		json.Unmarshal(publicMetadata, &pub)
+	}
+	perms := make([]any, len(permissions))
+	for i, p := range permissions {
+		perms[i] = p
+	}
+	return Values{"id": id, "name": name, "slug": slug, "image_url": imageURL, "has_image": hasImage,
+		"public_metadata": pub, "role": role, "membership_permissions": perms}
+}
+
 func UserValues(u *user.User, imageURL string) Values {
 	str := func(p *string) any {
 		if p == nil {

@@ -397,6 +397,10 @@ func (s *Service) ActiveToken(ctx context.Context, c *Client, origin string) (st
 // sign mints a session token with the settings in force (live), read
 // once by the caller: minting is a hot path.
 func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl time.Duration, live instance.Live) (string, *token.Claims, error) {
+	m, o, err := s.activeOrg(ctx, sess)
+	if err != nil {
+		return "", nil, err
+	}
 	var extra map[string]any
 	if live.SessionClaims != nil {
 		// Only instances with custom claims pay for reading the user.
@@ -404,9 +408,13 @@ func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl ti
 		if err != nil {
 			return "", nil, err
 		}
-		extra = live.SessionClaims.Render(jwttemplate.UserValues(u, user.PlaceholderImage(s.Config.Issuer, u.ID)))
+		scope, err := s.scope(ctx, u, m, o)
+		if err != nil {
+			return "", nil, err
+		}
+		extra = live.SessionClaims.Render(scope)
 	}
-	org, err := s.orgClaim(ctx, sess)
+	org, err := s.orgClaim(ctx, m, o)
 	if err != nil {
 		return "", nil, err
 	}
@@ -414,20 +422,48 @@ func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl ti
 		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl, Extra: extra, Org: org}, s.Now())
 }
 
-// orgClaim is the o claim of a session working in an organization, read
+// activeOrg is the membership and organization a session works in, read
 // at every mint so that a role change or a removal shows in the next
 // token; nil when there is none or the user is no longer a member.
-func (s *Service) orgClaim(ctx context.Context, sess *Session) (*token.OrgClaim, error) {
+func (s *Service) activeOrg(ctx context.Context, sess *Session) (*organization.Membership, *organization.Organization, error) {
 	if sess.LastActiveOrganizationID == nil || s.Orgs == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	m, o, err := s.Orgs.MemberOf(ctx, *sess.LastActiveOrganizationID, sess.UserID)
 	var e *errs.Error
 	if errors.As(err, &e) && e.Kind == errs.NotFound {
-		return nil, nil
+		return nil, nil, nil
 	}
-	if err != nil {
-		return nil, err
+	return m, o, err
+}
+
+// scope is what a template's shortcodes read: the user, and the active
+// organization (if any) with the member's role.
+func (s *Service) scope(ctx context.Context, u *user.User, m *organization.Membership, o *organization.Organization) (jwttemplate.Scope, error) {
+	sc := jwttemplate.Scope{User: jwttemplate.UserValues(u, user.PlaceholderImage(s.Config.Issuer, u.ID))}
+	if m == nil {
+		return sc, nil
+	}
+	img := user.PlaceholderImage(s.Config.Issuer, o.ID)
+	if o.ImageURL != nil {
+		img = *o.ImageURL
+	}
+	perms := []string{}
+	if s.OrgInvitations != nil {
+		set, err := s.OrgInvitations.RoleSet(ctx)
+		if err != nil {
+			return sc, err
+		}
+		perms = set.RolePermissions(m.Role)
+	}
+	sc.Org = jwttemplate.OrgValues(o.ID, o.Name, o.Slug, img, o.ImageURL != nil, o.PublicMetadata, m.Role, perms)
+	return sc, nil
+}
+
+// orgClaim is the o claim of the active organization; nil for none.
+func (s *Service) orgClaim(ctx context.Context, m *organization.Membership, o *organization.Organization) (*token.OrgClaim, error) {
+	if m == nil {
+		return nil, nil
 	}
 	c := &token.OrgClaim{ID: o.ID, Slug: o.Slug, Role: strings.TrimPrefix(m.Role, "org:")}
 	if s.OrgInvitations != nil {
@@ -455,8 +491,16 @@ func (s *Service) TemplateToken(ctx context.Context, c *Client, sessionID, name,
 	if err != nil {
 		return "", err
 	}
+	m, o, err := s.activeOrg(ctx, sess)
+	if err != nil {
+		return "", err
+	}
+	scope, err := s.scope(ctx, u, m, o)
+	if err != nil {
+		return "", err
+	}
 	claims, err := t.TokenClaims(jwttemplate.Subject{Issuer: s.Config.Issuer, UserID: u.ID, SessionID: sess.ID, Origin: origin,
-		User: jwttemplate.UserValues(u, user.PlaceholderImage(s.Config.Issuer, u.ID))}, s.Now())
+		Scope: scope}, s.Now())
 	if err != nil {
 		return "", err
 	}
