@@ -192,7 +192,12 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
 	fapi.PublicURL = o.PublicURL
 	orgs := &organization.Service{Store: db, Users: db, Roles: roles, Images: db, Key: ticketKey, CodeKey: codeKey, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
-		AppName: settings.AppName, Wake: disp.Wake, Now: time.Now}
+		AppName: settings.AppName, Wake: disp.Wake, Now: time.Now,
+		Defaults: func(ctx context.Context) (organization.Defaults, error) {
+			live, err := settings.Live(ctx)
+			return organization.Defaults{MaxMemberships: live.OrganizationMaxMemberships, CreatorRole: live.OrganizationCreatorRole,
+				AdminDelete: live.OrganizationAdminDelete}, err
+		}}
 	sessions.OrgInvitations = orgs
 	fapi.Organizations = orgs
 	fapi.Production, fapi.CookieDomain, fapi.PublishableKey = o.Production, cookieDomain(o), sdk.PublishableKeyFor(o.PublicURL, o.Production)
@@ -276,6 +281,8 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 		instance.TwilioFrom: cfg.TwilioFrom, instance.AllowedOrigins: strings.Join(cfg.AllowedOrigins, ","),
 		instance.StrictEnumerationProtection: cfg.StrictEnumerationProtection, instance.DeleteSelf: cfg.DeleteSelf,
 		instance.Organizations: cfg.Organizations, instance.OrganizationDomains: cfg.OrganizationDomains,
+		instance.OrganizationCreate: cfg.OrganizationCreate, instance.OrganizationAdminDelete: cfg.OrganizationAdminDelete,
+		instance.OrganizationMaxMemberships: cfg.OrganizationMaxMemberships, instance.OrganizationCreatorRole: cfg.OrganizationCreatorRole,
 	}
 	for k, d := range map[string]time.Duration{instance.SessionTokenTTL: cfg.SessionTokenTTL,
 		instance.SessionLifetime: cfg.SessionLifetime, instance.SessionInactivity: cfg.SessionInactivity} {

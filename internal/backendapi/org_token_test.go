@@ -262,3 +262,63 @@ func TestOrganizationShortcodes(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganizationSettings: the instance settings give new
+// organizations their member bound, their creator's role and whether
+// admins may delete them, decide whether users create organizations, and
+// the environment tells clerk-js.
+func TestOrganizationSettings(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine, withOrigins(appOrigin))
+		ctx := context.Background()
+		orgs, mems := e.orgClients()
+		for k, bad := range map[string]string{instance.OrganizationMaxMemberships: "-1", instance.OrganizationCreatorRole: "admin",
+			instance.OrganizationAdminDelete: "maybe"} {
+			if err := e.app.Settings.Set(ctx, k, bad); err == nil {
+				t.Fatalf("%s=%s accepted", k, bad)
+			}
+		}
+		e.call("POST", "/v1/organization_roles", map[string]any{"name": "Owner", "key": "org:owner",
+			"permissions": []string{"org:sys_memberships:manage", "org:sys_memberships:read", "org:sys_profile:manage"}}, 200)
+		for k, v := range map[string]string{instance.Organizations: "true", instance.OrganizationMaxMemberships: "5",
+			instance.OrganizationCreatorRole: "org:owner", instance.OrganizationAdminDelete: "false"} {
+			if err := e.app.Settings.Set(ctx, k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ada := e.userWithPassword("ada@example.com")
+		org, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String("Acme"), CreatedBy: &ada})
+		if err != nil || org.MaxAllowedMemberships != 5 || org.AdminDeleteEnabled {
+			t.Fatalf("new organization: %v %+v", err, org)
+		}
+		ms, err := mems.List(ctx, &organizationmembership.ListParams{OrganizationID: org.ID})
+		if err != nil || len(ms.OrganizationMemberships) != 1 || ms.OrganizationMemberships[0].Role != "org:owner" {
+			t.Fatalf("creator's membership: %v %+v", err, ms)
+		}
+		b := e.browser()
+		b.signIn("ada@example.com", pw)
+		env := b.ok("GET", "/v1/environment", nil)
+		if get(env, "organization_settings", "max_allowed_memberships") != float64(5) || get(env, "organization_settings", "creator_role") != "org:owner" ||
+			get(env, "organization_settings", "actions", "admin_delete") != false || get(env, "user_settings", "actions", "create_organization") != true {
+			t.Fatalf("environment: %v", env["organization_settings"])
+		}
+		// A creator role that cannot manage falls back to org:admin.
+		if err := e.app.Settings.Set(ctx, instance.OrganizationCreatorRole, "org:member"); err != nil {
+			t.Fatal(err)
+		}
+		out := b.ok("POST", "/v1/organizations", url.Values{"name": {"Second"}})
+		if get(out, "response", "max_allowed_memberships") != float64(5) {
+			t.Fatalf("frontend create: %v", out)
+		}
+		if me := b.ok("GET", "/v1/me", nil); get(me, "response", "organization_memberships", 0, "role") != "org:admin" {
+			t.Fatalf("fallback creator role: %v", get(me, "response", "organization_memberships"))
+		}
+		if err := e.app.Settings.Set(ctx, instance.OrganizationCreate, "false"); err != nil {
+			t.Fatal(err)
+		}
+		b.fails("POST", "/v1/organizations", url.Values{"name": {"Third"}}, 403, "not_allowed_access")
+		if env := b.ok("GET", "/v1/environment", nil); get(env, "user_settings", "actions", "create_organization") != false {
+			t.Fatalf("environment, creating off: %v", env["user_settings"])
+		}
+	})
+}

@@ -38,8 +38,14 @@ type Config struct {
 	DeleteSelf                  string
 	// Organizations is "true", "false" or "" (the instance setting's).
 	Organizations string
-	// OrganizationDomains likewise.
-	OrganizationDomains string
+	// OrganizationDomains, OrganizationCreate and OrganizationAdminDelete
+	// likewise; OrganizationMaxMemberships and OrganizationCreatorRole are
+	// a number and a role key, or "".
+	OrganizationDomains        string
+	OrganizationCreate         string
+	OrganizationAdminDelete    string
+	OrganizationMaxMemberships string
+	OrganizationCreatorRole    string
 
 	// Delivery.
 	SMTPURL          string
@@ -89,6 +95,10 @@ var settings = []setting{
 	{"strict-enumeration-protection", "CONCIERGE_STRICT_ENUMERATION_PROTECTION", "", "true: a sign-in for an identifier with no account continues to the password or code step, so that it cannot tell which accounts exist; false (the default, as Clerk's): it is answered form_identifier_not_found. An instance setting like sign-up-mode", false},
 	{"organizations", "CONCIERGE_ORGANIZATIONS", "", "true: the Frontend API offers organizations (create, switch, manage members; Clerk's organization components); false (the default, as Clerk's): it refuses them, while the Backend API serves them either way. An instance setting like sign-up-mode", false},
 	{"organization-domains", "CONCIERGE_ORGANIZATION_DOMAINS", "", "true: organization admins may add and verify email domains that invite or suggest the organization to users with addresses there; false (the default, as Clerk's): they may not, while the Backend API manages domains either way. An instance setting like sign-up-mode", false},
+	{"organization-create", "CONCIERGE_ORGANIZATION_CREATE", "", "true (the default): users may create organizations from the Frontend API (each user's create_organization_enabled and create_organizations_limit apply too); false: only the Backend API and the dashboard create them. An instance setting like sign-up-mode", false},
+	{"organization-max-memberships", "CONCIERGE_ORGANIZATION_MAX_MEMBERSHIPS", "", "a new organization's max_allowed_memberships: 0 (the default) is no bound. An instance setting like sign-up-mode", false},
+	{"organization-creator-role", "CONCIERGE_ORGANIZATION_CREATOR_ROLE", "", "the role an organization's creator gets (default org:admin); a role without org:sys_memberships:manage falls back to org:admin. An instance setting like sign-up-mode", false},
+	{"organization-admin-delete", "CONCIERGE_ORGANIZATION_ADMIN_DELETE", "", "true (the default): a new organization's admins may delete it (its admin_delete_enabled); false: they may not. An instance setting like sign-up-mode", false},
 	{"delete-self", "CONCIERGE_DELETE_SELF", "", "true (the default, as Clerk's): users may delete their own account (DELETE /v1/me); false: refused. An instance setting like sign-up-mode", false},
 	{"smtp-url", "CONCIERGE_SMTP_URL", "", "SMTP relay for email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465; optional ?auth=<mechanism>, ?tls=required. Unset: emails go to the development outbox (the log); also CONCIERGE_SMTP_URL_FILE", true},
 	{"email-domain", "CONCIERGE_EMAIL_DOMAIN", "", "domain emails are sent from, as <from_email_name>@<domain> (default: the public URL's host)", false},
@@ -187,6 +197,10 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		DeleteSelf:                  strings.ToLower(strings.TrimSpace(*vals["delete-self"])),
 		Organizations:               strings.ToLower(strings.TrimSpace(*vals["organizations"])),
 		OrganizationDomains:         strings.ToLower(strings.TrimSpace(*vals["organization-domains"])),
+		OrganizationCreate:          strings.ToLower(strings.TrimSpace(*vals["organization-create"])),
+		OrganizationAdminDelete:     strings.ToLower(strings.TrimSpace(*vals["organization-admin-delete"])),
+		OrganizationMaxMemberships:  strings.TrimSpace(*vals["organization-max-memberships"]),
+		OrganizationCreatorRole:     strings.TrimSpace(*vals["organization-creator-role"]),
 		SMTPURL:                     strings.TrimSpace(*vals["smtp-url"]),
 		EmailDomain:                 strings.ToLower(strings.TrimSpace(*vals["email-domain"])),
 		SMSWebhookURL:               strings.TrimSpace(*vals["sms-webhook-url"]),
@@ -309,6 +323,7 @@ func (c *Config) validateDelivery(publicHost string) error {
 	for _, b := range []struct{ env, v string }{
 		{"CONCIERGE_STRICT_ENUMERATION_PROTECTION", c.StrictEnumerationProtection}, {"CONCIERGE_DELETE_SELF", c.DeleteSelf},
 		{"CONCIERGE_ORGANIZATIONS", c.Organizations}, {"CONCIERGE_ORGANIZATION_DOMAINS", c.OrganizationDomains},
+		{"CONCIERGE_ORGANIZATION_CREATE", c.OrganizationCreate}, {"CONCIERGE_ORGANIZATION_ADMIN_DELETE", c.OrganizationAdminDelete},
 	} {
 		if b.v != "" && b.v != "true" && b.v != "false" {
 			return fmt.Errorf("%s %q: must be true or false", b.env, b.v)

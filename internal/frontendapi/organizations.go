@@ -10,6 +10,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -204,7 +205,11 @@ func (a *API) leaveOrganization(w http.ResponseWriter, r *http.Request, _ *sessi
 }
 
 func (a *API) createOrganization(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
-	if !u.CreateOrganizationEnabled {
+	live, err := a.Settings.Live(r.Context())
+	if err != nil {
+		return err
+	}
+	if !u.CreateOrganizationEnabled || !live.OrganizationCreate {
 		return errs.New(errs.Forbidden, "not_allowed_access", "Not allowed",
 			"This user may not create organizations.")
 	}
@@ -338,14 +343,14 @@ func (a *API) listOrgRoles(w http.ResponseWriter, r *http.Request, _ *session.Se
 // organizationSettings is the environment's organization_settings:
 // memberships without a bound (0), the creator an admin, admins may
 // delete, verified domains with every enrolment mode when on.
-func organizationSettings(enabled, domains bool) map[string]any {
+func organizationSettings(live instance.Live) map[string]any {
 	modes := []string{}
-	if domains {
+	if live.OrganizationDomains {
 		modes = []string{organization.ManualInvitation, organization.AutomaticInvitation, organization.AutomaticSuggestion}
 	}
-	return map[string]any{"enabled": enabled, "max_allowed_memberships": 0, "creator_role": organization.RoleAdmin,
-		"actions": map[string]any{"admin_delete": true},
-		"domains": map[string]any{"enabled": domains, "enrollment_modes": modes, "default_role": organization.RoleMember},
+	return map[string]any{"enabled": live.Organizations, "max_allowed_memberships": live.OrganizationMaxMemberships,
+		"creator_role": live.OrganizationCreatorRole, "actions": map[string]any{"admin_delete": live.OrganizationAdminDelete},
+		"domains": map[string]any{"enabled": live.OrganizationDomains, "enrollment_modes": modes, "default_role": organization.RoleMember},
 		"slug":    map[string]any{"disabled": false}, "force_organization_selection": false}
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -47,14 +49,32 @@ const (
 	// OrganizationDomains lets organization admins add and verify email
 	// domains that enrol users ("true"); off by default, as Clerk's.
 	OrganizationDomains = "organization_domains"
+	// OrganizationCreate lets users create organizations from the
+	// Frontend API ("true", the default; each user's
+	// create_organization_enabled and create_organizations_limit apply
+	// too).
+	OrganizationCreate = "organization_create"
+	// OrganizationMaxMemberships is a new organization's
+	// max_allowed_memberships ("0": no bound).
+	OrganizationMaxMemberships = "organization_max_memberships"
+	// OrganizationCreatorRole is the role an organization's creator gets
+	// (org:admin); it must hold org:sys_memberships:manage.
+	OrganizationCreatorRole = "organization_creator_role"
+	// OrganizationAdminDelete is a new organization's
+	// admin_delete_enabled ("true").
+	OrganizationAdminDelete = "organization_admin_delete"
 )
+
+// orgRoleKey is the form of a role key.
+var orgRoleKey = regexp.MustCompile(`^org:[a-z0-9_]{1,60}$`)
 
 // MaxSessionClaimsBytes bounds the custom session claims: the token
 // rides in the __session cookie, which browsers cap at about 4 KB.
 const MaxSessionClaimsBytes = 1200
 
 // Keys lists the settings in the order the dashboard shows them.
-var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, Organizations, OrganizationDomains, SessionClaims, WebhookAllowPrivate, ApplicationName,
+var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, Organizations, OrganizationDomains,
+	OrganizationCreate, OrganizationMaxMemberships, OrganizationCreatorRole, OrganizationAdminDelete, SessionClaims, WebhookAllowPrivate, ApplicationName,
 	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
@@ -63,7 +83,8 @@ var defaults = map[string]string{
 	AllowedOrigins: "", SMTPURL: "", SMSWebhookURL: "", SMSWebhookSecret: "", SMSFrom: "",
 	TwilioAccountSID: "", TwilioAuthToken: "", TwilioFrom: "",
 	StrictEnumerationProtection: "false", DeleteSelf: "true", SessionClaims: "", WebhookAllowPrivate: "false",
-	Organizations: "false", OrganizationDomains: "false",
+	Organizations: "false", OrganizationDomains: "false", OrganizationCreate: "true", OrganizationMaxMemberships: "0",
+	OrganizationCreatorRole: "org:admin", OrganizationAdminDelete: "true",
 }
 
 // secretKeys hold credentials: never logged, never shown back in full.
@@ -96,7 +117,16 @@ func Validate(key, value string) error {
 				return err
 			}
 		}
-	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate, Organizations, OrganizationDomains:
+	case OrganizationMaxMemberships:
+		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 1_000_000 {
+			return errs.ParamFormat(key, "organization_max_memberships must be a whole number from 0 (no bound) to 1000000.")
+		}
+	case OrganizationCreatorRole:
+		if !orgRoleKey.MatchString(value) {
+			return errs.ParamFormat(key, "organization_creator_role must be a role key, org:<name>.")
+		}
+	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate, Organizations, OrganizationDomains,
+		OrganizationCreate, OrganizationAdminDelete:
 		if value != "true" && value != "false" {
 			return errs.ParamFormat(key, key+" must be true or false.")
 		}
@@ -179,6 +209,13 @@ type Live struct {
 	Organizations bool
 	// OrganizationDomains offers verified domains to organizations.
 	OrganizationDomains bool
+	// OrganizationCreate lets users create organizations.
+	OrganizationCreate bool
+	// OrganizationMaxMemberships, OrganizationCreatorRole and
+	// OrganizationAdminDelete are what a new organization starts with.
+	OrganizationMaxMemberships int
+	OrganizationCreatorRole    string
+	OrganizationAdminDelete    bool
 	// SessionClaims are merged into session tokens (nil: none).
 	SessionClaims *jwttemplate.Claims
 }
@@ -219,7 +256,9 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 		SMSFrom: get(SMSFrom), TwilioAccountSID: get(TwilioAccountSID), TwilioAuthToken: get(TwilioAuthToken), TwilioFrom: get(TwilioFrom),
 		StrictEnumeration: get(StrictEnumerationProtection) == "true", DeleteSelf: get(DeleteSelf) != "false",
 		WebhookAllowPrivate: get(WebhookAllowPrivate) == "true", Organizations: get(Organizations) == "true",
-		OrganizationDomains: get(OrganizationDomains) == "true"}
+		OrganizationDomains: get(OrganizationDomains) == "true", OrganizationCreate: get(OrganizationCreate) != "false",
+		OrganizationCreatorRole: get(OrganizationCreatorRole), OrganizationAdminDelete: get(OrganizationAdminDelete) != "false"}
+	l.OrganizationMaxMemberships, _ = strconv.Atoi(get(OrganizationMaxMemberships))
 	if v := strings.TrimSpace(get(SessionClaims)); v != "" {
 		l.SessionClaims, _ = jwttemplate.Parse(SessionClaims, json.RawMessage(v))
 	}

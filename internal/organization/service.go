@@ -73,7 +73,37 @@ type Service struct {
 	AppName func(context.Context) (string, error)
 	// Wake is called after messages were queued.
 	Wake func()
-	Now  func() time.Time
+	// Defaults are what a new organization starts with (the instance
+	// settings); nil: Clerk's.
+	Defaults func(context.Context) (Defaults, error)
+	Now      func() time.Time
+}
+
+// Defaults are the instance's settings for new organizations.
+type Defaults struct {
+	MaxMemberships int
+	CreatorRole    string
+	AdminDelete    bool
+}
+
+func (s *Service) defaults(ctx context.Context) (Defaults, error) {
+	d := Defaults{CreatorRole: RoleAdmin, AdminDelete: true}
+	if s.Defaults != nil {
+		var err error
+		if d, err = s.Defaults(ctx); err != nil {
+			return d, err
+		}
+	}
+	// The creator must be able to manage the organization: a setting
+	// naming a role that does not exist, or cannot, falls back.
+	set, err := s.Roles.Set(ctx)
+	if err != nil {
+		return d, err
+	}
+	if !set.IsAdmin(d.CreatorRole) {
+		d.CreatorRole = RoleAdmin
+	}
+	return d, nil
 }
 
 // CreateParams are Clerk's create-organization fields.
@@ -103,8 +133,13 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*Organization, er
 	if err != nil {
 		return nil, err
 	}
+	def, err := s.defaults(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now().UnixMilli()
-	o := &Organization{ID: id.New(prefixOrganization), Name: name, AdminDeleteEnabled: true, CreatedAt: now, UpdatedAt: now}
+	o := &Organization{ID: id.New(prefixOrganization), Name: name, AdminDeleteEnabled: def.AdminDelete,
+		MaxAllowedMemberships: def.MaxMemberships, CreatedAt: now, UpdatedAt: now}
 	if p.Slug != nil && *p.Slug != "" {
 		if o.Slug, err = validSlug(*p.Slug); err != nil {
 			return nil, err
@@ -131,7 +166,7 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*Organization, er
 				"No users found with id "+*p.CreatedBy+".")
 		}
 		o.CreatedBy = *p.CreatedBy
-		creator = s.newMembership(o.ID, o.CreatedBy, RoleAdmin, nil, nil, now)
+		creator = s.newMembership(o.ID, o.CreatedBy, def.CreatorRole, nil, nil, now)
 	}
 	err = s.Store.CreateOrganization(ctx, o, creator)
 	if err == ErrSlugTaken && (p.Slug == nil || *p.Slug == "") {
