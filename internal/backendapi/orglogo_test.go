@@ -178,5 +178,17 @@ func TestOrganizationLogo(t *testing.T) {
 		if st, _ := fetchImage(t, second); st != 404 {
 			t.Fatalf("the removed logo is still served: %d", st)
 		}
+		// Deleting the organization deletes its logo.
+		st, out = upload(t, http.DefaultClient, "PUT", logoURL, testImage(t, "png", 8, 8), nil, secret)
+		third, _ := out["image_url"].(string)
+		if st != 200 {
+			t.Fatalf("upload before delete: %d %v", st, out)
+		}
+		if _, err := orgs.Delete(ctx, org.ID); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := fetchImage(t, third); st != 404 {
+			t.Fatalf("a deleted organization's logo is still served: %d", st)
+		}
 	})
 }

@@ -269,13 +269,24 @@ func (s *Service) ReplaceMetadata(ctx context.Context, idOrSlug string, pub, pri
 	return s.Update(ctx, idOrSlug, UpdateParams{PublicMetadata: pub, PrivateMetadata: priv})
 }
 
-// Delete removes an organization and its memberships.
+// Delete removes an organization with its memberships, invitations and
+// domains, and its uploaded logo.
 func (s *Service) Delete(ctx context.Context, idOrSlug string) (string, error) {
 	o, err := s.Store.Organization(ctx, idOrSlug)
 	if err != nil {
 		return "", err
 	}
-	return o.ID, s.Store.DeleteOrganization(ctx, o.ID)
+	if err := s.Store.DeleteOrganization(ctx, o.ID); err != nil {
+		return "", err
+	}
+	if o.ImageURL != nil && s.Images != nil {
+		if img := images.IDFromURL(s.PublicURL, *o.ImageURL); img != "" {
+			if err := s.Images.DeleteImage(ctx, img); err != nil {
+				return "", err
+			}
+		}
+	}
+	return o.ID, nil
 }
 
 // MembershipParams are Clerk's create/update-membership fields.
