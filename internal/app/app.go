@@ -183,7 +183,14 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		return nil, fmt.Errorf("organization roles: %w", err)
 	}
 	db.Events = sqlstore.Events{Wake: hookDispatcher.Wake, Render: EventRenderer(o.PublicURL, hooks.InstanceID, roles)}
+	// TOTP secrets are sealed with the key concierge import and export
+	// use, and the dashboard's import and export too.
+	mfaKey, err := settings.Secret(ctx, "mfa")
+	if err != nil {
+		return nil, fmt.Errorf("instance secrets: %w", err)
+	}
 	users := user.NewService(db)
+	users.MFAKey = mfaKey
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
 		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
 		Config: session.Config{Issuer: o.PublicURL, EmailDomain: o.EmailDomain},
@@ -224,12 +231,6 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Webhooks:  hooks,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
-	// The dashboard's import and export seal and open TOTP secrets with
-	// the key concierge import and export use.
-	mfaKey, err := settings.Secret(ctx, "mfa")
-	if err != nil {
-		return nil, fmt.Errorf("instance secrets: %w", err)
-	}
 	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}

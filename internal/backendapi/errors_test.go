@@ -50,7 +50,7 @@ func TestCreateUserErrorsThroughClerkSDK(t *testing.T) {
 			{"bad bcrypt digest", clerkuser.CreateParams{EmailAddresses: &[]string{"d@example.com"}, PasswordDigest: ptr("nope"), PasswordHasher: ptr("bcrypt")}, 422, "form_password_digest_invalid_code", "password_digest"},
 			{"bad created_at", clerkuser.CreateParams{EmailAddresses: &[]string{"t@example.com"}, SkipPasswordRequirement: ptr(true), CreatedAt: ptr("yesterday")}, 422, "form_param_invalid_time", "created_at"},
 			{"metadata not object", clerkuser.CreateParams{EmailAddresses: &[]string{"m@example.com"}, SkipPasswordRequirement: ptr(true), PublicMetadata: raw(`[1,2]`)}, 422, "form_param_format_invalid", "public_metadata"},
-			{"totp", clerkuser.CreateParams{EmailAddresses: &[]string{"m@example.com"}, SkipPasswordRequirement: ptr(true), TOTPSecret: ptr("ABC")}, 422, "form_param_unknown", "totp_secret"},
+			{"short totp secret", clerkuser.CreateParams{EmailAddresses: &[]string{"m@example.com"}, SkipPasswordRequirement: ptr(true), TOTPSecret: ptr("ABC")}, 422, "form_param_format_invalid", "totp_secret"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

@@ -170,6 +170,7 @@ func UserObject(publicURL string, u *user.User, now int64, private bool) *UserJS
 		DeleteSelfEnabled: u.DeleteSelfEnabled, CreateOrganizationEnabled: u.CreateOrganizationEnabled,
 		CreateOrganizationsLimit: u.CreateOrganizationsLimit, LastActiveAt: u.LastActiveAt,
 		LegalAcceptedAt: u.LegalAcceptedAt, BypassClientTrust: u.BypassClientTrust,
+		TOTPEnabled: u.TOTPEnabled(), BackupCodeEnabled: u.BackupCodeEnabled(), TwoFactorEnabled: u.TwoFactorEnabled(),
 		UpdatedAt: u.UpdatedAt, CreatedAt: u.CreatedAt,
 	}
 	for i := range u.Identifiers {

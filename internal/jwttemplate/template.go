@@ -248,7 +248,7 @@ func UserValues(u *user.User, imageURL string) Values {
 	}
 	v := Values{"id": u.ID, "external_id": str(u.ExternalID), "first_name": str(u.FirstName), "last_name": str(u.LastName),
 		"username": str(u.Username), "image_url": imageURL, "profile_image_url": imageURL, "has_image": false,
-		"created_at": u.CreatedAt, "updated_at": u.UpdatedAt, "two_factor_enabled": false,
+		"created_at": u.CreatedAt, "updated_at": u.UpdatedAt, "two_factor_enabled": u.TwoFactorEnabled(),
 		"email_verified": false, "phone_number_verified": false}
 	full := strings.TrimSpace(strings.TrimSpace(derefOr(u.FirstName)) + " " + strings.TrimSpace(derefOr(u.LastName)))
 	v["full_name"] = nilIfEmpty(full)

@@ -20,7 +20,7 @@ const userColumns = `u.id, u.external_id, u.username, u.first_name, u.last_name,
 	u.banned, u.locked, u.delete_self_enabled, u.create_organization_enabled,
 	u.create_organizations_limit, u.bypass_client_trust,
 	u.last_sign_in_at, u.last_active_at, u.legal_accepted_at, u.created_at, u.updated_at,
-	u.failed_attempts, u.lockout_until, u.totp_secret, u.backup_codes`
+	u.failed_attempts, u.lockout_until, u.totp_secret, u.backup_codes, u.totp_last_step`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -36,7 +36,7 @@ func scanUser(s scanner) (*user.User, error) {
 		&u.Banned, &u.Locked, &u.DeleteSelfEnabled, &u.CreateOrganizationEnabled,
 		&limit, &u.BypassClientTrust,
 		&u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt, &u.CreatedAt, &u.UpdatedAt,
-		&u.FailedAttempts, &u.LockoutUntil, &u.TOTPSecret, &codes)
+		&u.FailedAttempts, &u.LockoutUntil, &u.TOTPSecret, &codes, &u.TOTPLastStep)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ const insertColumns = `id, external_id, username, first_name, last_name, locale,
 	banned, locked, delete_self_enabled, create_organization_enabled,
 	create_organizations_limit, bypass_client_trust,
 	last_sign_in_at, last_active_at, legal_accepted_at, created_at, updated_at,
-	failed_attempts, lockout_until, totp_secret, backup_codes`
+	failed_attempts, lockout_until, totp_secret, backup_codes, totp_last_step`
 
 func userValues(u *user.User) []any {
 	return []any{u.ID, u.ExternalID, u.Username, u.FirstName, u.LastName, u.Locale,
@@ -69,7 +69,7 @@ func userValues(u *user.User) []any {
 		u.Banned, u.Locked, u.DeleteSelfEnabled, u.CreateOrganizationEnabled,
 		u.CreateOrganizationsLimit, u.BypassClientTrust,
 		u.LastSignInAt, u.LastActiveAt, u.LegalAcceptedAt, u.CreatedAt, u.UpdatedAt,
-		u.FailedAttempts, u.LockoutUntil, u.TOTPSecret, backupCodes(u.BackupCodes)}
+		u.FailedAttempts, u.LockoutUntil, u.TOTPSecret, backupCodes(u.BackupCodes), u.TOTPLastStep}
 }
 
 // decodeCodes reads what backupCodes stored.
@@ -136,7 +136,7 @@ func (db *DB) writeStatements() []string {
 	}, db.dialect.searchStatements()...)
 }
 
-var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(33) + ")"
+var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(34) + ")"
 
 var updateUserSQL = func() string {
 	cols := strings.Split(insertColumns, ",")

@@ -1,18 +1,16 @@
 package transfer
 
 import (
-	"encoding/base32"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/identifier"
+	"github.com/conciergehq/concierge/internal/mfa"
 	"github.com/conciergehq/concierge/internal/oauth"
-	"github.com/conciergehq/concierge/internal/password"
 	"github.com/conciergehq/concierge/internal/seal"
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -29,9 +27,6 @@ type Builder struct {
 	Key []byte
 	Now func() time.Time
 }
-
-// maxBackupCodes bounds the backup codes of one user.
-const maxBackupCodes = 20
 
 // Build validates r and returns the user it describes.
 func (b *Builder) Build(r *Record) (*user.User, error) {
@@ -314,7 +309,7 @@ func validProvider(p string) bool {
 // accepts either).
 func (b *Builder) secondFactors(u *user.User, r *Record) error {
 	if r.TOTPSecret != "" {
-		secret, err := TOTPSecret(r.TOTPSecret)
+		secret, err := mfa.NormalizeSecret(r.TOTPSecret)
 		if err != nil {
 			return err
 		}
@@ -325,49 +320,12 @@ func (b *Builder) secondFactors(u *user.User, r *Record) error {
 			return err
 		}
 	}
-	if len(r.BackupCodes) > maxBackupCodes {
-		return errs.ParamFormat("backup_codes", fmt.Sprintf("At most %d backup codes may be imported.", maxBackupCodes))
+	codes, err := mfa.BackupDigests(r.BackupCodes)
+	if err != nil {
+		return err
 	}
-	for _, c := range r.BackupCodes {
-		c = strings.TrimSpace(c)
-		switch {
-		case c == "":
-			continue
-		case isBcrypt(c):
-			u.BackupCodes = append(u.BackupCodes, c)
-		case len(c) > 64:
-			return errs.ParamFormat("backup_codes", "A backup code must be at most 64 characters, or a bcrypt digest.")
-		default:
-			h, err := password.Hash(c)
-			if err != nil {
-				return err
-			}
-			u.BackupCodes = append(u.BackupCodes, h)
-		}
-	}
+	u.BackupCodes = append(u.BackupCodes, codes...)
 	return nil
-}
-
-func isBcrypt(s string) bool {
-	return len(s) == 60 && (strings.HasPrefix(s, "$2a$") || strings.HasPrefix(s, "$2b$") || strings.HasPrefix(s, "$2y$"))
-}
-
-// TOTPSecret normalizes a base32 TOTP secret (spaces and case as
-// authenticator apps show it) and checks that it decodes to at least 80
-// bits, RFC 4226's minimum.
-func TOTPSecret(s string) (string, error) {
-	clean := strings.ToUpper(strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || r == '-' {
-			return -1
-		}
-		return r
-	}, s))
-	clean = strings.TrimRight(clean, "=")
-	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(clean)
-	if err != nil || len(raw) < 10 || len(raw) > 128 {
-		return "", errs.ParamFormat("totp_secret", "totp_secret must be a base32 secret of at least 16 characters.")
-	}
-	return clean, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -8,13 +8,18 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/identifier"
+	"github.com/conciergehq/concierge/internal/mfa"
 	"github.com/conciergehq/concierge/internal/password"
+	"github.com/conciergehq/concierge/internal/seal"
 )
 
 // Service applies the user rules on top of a Store. It is safe for
 // concurrent use.
 type Service struct {
 	Store Store
+	// MFAKey seals TOTP secrets (an instance secret); without it a
+	// totp_secret is refused.
+	MFAKey []byte
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -73,8 +78,8 @@ func (s *Service) Build(p CreateParams) (*User, error) {
 	ms := now.UnixMilli()
 	u := &User{ID: id.NewAt(id.User, now), CreatedAt: ms, UpdatedAt: ms}
 
-	if p.TOTPSecret != nil || len(p.BackupCodes) > 0 {
-		return nil, errMFAUnsupported(p.TOTPSecret != nil)
+	if err := s.secondFactors(u, p.TOTPSecret, p.BackupCodes); err != nil {
+		return nil, err
 	}
 	if err := s.addIdentifiers(u, EmailAddress, "email_address", p.EmailAddresses, p.EmailAddressIdentificationStatus, ms); err != nil {
 		return nil, err
@@ -257,12 +262,31 @@ func (s *Service) addIdentifiers(u *User, kind IdentifierKind, param string, val
 	return nil
 }
 
-func errMFAUnsupported(totp bool) error {
-	param := "backup_codes"
-	if totp {
-		param = "totp_secret"
+// secondFactors sets a TOTP secret (sealed, bound to the user's ID; a
+// new one resets the used-code step) and backup codes (bcrypt digests),
+// as imports bring them; nil leaves each as it is.
+func (s *Service) secondFactors(u *User, secret *string, codes []string) error {
+	if secret != nil {
+		if len(s.MFAKey) == 0 {
+			return errs.ParamUnknown("totp_secret", "totp_secret is not supported here.")
+		}
+		clean, err := mfa.NormalizeSecret(*secret)
+		if err != nil {
+			return err
+		}
+		if u.TOTPSecret, err = seal.Seal(s.MFAKey, []byte(clean), []byte(u.ID)); err != nil {
+			return err
+		}
+		u.TOTPLastStep = 0
 	}
-	return errs.ParamUnknown(param, param+" is not supported: Concierge does not offer multi-factor authentication yet.")
+	if codes != nil {
+		digests, err := mfa.BackupDigests(codes)
+		if err != nil {
+			return err
+		}
+		u.BackupCodes = digests
+	}
+	return nil
 }
 
 func boolOr(b *bool, def bool) bool {

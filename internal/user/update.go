@@ -7,13 +7,16 @@ import (
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/identifier"
+	"github.com/conciergehq/concierge/internal/mfa"
 	"github.com/conciergehq/concierge/internal/password"
+	"github.com/conciergehq/concierge/internal/seal"
 )
 
 // Update applies PATCH /v1/users/{id}.
 func (s *Service) Update(ctx context.Context, userID string, p UpdateParams) (*User, error) {
-	if p.TOTPSecret.Set || p.BackupCodes.Set {
-		return nil, errMFAUnsupported(p.TOTPSecret.Set)
+	mf, err := s.prepareFactors(p)
+	if err != nil {
+		return nil, err
 	}
 	if p.ProfileImageID.Set || p.ProfileImage.Set {
 		return nil, errs.ParamUnknown("profile_image_id", "Profile images are not supported: Concierge serves a generated avatar.")
@@ -40,6 +43,9 @@ func (s *Service) Update(ctx context.Context, userID string, p UpdateParams) (*U
 	now := s.nowMillis()
 	return s.Store.UpdateUser(ctx, userID, func(u *User) error {
 		if err := ch.apply(u, p); err != nil {
+			return err
+		}
+		if err := mf.apply(s.MFAKey, u); err != nil {
 			return err
 		}
 		if p.Password.Set || p.PasswordDigest.Set {
@@ -288,4 +294,59 @@ func (s *Service) SetLocked(ctx context.Context, userID string, locked bool) (*U
 		}
 		return nil
 	})
+}
+
+// factorChange is an update's second factors, validated (and the codes
+// hashed) before the transaction: bcrypt is slow, the seal is not.
+type factorChange struct {
+	setSecret, clearSecret bool
+	secret                 string
+	setCodes               bool
+	codes                  []string
+}
+
+func (s *Service) prepareFactors(p UpdateParams) (factorChange, error) {
+	var fc factorChange
+	if p.TOTPSecret.Set {
+		if p.TOTPSecret.Null || p.TOTPSecret.Value == "" {
+			fc.clearSecret = true
+		} else {
+			if len(s.MFAKey) == 0 {
+				return fc, errs.ParamUnknown("totp_secret", "totp_secret is not supported here.")
+			}
+			clean, err := mfa.NormalizeSecret(p.TOTPSecret.Value)
+			if err != nil {
+				return fc, err
+			}
+			fc.setSecret, fc.secret = true, clean
+		}
+	}
+	if p.BackupCodes.Set {
+		fc.setCodes = true
+		if !p.BackupCodes.Null {
+			digests, err := mfa.BackupDigests(p.BackupCodes.Value)
+			if err != nil {
+				return fc, err
+			}
+			fc.codes = digests
+		}
+	}
+	return fc, nil
+}
+
+func (fc factorChange) apply(key []byte, u *User) error {
+	switch {
+	case fc.clearSecret:
+		u.TOTPSecret, u.TOTPLastStep = nil, 0
+	case fc.setSecret:
+		sealed, err := seal.Seal(key, []byte(fc.secret), []byte(u.ID))
+		if err != nil {
+			return err
+		}
+		u.TOTPSecret, u.TOTPLastStep = sealed, 0
+	}
+	if fc.setCodes {
+		u.BackupCodes = fc.codes
+	}
+	return nil
 }

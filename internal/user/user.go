@@ -76,6 +76,9 @@ type User struct {
 	// through an export.
 	TOTPSecret  []byte
 	BackupCodes []string
+	// TOTPLastStep is the step of the last TOTP code accepted: each code
+	// works once.
+	TOTPLastStep int64
 
 	PublicMetadata  json.RawMessage
 	PrivateMetadata json.RawMessage
@@ -174,3 +177,12 @@ type Store interface {
 	// CountUsers counts the users matching f.
 	CountUsers(ctx context.Context, f Filter) (int64, error)
 }
+
+// TOTPEnabled reports whether the user has an authenticator app.
+func (u *User) TOTPEnabled() bool { return len(u.TOTPSecret) > 0 }
+
+// BackupCodeEnabled reports whether the user has backup codes left.
+func (u *User) BackupCodeEnabled() bool { return len(u.BackupCodes) > 0 }
+
+// TwoFactorEnabled reports whether signing in asks for a second factor.
+func (u *User) TwoFactorEnabled() bool { return u.TOTPEnabled() || u.BackupCodeEnabled() }

@@ -61,6 +61,22 @@ await step('identifier filters combine as "any of"; other filters narrow', async
   await clerk.users.deleteUser(phoneUser.id);
   await clerk.users.deleteUser(bystander.id);
 });
+await step('second factors', async () => {
+  const mfa = await clerk.users.createUser({ emailAddress: ['node-mfa@example.com'], skipPasswordRequirement: true,
+    totpSecret: 'JBSWY3DPEHPK3PXP', backupCodes: ['node-backup-1'] });
+  assert.equal(mfa.totpEnabled, true);
+  assert.equal(mfa.backupCodeEnabled, true);
+  assert.equal(mfa.twoFactorEnabled, true);
+  const ok = await clerk.users.verifyTOTP({ userId: mfa.id, code: 'node-backup-1' });
+  assert.equal(ok.verified, true);
+  assert.equal(ok.code_type ?? ok.codeType, 'backup_code');
+  const again = await clerk.users.verifyTOTP({ userId: mfa.id, code: 'node-backup-1' });
+  assert.equal(again.verified, false);
+  await clerk.users.disableUserMFA(mfa.id);
+  const off = await clerk.users.getUser(mfa.id);
+  assert.equal(off.twoFactorEnabled, false);
+  await clerk.users.deleteUser(mfa.id);
+});
 await step('errors', async () => {
   const dup = await expectError(
     clerk.users.createUser({ emailAddress: ['node@example.com'], skipPasswordRequirement: true }),
