@@ -321,7 +321,12 @@ func TestFrontendOrganizationInvitations(t *testing.T) {
 		ada.fails("POST", "/v1/organizations", url.Values{"name": {"Second"}}, 403, "organization_creation_limit_exceeded")
 		ada.ok("POST", "/v1/organizations/"+orgID+"/memberships", url.Values{"user_id": {bobID}, "role": {"org:member"}})
 
-		one := ada.ok("POST", "/v1/organizations/"+orgID+"/invitations", url.Values{"email_address": {"carol@example.com"}, "role": {"org:member"}})
+		one := ada.ok("POST", "/v1/organizations/"+orgID+"/invitations", url.Values{"email_address": {"carol@example.com"}, "role": {"org:member"},
+			"redirect_url": {"https://evil.example/phish"}})
+		// A member cannot make the link land elsewhere.
+		if loc := e.land(e.invitationLink("carol@example.com")); loc.Host == "evil.example" || loc.Path != "/sign-up" {
+			t.Fatalf("the invitation link lands on %s", loc)
+		}
 		invID, _ := get(one, "response", "id").(string)
 		if get(one, "response", "object") != "organization_invitation" || get(one, "response", "status") != "pending" ||
 			get(one, "response", "role_name") != "Member" || get(one, "response", "private_metadata") != nil {

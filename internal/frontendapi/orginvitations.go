@@ -92,8 +92,9 @@ func (a *API) invite(r *http.Request, u *user.User, v url.Values) ([]*organizati
 	}
 	ps := make([]organization.InviteParams, len(emails))
 	for i := range emails {
-		ps[i] = organization.InviteParams{EmailAddress: &emails[i], Role: opt(v, "role"), InviterUserID: &u.ID,
-			RedirectURL: opt(v, "redirect_url")}
+		// No redirect_url from here: a member could make our link
+		// land anywhere (clerk-js sends none; the Backend API may).
+		ps[i] = organization.InviteParams{EmailAddress: &emails[i], Role: opt(v, "role"), InviterUserID: &u.ID}
 	}
 	invs, _, err := a.Organizations.Invite(r.Context(), o.ID, ps)
 	return invs, err
