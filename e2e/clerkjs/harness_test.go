@@ -46,45 +46,61 @@ const (
 // with the body fields each may carry. Anything else is reported: a new
 // pinned version must be looked at, not silently accepted.
 var known = map[string][]string{
-	"PATCH /v1/environment":                              {},
-	"GET /v1/environment":                                {},
-	"GET /v1/client":                                     {},
-	"DELETE /v1/client/sessions":                         {},
-	"POST /v1/client/sign_ins":                           {"identifier", "strategy", "password", "locale", "timezone", "redirect_url", "action_complete_redirect_url"},
-	"GET /v1/client/sign_ins/*":                          {},
-	"POST /v1/client/sign_ins/*/prepare_first_factor":    {"strategy", "email_address_id", "phone_number_id"},
-	"POST /v1/client/sign_ins/*/attempt_first_factor":    {"strategy", "password", "code"},
-	"POST /v1/client/sign_ins/*/reset_password":          {"password", "sign_out_of_other_sessions"},
-	"POST /v1/client/sign_ups":                           {"email_address", "password", "locale", "timezone", "strategy", "ticket", "first_name", "last_name", "phone_number", "username", "transfer", "redirect_url", "action_complete_redirect_url", "unsafe_metadata"},
-	"PATCH /v1/client/sign_ups/*":                        {"email_address", "password", "strategy", "ticket", "first_name", "last_name", "phone_number", "username"},
-	"GET /v1/tickets/accept":                             {},
-	"POST /v1/dev_browser":                               {},
-	"GET /v1/client/sign_ups/*":                          {},
-	"POST /v1/client/sign_ups/*/prepare_verification":    {"strategy"},
-	"POST /v1/client/sign_ups/*/attempt_verification":    {"strategy", "code"},
-	"POST /v1/client/sessions/*/touch":                   {"active_organization_id", "intent"},
-	"POST /v1/client/sessions/*/tokens":                  {"organization_id", "tab_state"},
-	"POST /v1/client/sessions/*/tokens/convex":           {"organization_id", "tab_state"},
-	"POST /v1/client/sessions/*/end":                     {},
-	"POST /v1/client/sessions/*/remove":                  {},
-	"GET /v1/me":                                         {},
-	"PATCH /v1/me":                                       {"first_name", "last_name", "username", "primary_email_address_id"},
-	"POST /v1/me/change_password":                        {"current_password", "new_password", "sign_out_of_other_sessions"},
-	"GET /v1/me/email_addresses":                         {},
-	"POST /v1/me/email_addresses":                        {"email_address"},
-	"POST /v1/me/email_addresses/*/prepare_verification": {"strategy"},
-	"POST /v1/me/email_addresses/*/attempt_verification": {"code"},
-	"DELETE /v1/me/email_addresses/*":                    {},
-	"GET /v1/me/sessions/active":                         {},
-	"DELETE /v1/me":                                      {},
-	"PATCH /v1/me/metadata":                              {"unsafe_metadata"},
-	"POST /v1/me/phone_numbers":                          {"phone_number"},
-	"POST /v1/me/phone_numbers/*/prepare_verification":   {"strategy"},
-	"POST /v1/me/phone_numbers/*/attempt_verification":   {"code"},
-	"DELETE /v1/me/phone_numbers/*":                      {},
-	"GET /v1/oauth_callback":                             {},
-	"POST /v1/me/external_accounts":                      {"strategy", "redirect_url", "additional_scope", "oidc_prompt", "oidc_login_hint"},
-	"DELETE /v1/me/external_accounts/*":                  {},
+	"PATCH /v1/environment":                                   {},
+	"GET /v1/environment":                                     {},
+	"GET /v1/client":                                          {},
+	"DELETE /v1/client/sessions":                              {},
+	"POST /v1/client/sign_ins":                                {"identifier", "strategy", "password", "locale", "timezone", "redirect_url", "action_complete_redirect_url", "ticket"},
+	"GET /v1/client/sign_ins/*":                               {},
+	"POST /v1/client/sign_ins/*/prepare_first_factor":         {"strategy", "email_address_id", "phone_number_id"},
+	"POST /v1/client/sign_ins/*/attempt_first_factor":         {"strategy", "password", "code", "public_key_credential"},
+	"POST /v1/client/sign_ins/*/reset_password":               {"password", "sign_out_of_other_sessions"},
+	"POST /v1/client/sign_ups":                                {"email_address", "password", "locale", "timezone", "strategy", "ticket", "first_name", "last_name", "phone_number", "username", "transfer", "redirect_url", "action_complete_redirect_url", "unsafe_metadata"},
+	"PATCH /v1/client/sign_ups/*":                             {"email_address", "password", "strategy", "ticket", "first_name", "last_name", "phone_number", "username"},
+	"GET /v1/tickets/accept":                                  {},
+	"POST /v1/dev_browser":                                    {},
+	"GET /v1/client/sign_ups/*":                               {},
+	"POST /v1/client/sign_ups/*/prepare_verification":         {"strategy"},
+	"POST /v1/client/sign_ups/*/attempt_verification":         {"strategy", "code"},
+	"POST /v1/client/sessions/*/touch":                        {"active_organization_id", "intent"},
+	"POST /v1/client/sessions/*/tokens":                       {"organization_id", "tab_state"},
+	"POST /v1/client/sessions/*/tokens/convex":                {"organization_id", "tab_state"},
+	"POST /v1/client/sessions/*/end":                          {},
+	"POST /v1/client/sessions/*/remove":                       {},
+	"GET /v1/me":                                              {},
+	"PATCH /v1/me":                                            {"first_name", "last_name", "username", "primary_email_address_id"},
+	"POST /v1/me/change_password":                             {"current_password", "new_password", "sign_out_of_other_sessions"},
+	"GET /v1/me/email_addresses":                              {},
+	"POST /v1/me/email_addresses":                             {"email_address"},
+	"POST /v1/me/email_addresses/*/prepare_verification":      {"strategy"},
+	"POST /v1/me/email_addresses/*/attempt_verification":      {"code"},
+	"DELETE /v1/me/email_addresses/*":                         {},
+	"GET /v1/me/sessions/active":                              {},
+	"DELETE /v1/me":                                           {},
+	"PATCH /v1/me/metadata":                                   {"unsafe_metadata"},
+	"POST /v1/me/phone_numbers":                               {"phone_number"},
+	"POST /v1/me/phone_numbers/*/prepare_verification":        {"strategy"},
+	"POST /v1/me/phone_numbers/*/attempt_verification":        {"code"},
+	"DELETE /v1/me/phone_numbers/*":                           {},
+	"PATCH /v1/me/phone_numbers/*":                            {"reserved_for_second_factor", "default_second_factor"},
+	"POST /v1/me/totp":                                        {},
+	"POST /v1/me/totp/attempt_verification":                   {"code"},
+	"DELETE /v1/me/totp":                                      {},
+	"POST /v1/me/backup_codes":                                {},
+	"POST /v1/client/sign_ins/*/prepare_second_factor":        {"strategy", "phone_number_id", "email_address_id"},
+	"POST /v1/client/sign_ins/*/attempt_second_factor":        {"strategy", "code"},
+	"POST /v1/client/sessions/*/verify":                       {"level"},
+	"POST /v1/me/passkeys":                                    {},
+	"POST /v1/me/passkeys/*/attempt_verification":             {"strategy", "public_key_credential"},
+	"PATCH /v1/me/passkeys/*":                                 {"name"},
+	"DELETE /v1/me/passkeys/*":                                {},
+	"POST /v1/client/sessions/*/verify/prepare_first_factor":  {"strategy", "email_address_id", "phone_number_id"},
+	"POST /v1/client/sessions/*/verify/attempt_first_factor":  {"strategy", "password", "code", "public_key_credential"},
+	"POST /v1/client/sessions/*/verify/prepare_second_factor": {"strategy", "phone_number_id"},
+	"POST /v1/client/sessions/*/verify/attempt_second_factor": {"strategy", "code"},
+	"GET /v1/oauth_callback":                                  {},
+	"POST /v1/me/external_accounts":                           {"strategy", "redirect_url", "additional_scope", "oidc_prompt", "oidc_login_hint"},
+	"DELETE /v1/me/external_accounts/*":                       {},
 }
 
 // shape reduces a path to its pattern: IDs become *.
@@ -169,6 +185,7 @@ type env struct {
 	fapi  string
 	app   string
 	a     *app.App
+	clock *apptest.Clock
 	db    *sqlstore.DB
 	mail  *smtptest.Server
 	sms   *smsInbox
@@ -222,21 +239,35 @@ window.addEventListener('load', async () => {
 </body></html>`))
 
 func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
+	return newEnvAt(t, engine, "127.0.0.1", extraOrigins...)
+}
+
+// newEnvAt serves the application page at host (on the loopback
+// interface) and Concierge at clerk.<host>: a name under .localhost
+// (which Chromium resolves to loopback) for the flows that need a domain,
+// as passkeys do (WebAuthn refuses IP addresses; clerk-js wants a dot in
+// the publishable key's host).
+func newEnvAt(t *testing.T, engine, host string, extraOrigins ...string) *env {
 	bundles(t)
 	chrome := browsertest.Chromium(t, MandatoryEnv)
 	db := dbtest.Open(t, engine)
 	mail := smtptest.Start(t)
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
-	appURL := "http://" + aln.Addr().String()
+	_, port, _ := net.SplitHostPort(aln.Addr().String())
+	appURL := "http://" + net.JoinHostPort(host, port)
 	smtp, err := delivery.ParseSMTPURL(mail.URL(), "example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
 	sms := newSMSInbox(t)
-	srv := apptest.Start(t, db, apptest.Config{Wrap: rec.wrap, Options: app.Options{SecretKey: secretKey,
+	cfg := apptest.Config{Wrap: rec.wrap, Options: app.Options{SecretKey: secretKey,
 		EmailDomain: "example.test", Email: smtp, SMS: &delivery.Webhook{URL: sms.url},
-		AllowedOrigins: append([]string{appURL}, extraOrigins...)}})
+		AllowedOrigins: append([]string{appURL}, extraOrigins...)}}
+	if host != "127.0.0.1" {
+		cfg.Host = "clerk." + host // the application's site: its cookies go along
+	}
+	srv := apptest.Start(t, db, cfg)
 	fapi, a := srv.URL, srv.App
 
 	mux := http.NewServeMux()
@@ -259,8 +290,10 @@ func newEnv(t *testing.T, engine string, extraOrigins ...string) *env {
 		}
 	})
 
-	bctx := browsertest.Launch(t, chrome, 4*time.Minute)
-	return &env{t: t, fapi: fapi, app: appURL, a: a, db: db, mail: mail, sms: sms, rec: rec, ctx: bctx, shots: t.TempDir()}
+	// navigator.webdriver stays false, as in a person's browser: clerk-js
+	// turns passkeys off for automated browsers.
+	bctx := browsertest.Launch(t, chrome, 4*time.Minute, chromedp.Flag("disable-blink-features", "AutomationControlled"))
+	return &env{t: t, fapi: fapi, app: appURL, a: a, clock: srv.Clock, db: db, mail: mail, sms: sms, rec: rec, ctx: bctx, shots: t.TempDir()}
 }
 
 func (e *env) do(steps ...chromedp.Action[chromedp.Void]) {

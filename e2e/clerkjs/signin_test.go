@@ -30,6 +30,9 @@ func (e *env) alice() string {
 // mount mounts a component into #app.
 func (e *env) mount(component string) {
 	e.t.Helper()
+	// A sign-out navigates to the after-sign-out URL, which reloads the
+	// page: the new page's Clerk exists before its components are ready.
+	e.waitJS(`window.__loaded === 'ok' && window.Clerk && Clerk.loaded`)
 	eval[bool](e, `Clerk.`+component+`(document.getElementById('app'), {routing: 'hash'}), true`)
 }
 

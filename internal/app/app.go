@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"github.com/conciergehq/concierge/internal/blocklist"
+	"github.com/conciergehq/concierge/internal/signintoken"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +33,7 @@ import (
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/operator"
 	"github.com/conciergehq/concierge/internal/organization"
+	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/session"
@@ -143,6 +146,10 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
+	testingKey, err := settings.Secret(ctx, "testing_token")
+	if err != nil {
+		return nil, err
+	}
 	clientKey, err := settings.Secret(ctx, "client_token")
 	if err != nil {
 		return nil, fmt.Errorf("instance secrets: %w", err)
@@ -190,6 +197,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		return nil, fmt.Errorf("instance secrets: %w", err)
 	}
 	users := user.NewService(db)
+	users.Identifiers, users.Images, users.PublicURL = db, db, o.PublicURL
 	users.MFAKey = mfaKey
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
 		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
@@ -206,7 +214,15 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 				AdminDelete: live.OrganizationAdminDelete}, err
 		}}
 	sessions.OrgInvitations = orgs
+	tickets := &signintoken.Service{Store: db, Users: db, Key: ticketKey, PublicURL: o.PublicURL, Now: time.Now}
+	sessions.Tickets = tickets
 	fapi.Organizations = orgs
+	passkeys := &passkey.Service{Store: db, Now: time.Now, RP: func(ctx context.Context) (passkey.RP, error) {
+		live, err := settings.Live(ctx)
+		return relyingParty(o, live), err
+	}}
+	sessions.Passkeys, fapi.Passkeys, fapi.PasskeyCeremonies = passkeys, passkeys, db
+	fapi.TestingKey = testingKey
 	fapi.Production, fapi.CookieDomain, fapi.PublishableKey = o.Production, cookieDomain(o), sdk.PublishableKeyFor(o.PublicURL, o.Production)
 	nonces := &handshake.Nonces{Store: db, Now: time.Now}
 	fapi.Nonces, fapi.OAuth = nonces, social
@@ -215,23 +231,28 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		return live.AllowedOrigins
 	}
 
+	blocked := &blocklist.Service{Store: db, Now: time.Now}
 	api := &backendapi.API{
 		Sessions:      sessions,
 		Users:         users,
 		Organizations: orgs,
 		Allowlist:     list,
+		Blocklist:     blocked,
 		Invitations:   invitations,
 		Messages: &delivery.Service{Queue: db, EmailDomain: o.EmailDomain, SMSFrom: smsFrom,
 			Wake: disp.Wake, Now: time.Now},
-		Keys:      apikey.NewKeyring(db, o.SecretKey),
-		PublicURL: o.PublicURL,
-		Nonces:    nonces,
-		Profile:   db,
-		Templates: templates,
-		Webhooks:  hooks,
+		Keys:       apikey.NewKeyring(db, o.SecretKey),
+		PublicURL:  o.PublicURL,
+		Nonces:     nonces,
+		Tickets:    tickets,
+		Production: o.Production,
+		TestingKey: testingKey,
+		Profile:    db,
+		Templates:  templates,
+		Webhooks:   hooks,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
-	dash := &dashboard.Dashboard{Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
+	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
 	return &App{
@@ -249,6 +270,22 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	}, nil
 }
 
+// relyingParty is the WebAuthn relying party: the applications'
+// registrable domain (a production instance's cookie domain; in
+// development, that of the first allowed origin, localhost say) and the
+// allowed origins and the public URL as the ceremonies' origins.
+func relyingParty(o Options, live instance.Live) passkey.RP {
+	// The hosted pages (on the public URL) sign in with passkeys too.
+	origins := append(append([]string{}, live.AllowedOrigins...), strings.TrimRight(o.PublicURL, "/"))
+	rp := passkey.RP{ID: cookieDomain(o), Name: live.AppName, Origins: origins}
+	if !o.Production && len(live.AllowedOrigins) > 0 {
+		if u, err := url.Parse(live.AllowedOrigins[0]); err == nil {
+			rp.ID = registrable(u.Hostname())
+		}
+	}
+	return rp
+}
+
 // cookieDomain is where the applications' cookies go: the configured
 // domain, else the registrable domain (eTLD+1) of the public URL's host,
 // which an application at app.example.com shares with Concierge at
@@ -261,7 +298,12 @@ func cookieDomain(o Options) string {
 	if err != nil {
 		return ""
 	}
-	host := u.Hostname()
+	return registrable(u.Hostname())
+}
+
+// registrable is a host's registrable domain (eTLD+1); an IP address or
+// a single label stays as it is.
+func registrable(host string) string {
 	if net.ParseIP(host) != nil || !strings.Contains(host, ".") {
 		return host
 	}
@@ -284,6 +326,8 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 		instance.Organizations: cfg.Organizations, instance.OrganizationDomains: cfg.OrganizationDomains,
 		instance.OrganizationCreate: cfg.OrganizationCreate, instance.OrganizationAdminDelete: cfg.OrganizationAdminDelete,
 		instance.OrganizationMaxMemberships: cfg.OrganizationMaxMemberships, instance.OrganizationCreatorRole: cfg.OrganizationCreatorRole,
+		instance.SecondFactors: cfg.SecondFactors, instance.ClientTrust: cfg.ClientTrust,
+		instance.MFARequired: cfg.MFARequired,
 	}
 	for k, d := range map[string]time.Duration{instance.SessionTokenTTL: cfg.SessionTokenTTL,
 		instance.SessionLifetime: cfg.SessionLifetime, instance.SessionInactivity: cfg.SessionInactivity} {

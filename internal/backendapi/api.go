@@ -4,7 +4,9 @@
 package backendapi
 
 import (
+	"github.com/conciergehq/concierge/internal/blocklist"
 	"github.com/conciergehq/concierge/internal/httpcheck"
+	"github.com/conciergehq/concierge/internal/signintoken"
 	"net/http"
 	"net/url"
 	"slices"
@@ -28,6 +30,7 @@ import (
 type API struct {
 	Users       *user.Service
 	Allowlist   *allowlist.Service
+	Blocklist   *blocklist.Service
 	Invitations *invitation.Service
 	Messages    *delivery.Service
 	Sessions    *session.Service
@@ -40,10 +43,15 @@ type API struct {
 	Organizations *organization.Service
 	// Profile removes a user's external accounts.
 	Profile session.Profile
+	// Tickets are sign-in and actor tokens.
+	Tickets *signintoken.Service
 	// Nonces redeem handshake nonces for the application's server.
 	Nonces *handshake.Nonces
 	// PublicURL is Concierge's external base URL, for links in responses.
 	PublicURL string
+	// Production refuses testing tokens; TestingKey signs them.
+	Production bool
+	TestingKey []byte
 }
 
 // handler is an HTTP handler that returns its error for respond.Error.
@@ -73,9 +81,17 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/users/{user_id}/oauth_access_tokens/{provider}", handler(a.oauthAccessTokens))
 	mux.Handle("GET /v1/users/{user_id}/organization_memberships", handler(a.listUserMemberships))
 	mux.Handle("POST /v1/users/{user_id}/verify_totp", handler(a.verifyTOTP))
+	mux.Handle("POST /v1/users/{user_id}/verify_password", handler(a.verifyPassword))
+	mux.Handle("POST /v1/users/{user_id}/profile_image", handler(a.setProfileImage))
+	mux.Handle("DELETE /v1/users/{user_id}/profile_image", handler(a.deleteProfileImage))
+	mux.Handle("POST /v1/users/{user_id}/remove_password", handler(a.removePassword))
+	mux.Handle("POST /v1/users/{user_id}/password/set_compromised", handler(a.setCompromised(true)))
+	mux.Handle("POST /v1/users/{user_id}/password/unset_compromised", handler(a.setCompromised(false)))
 	mux.Handle("DELETE /v1/users/{user_id}/mfa", handler(a.removeFactors(true, true)))
 	mux.Handle("DELETE /v1/users/{user_id}/totp", handler(a.removeFactors(true, false)))
 	mux.Handle("DELETE /v1/users/{user_id}/backup_code", handler(a.removeFactors(false, true)))
+	mux.Handle("DELETE /v1/users/{user_id}/passkeys/{passkey_id}", handler(a.deletePasskey))
+	mux.Handle("DELETE /v1/users/{user_id}/web3_wallets/{web3_wallet_id}", handler(a.deleteWeb3Wallet))
 	mux.Handle("GET /v1/organizations", handler(a.listOrganizations))
 	mux.Handle("POST /v1/organizations", handler(a.createOrganization))
 	mux.Handle("GET /v1/organizations/{organization_id}", handler(a.getOrganization))
@@ -119,6 +135,18 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/allowlist_identifiers", handler(a.listAllowlist))
 	mux.Handle("POST /v1/allowlist_identifiers", handler(a.createAllowlist))
 	mux.Handle("DELETE /v1/allowlist_identifiers/{identifier_id}", handler(a.deleteAllowlist))
+	for _, k := range []struct {
+		path string
+		kind user.IdentifierKind
+	}{{"/v1/email_addresses", user.EmailAddress}, {"/v1/phone_numbers", user.PhoneNumber}} {
+		mux.Handle("POST "+k.path, handler(a.createIdentifier(k.kind)))
+		mux.Handle("GET "+k.path+"/{identifier_id}", handler(a.getIdentifier(k.kind)))
+		mux.Handle("PATCH "+k.path+"/{identifier_id}", handler(a.updateIdentifier(k.kind)))
+		mux.Handle("DELETE "+k.path+"/{identifier_id}", handler(a.deleteIdentifier(k.kind)))
+	}
+	mux.Handle("GET /v1/blocklist_identifiers", handler(a.listBlocklist))
+	mux.Handle("POST /v1/blocklist_identifiers", handler(a.createBlocklist))
+	mux.Handle("DELETE /v1/blocklist_identifiers/{identifier_id}", handler(a.deleteBlocklist))
 	mux.Handle("GET /v1/invitations", handler(a.listInvitations))
 	mux.Handle("POST /v1/invitations", handler(a.createInvitation))
 	mux.Handle("POST /v1/invitations/bulk", handler(a.bulkCreateInvitations))
@@ -156,6 +184,11 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/jwt_templates/{template_id}", handler(a.getJWTTemplate))
 	mux.Handle("PATCH /v1/jwt_templates/{template_id}", handler(a.updateJWTTemplate))
 	mux.Handle("DELETE /v1/jwt_templates/{template_id}", handler(a.deleteJWTTemplate))
+	mux.Handle("POST /v1/testing_tokens", handler(a.createTestingToken))
+	mux.Handle("POST /v1/sign_in_tokens", handler(a.createTicketToken(signintoken.KindSignIn)))
+	mux.Handle("POST /v1/sign_in_tokens/{token_id}/revoke", handler(a.revokeTicketToken(signintoken.KindSignIn)))
+	mux.Handle("POST /v1/actor_tokens", handler(a.createTicketToken(signintoken.KindActor)))
+	mux.Handle("POST /v1/actor_tokens/{token_id}/revoke", handler(a.revokeTicketToken(signintoken.KindActor)))
 	mux.Handle("/v1/", Fallback(mux))
 	// The server checks paths and queries (CleanParams) before routing.
 	return a.requireSecretKey(mux)

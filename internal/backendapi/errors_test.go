@@ -156,6 +156,12 @@ func testBadInput(t *testing.T, engine string) {
 		{"invalid utf-8 path", "GET", "/v1/users/user_%ff", nil, 400, "malformed_request_parameters"},
 		{"nul in body", "POST", "/v1/users", `{"external_id":"a\u0000b","username":"nulltest"}`, 400, "request_body_invalid"},
 		{"escaped backslash is not NUL", "POST", "/v1/users", `{"first_name":"a\\u0000b","username":"notnul","skip_password_requirement":true}`, 200, ""},
+		{"sign-in token malformed", "POST", "/v1/sign_in_tokens", `{"user_id":`, 400, "request_body_invalid"},
+		{"sign-in token wrong type", "POST", "/v1/sign_in_tokens", `{"user_id": 5}`, 422, "form_param_format_invalid"},
+		{"actor token actor string", "POST", "/v1/actor_tokens", `{"user_id": "user_x", "actor": "me"}`, 404, "resource_not_found"},
+		{"blocklist wrong type", "POST", "/v1/blocklist_identifiers", `{"identifier": []}`, 422, "form_param_format_invalid"},
+		{"verify password unknown user", "POST", "/v1/users/user_x/verify_password", `{"password": "x"}`, 404, "resource_not_found"},
+		{"set compromised wrong type", "POST", "/v1/users/user_x/password/set_compromised", `{"revoke_all_sessions": 1}`, 422, "form_param_format_invalid"},
 		{"odd search", "GET", "/v1/users/count?query=%22%2A%3A%28%29%20OR%20%7B", nil, 200, ""},
 	}
 	for _, c := range cases {

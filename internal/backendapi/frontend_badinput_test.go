@@ -32,7 +32,7 @@ func frontendBadInput(t *testing.T, engine string) {
 		"POST /v1/client/sign_ins/sia_x/attempt_first_factor", "POST /v1/client/sign_ins/sia_x/reset_password",
 		"GET /v1/client/sessions/" + sid, "POST /v1/client/sessions/" + sid + "/touch", "POST /v1/client/sessions/sess_x/tokens",
 		"POST /v1/client/sessions/sess_x/tokens/tpl", "POST /v1/client/sessions/sess_x/end", "POST /v1/client/sessions/sess_x/remove",
-		"GET /v1/me", "PATCH /v1/me", "POST /v1/me/change_password", "GET /v1/me/email_addresses", "POST /v1/me/email_addresses",
+		"GET /v1/me", "PATCH /v1/me", "POST /v1/me/change_password", "POST /v1/me/remove_password", "GET /v1/me/email_addresses", "POST /v1/me/email_addresses",
 		"GET /v1/me/email_addresses/idn_x", "DELETE /v1/me/email_addresses/idn_x", "POST /v1/me/email_addresses/idn_x/prepare_verification",
 		"POST /v1/me/email_addresses/idn_x/attempt_verification", "GET /v1/me/sessions/active", "POST /v1/me/sessions/sess_x/revoke",
 		"GET /v1/tickets/accept", "POST /v1/dev_browser", "GET /.well-known/jwks.json",

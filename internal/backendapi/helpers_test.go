@@ -37,6 +37,7 @@ type env struct {
 	dsn         string
 	db          *sqlstore.DB
 	app         *app.App
+	clock       *apptest.Clock
 	users       *clerkuser.Client
 	allowlist   *allowlistidentifier.Client
 	invitations *invitation.Client
@@ -107,7 +108,8 @@ func newEnv(t testing.TB, engine string, options ...envOption) *env {
 	cc := &clerk.ClientConfig{}
 	cc.URL = clerk.String(srv.URL + "/v1")
 	cc.Key = clerk.String(testKey)
-	return &env{t: t, url: srv.URL, engine: engine, dsn: cfg.dsn, db: db, app: srv.App, stop: stop,
+	cc.HTTPClient = sdkHTTP
+	return &env{t: t, url: srv.URL, engine: engine, dsn: cfg.dsn, db: db, app: srv.App, clock: srv.Clock, stop: stop,
 		users: clerkuser.NewClient(cc), allowlist: allowlistidentifier.NewClient(cc), invitations: invitation.NewClient(cc)}
 }
 

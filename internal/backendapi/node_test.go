@@ -10,9 +10,9 @@ import (
 	"github.com/conciergehq/concierge/internal/dbtest"
 )
 
-// TestThroughNodeSDK runs testdata/node/users.mjs, invitations.mjs and
-// organizations.mjs, which drive the users, invitations, allowlist and
-// organizations APIs with Clerk's official @clerk/backend (pinned in
+// TestThroughNodeSDK runs testdata/node/users.mjs, invitations.mjs,
+// organizations.mjs and tickets.mjs, which drive the users, invitations,
+// allowlist, organizations, sign-in token and actor token APIs with Clerk's official @clerk/backend (pinned in
 // package.json).
 // It needs node and `npm install` in testdata/node; .ci/run does both and
 // sets CONCIERGE_TEST_NODE, which makes a missing SDK a failure.
@@ -27,7 +27,7 @@ func TestThroughNodeSDK(t *testing.T) {
 		t.Skip("node or @clerk/backend not installed (npm install in " + dir + ")")
 	}
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
-		for _, script := range []string{"users.mjs", "invitations.mjs", "organizations.mjs"} {
+		for _, script := range []string{"users.mjs", "invitations.mjs", "organizations.mjs", "tickets.mjs"} {
 			e := newEnv(t, engine)
 			cmd := exec.Command("node", script, e.url, testKey)
 			cmd.Dir = dir

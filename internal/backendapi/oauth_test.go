@@ -252,8 +252,8 @@ func TestSocialOIDC(t *testing.T) {
 		// refresh token, and kept.
 		first := toks.OAuthAccessTokens[0].Token
 		m.FastForward(11 * time.Minute)
-		e.app.API.Sessions.Now = func() time.Time { return time.Now().Add(11 * time.Minute) }
-		defer func() { e.app.API.Sessions.Now = time.Now }()
+		e.clock.Set(11 * time.Minute)
+		defer e.clock.Set(0)
 		toks, err = e.users.ListOAuthAccessTokens(ctx, &clerkuser.ListOAuthAccessTokensParams{ID: userID, Provider: "custom_acme"})
 		if err != nil || toks.TotalCount != 1 || toks.OAuthAccessTokens[0].Token == first {
 			t.Fatalf("refreshed token: %v %+v", err, toks)

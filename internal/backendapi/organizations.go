@@ -144,30 +144,9 @@ func MembershipObject(publicURL string, set *organization.RoleSet, m *organizati
 	if u != nil {
 		img := user.PlaceholderImage(publicURL, u.ID)
 		out.PublicUserData = &publicUserJSON{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName,
-			ImageURL: img, ProfileImageURL: img, Identifier: primaryIdentifier(u), Username: u.Username}
+			ImageURL: img, ProfileImageURL: img, Identifier: u.DisplayIdentifier(), Username: u.Username}
 	}
 	return out
-}
-
-// primaryIdentifier is what Clerk shows a user by: the primary email
-// address, else phone number, else username, else web3 wallet.
-func primaryIdentifier(u *user.User) string {
-	for _, p := range []*string{u.PrimaryEmailAddressID, u.PrimaryPhoneNumberID} {
-		if p != nil {
-			if i := u.Identifier(*p); i != nil {
-				return i.Value
-			}
-		}
-	}
-	if u.Username != nil {
-		return *u.Username
-	}
-	if u.PrimaryWeb3WalletID != nil {
-		if i := u.Identifier(*u.PrimaryWeb3WalletID); i != nil {
-			return i.Value
-		}
-	}
-	return ""
 }
 
 func boolParam(v url.Values, name string) (bool, error) {

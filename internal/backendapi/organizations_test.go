@@ -23,6 +23,7 @@ func (e *env) orgClients() (*organization.Client, *organizationmembership.Client
 	cc := &clerk.ClientConfig{}
 	cc.URL = clerk.String(e.url + "/v1")
 	cc.Key = clerk.String(testKey)
+	cc.HTTPClient = sdkHTTP
 	return organization.NewClient(cc), organizationmembership.NewClient(cc)
 }
 

@@ -24,6 +24,7 @@ func (e *env) orgInvitations() *organizationinvitation.Client {
 	cc := &clerk.ClientConfig{}
 	cc.URL = clerk.String(e.url + "/v1")
 	cc.Key = clerk.String(testKey)
+	cc.HTTPClient = sdkHTTP
 	return organizationinvitation.NewClient(cc)
 }
 

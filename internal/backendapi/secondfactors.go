@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/respond"
 )
 
@@ -51,4 +52,22 @@ func (a *API) removeFactors(totp, backup bool) func(http.ResponseWriter, *http.R
 		respond.JSON(w, http.StatusOK, map[string]string{"user_id": u.ID})
 		return nil
 	}
+}
+
+// deletePasskey answers DELETE /v1/users/{id}/passkeys/{passkey_id} with
+// Clerk's deleted object.
+func (a *API) deletePasskey(w http.ResponseWriter, r *http.Request) error {
+	ctx, userID, pkID := r.Context(), r.PathValue("user_id"), r.PathValue("passkey_id")
+	u, err := a.Users.Get(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if idn := u.Identifier(pkID); idn == nil || idn.Kind != passkey.Kind {
+		return passkey.NotFound(pkID)
+	}
+	if err := a.Profile.DeleteIdentifier(ctx, userID, pkID); err != nil {
+		return err
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"object": "passkey", "id": pkID, "deleted": true})
+	return nil
 }

@@ -1,6 +1,7 @@
 package backendapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -28,7 +29,11 @@ type SessionJSON struct {
 
 // SessionObject renders s at now (Unix ms).
 func SessionObject(s *session.Session, now int64) SessionJSON {
-	return SessionJSON{Object: "session", ID: s.ID, UserID: s.UserID, ClientID: s.ClientID, Status: s.StatusAt(now),
+	var actor any
+	if s.Actor != nil {
+		actor = json.RawMessage(s.Actor)
+	}
+	return SessionJSON{Actor: actor, Object: "session", ID: s.ID, UserID: s.UserID, ClientID: s.ClientID, Status: s.StatusAt(now),
 		LastActiveOrganizationID: s.LastActiveOrganizationID, LastActiveAt: s.LastActiveAt, ExpireAt: s.ExpireAt, AbandonAt: s.AbandonAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 

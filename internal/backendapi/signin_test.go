@@ -161,9 +161,9 @@ func TestLockout(t *testing.T) {
 			t.Fatalf("locked user: %+v", u)
 		}
 		// An hour later the lockout is over.
-		e.app.API.Sessions.Now = func() time.Time { return time.Now().Add(61 * time.Minute) }
+		e.clock.Set(61 * time.Minute)
 		b.signIn("ada@example.com", pw)
-		e.app.API.Sessions.Now = time.Now
+		e.clock.Set(0)
 		for i := 0; i < 10; i++ {
 			b.call("POST", "/v1/client/sign_ins", url.Values{"identifier": {"ada@example.com"}, "strategy": {"password"}, "password": {"wrong password!"}})
 		}
@@ -317,10 +317,10 @@ func TestSessionLifecycle(t *testing.T) {
 		_, err = sessions.CreateToken(ctx, &clerksession.CreateTokenParams{ID: s.ID, TemplateName: "supabase"})
 		apiErr(t, err, 404, "resource_not_found")
 		// A week later the session has expired and mints nothing.
-		e.app.API.Sessions.Now = func() time.Time { return time.Now().Add(7*24*time.Hour + time.Minute) }
+		e.clock.Set(7*24*time.Hour + time.Minute)
 		_, err = sessions.CreateToken(ctx, &clerksession.CreateTokenParams{ID: s.ID})
 		apiErr(t, err, 401, "signed_out")
-		e.app.API.Sessions.Now = time.Now
+		e.clock.Set(0)
 		if got, _ := sessions.Get(ctx, s.ID); got.Status != "active" {
 			t.Fatalf("status now: %s", got.Status)
 		}

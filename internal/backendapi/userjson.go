@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -31,7 +32,7 @@ type UserJSON struct {
 	EmailAddresses                []emailAddressJSON    `json:"email_addresses"`
 	PhoneNumbers                  []phoneNumberJSON     `json:"phone_numbers"`
 	Web3Wallets                   []web3WalletJSON      `json:"web3_wallets"`
-	Passkeys                      []struct{}            `json:"passkeys"`
+	Passkeys                      []PasskeyJSON         `json:"passkeys"`
 	PasswordEnabled               bool                  `json:"password_enabled"`
 	TwoFactorEnabled              bool                  `json:"two_factor_enabled"`
 	TOTPEnabled                   bool                  `json:"totp_enabled"`
@@ -153,16 +154,19 @@ func (a *API) userJSON(u *user.User) *UserJSON {
 // user to the user's own browser, which must not see it.
 func UserObject(publicURL string, u *user.User, now int64, private bool) *UserJSON {
 	img := user.PlaceholderImage(publicURL, u.ID)
+	if u.ImageURL != nil {
+		img = *u.ImageURL
+	}
 	out := &UserJSON{
 		ID: u.ID, Object: "user", ExternalID: u.ExternalID,
 		PrimaryEmailAddressID: u.PrimaryEmailAddressID, PrimaryPhoneNumberID: u.PrimaryPhoneNumberID,
 		PrimaryWeb3WalletID: u.PrimaryWeb3WalletID,
 		Username:            u.Username, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale,
-		ProfileImageURL: img, ImageURL: img,
+		ProfileImageURL: img, ImageURL: img, HasImage: u.ImageURL != nil,
 		PublicMetadata: orEmpty(u.PublicMetadata), PrivateMetadata: privateOrEmpty(u.PrivateMetadata, private),
 		UnsafeMetadata: orEmpty(u.UnsafeMetadata),
 		EmailAddresses: []emailAddressJSON{}, PhoneNumbers: []phoneNumberJSON{}, Web3Wallets: []web3WalletJSON{},
-		Passkeys: []struct{}{}, ExternalAccounts: []externalAccountJSON{}, SAMLAccounts: []struct{}{},
+		Passkeys: []PasskeyJSON{}, ExternalAccounts: []externalAccountJSON{}, SAMLAccounts: []struct{}{},
 		EnterpriseAccounts: []struct{}{}, OrganizationMemberships: []struct{}{},
 		PasswordEnabled: u.PasswordEnabled(), PasswordLastUpdatedAt: u.PasswordLastUpdatedAt,
 		LastSignInAt: u.LastSignInAt, Banned: u.Banned, Locked: u.LockedAt(now),
@@ -183,11 +187,17 @@ func UserObject(publicURL string, u *user.User, now int64, private bool) *UserJS
 				CreatedAt: idn.CreatedAt, UpdatedAt: idn.UpdatedAt,
 			})
 		case idn.Kind == user.PhoneNumber:
+			mfa, isDefault := u.ReservedForSecondFactor(idn.ID)
 			out.PhoneNumbers = append(out.PhoneNumbers, phoneNumberJSON{
 				ID: idn.ID, Object: "phone_number", PhoneNumber: idn.Value, Reserved: idn.Reserved,
+				ReservedForSecondFactor: mfa, DefaultSecondFactor: isDefault,
 				Verification: verification(idn), LinkedTo: []linkedJSON{},
 				CreatedAt: idn.CreatedAt, UpdatedAt: idn.UpdatedAt,
 			})
+		case idn.Kind == passkey.Kind:
+			for _, p := range passkey.Of(&user.User{Identifiers: []user.Identifier{*idn}}) {
+				out.Passkeys = append(out.Passkeys, PasskeyObject(p, nil))
+			}
 		case isExternal(idn):
 			out.ExternalAccounts = append(out.ExternalAccounts, externalAccount(idn))
 		case idn.Kind == user.Web3Wallet:
@@ -196,6 +206,40 @@ func UserObject(publicURL string, u *user.User, now int64, private bool) *UserJS
 				Verification: verification(idn), CreatedAt: idn.CreatedAt, UpdatedAt: idn.UpdatedAt,
 			})
 		}
+	}
+	return out
+}
+
+// PasskeyJSON is Clerk's passkey object.
+type PasskeyJSON struct {
+	Object       string                  `json:"object"`
+	ID           string                  `json:"id"`
+	Name         *string                 `json:"name"`
+	LastUsedAt   *int64                  `json:"last_used_at"`
+	Verification passkeyVerificationJSON `json:"verification"`
+	CreatedAt    int64                   `json:"created_at"`
+	UpdatedAt    int64                   `json:"updated_at"`
+}
+
+type passkeyVerificationJSON struct {
+	Object   string  `json:"object"`
+	Status   string  `json:"status"`
+	Strategy string  `json:"strategy"`
+	Attempts *int    `json:"attempts"`
+	ExpireAt *int64  `json:"expire_at"`
+	Nonce    *string `json:"nonce,omitempty"`
+}
+
+// PasskeyObject renders a passkey; nonce, when given, is a registration's
+// options for the browser (the passkey is then unverified).
+func PasskeyObject(p passkey.Passkey, nonce *string) PasskeyJSON {
+	out := PasskeyJSON{Object: "passkey", ID: p.ID, LastUsedAt: p.LastUsedAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Verification: passkeyVerificationJSON{Object: "verification_passkey", Status: "verified", Strategy: passkey.Strategy, Nonce: nonce}}
+	if p.Name != "" {
+		out.Name = &p.Name
+	}
+	if nonce != nil {
+		out.Verification.Status = "unverified"
 	}
 	return out
 }

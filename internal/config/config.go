@@ -46,6 +46,12 @@ type Config struct {
 	OrganizationAdminDelete    string
 	OrganizationMaxMemberships string
 	OrganizationCreatorRole    string
+	// SecondFactors lists the second factors users may enrol
+	// (totp,phone_code,backup_code), "none", or "" (the setting's).
+	SecondFactors string
+	// ClientTrust and MFARequired are "true", "false" or "" (the
+	// settings').
+	ClientTrust, MFARequired string
 
 	// Delivery.
 	SMTPURL          string
@@ -99,6 +105,9 @@ var settings = []setting{
 	{"organization-max-memberships", "CONCIERGE_ORGANIZATION_MAX_MEMBERSHIPS", "", "a new organization's max_allowed_memberships: 0 (the default) is no bound. An instance setting like sign-up-mode", false},
 	{"organization-creator-role", "CONCIERGE_ORGANIZATION_CREATOR_ROLE", "", "the role an organization's creator gets (default org:admin); a role without org:sys_memberships:manage falls back to org:admin. An instance setting like sign-up-mode", false},
 	{"organization-admin-delete", "CONCIERGE_ORGANIZATION_ADMIN_DELETE", "", "true (the default): a new organization's admins may delete it (its admin_delete_enabled); false: they may not. An instance setting like sign-up-mode", false},
+	{"second-factors", "CONCIERGE_SECOND_FACTORS", "", "the second factors users may enrol in their profile, comma-separated: totp, phone_code, backup_code (all, the default), or none. A second factor a user has (enrolled or imported) is asked for at sign-in either way. An instance setting like sign-up-mode", false},
+	{"client-trust", "CONCIERGE_CLIENT_TRUST", "", "true (the default for a new instance): a user without a second factor signing in with a password on a browser never used for them gets a code by email (or SMS) to confirm it; false: not asked (an instance from before this setting keeps false). An instance setting like sign-up-mode", false},
+	{"mfa-required", "CONCIERGE_MFA_REQUIRED", "", "true: every user must have a second factor; a user without one signs in to a pending session (Clerk's setup-mfa task, which clerk-js's SignIn shows) until they add one; false (the default): optional. An instance setting like sign-up-mode", false},
 	{"delete-self", "CONCIERGE_DELETE_SELF", "", "true (the default, as Clerk's): users may delete their own account (DELETE /v1/me); false: refused. An instance setting like sign-up-mode", false},
 	{"smtp-url", "CONCIERGE_SMTP_URL", "", "SMTP relay for email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465; optional ?auth=<mechanism>, ?tls=required. Unset: emails go to the development outbox (the log); also CONCIERGE_SMTP_URL_FILE", true},
 	{"email-domain", "CONCIERGE_EMAIL_DOMAIN", "", "domain emails are sent from, as <from_email_name>@<domain> (default: the public URL's host)", false},
@@ -201,6 +210,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		OrganizationAdminDelete:     strings.ToLower(strings.TrimSpace(*vals["organization-admin-delete"])),
 		OrganizationMaxMemberships:  strings.TrimSpace(*vals["organization-max-memberships"]),
 		OrganizationCreatorRole:     strings.TrimSpace(*vals["organization-creator-role"]),
+		SecondFactors:               strings.ToLower(strings.TrimSpace(*vals["second-factors"])),
+		ClientTrust:                 strings.ToLower(strings.TrimSpace(*vals["client-trust"])),
+		MFARequired:                 strings.ToLower(strings.TrimSpace(*vals["mfa-required"])),
 		SMTPURL:                     strings.TrimSpace(*vals["smtp-url"]),
 		EmailDomain:                 strings.ToLower(strings.TrimSpace(*vals["email-domain"])),
 		SMSWebhookURL:               strings.TrimSpace(*vals["sms-webhook-url"]),
@@ -324,6 +336,7 @@ func (c *Config) validateDelivery(publicHost string) error {
 		{"CONCIERGE_STRICT_ENUMERATION_PROTECTION", c.StrictEnumerationProtection}, {"CONCIERGE_DELETE_SELF", c.DeleteSelf},
 		{"CONCIERGE_ORGANIZATIONS", c.Organizations}, {"CONCIERGE_ORGANIZATION_DOMAINS", c.OrganizationDomains},
 		{"CONCIERGE_ORGANIZATION_CREATE", c.OrganizationCreate}, {"CONCIERGE_ORGANIZATION_ADMIN_DELETE", c.OrganizationAdminDelete},
+		{"CONCIERGE_CLIENT_TRUST", c.ClientTrust}, {"CONCIERGE_MFA_REQUIRED", c.MFARequired},
 	} {
 		if b.v != "" && b.v != "true" && b.v != "false" {
 			return fmt.Errorf("%s %q: must be true or false", b.env, b.v)

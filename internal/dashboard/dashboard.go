@@ -6,9 +6,13 @@
 package dashboard
 
 import (
+	"github.com/conciergehq/concierge/internal/blocklist"
+	"log/slog"
+
 	"context"
 	"embed"
 	"github.com/conciergehq/concierge/internal/httpcheck"
+	"github.com/conciergehq/concierge/internal/signintoken"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -42,6 +46,8 @@ type Store interface {
 	CreateSecretKey(ctx context.Context, k apikey.Key) error
 	RevokeSecretKey(ctx context.Context, id string, now int64) error
 	SignUpsPerDay(ctx context.Context, since int64) (map[int64]int64, error)
+	// DeleteIdentifier removes one of a user's identifiers (a passkey).
+	DeleteIdentifier(ctx context.Context, userID, identifierID string) error
 }
 
 // Dashboard is the operators' UI.
@@ -52,6 +58,7 @@ type Dashboard struct {
 	Sessions    *session.Service
 	Invitations *invitation.Service
 	Allowlist   *allowlist.Service
+	Blocklist   *blocklist.Service
 	Settings    *instance.Service
 	Keys        *apikey.Keyring
 	// Wake tells the outbox that a message was queued.
@@ -71,6 +78,10 @@ type Dashboard struct {
 	// TOTP secrets.
 	Transfer transfer.Store
 	MFAKey   []byte
+	// Tickets mints the actor tokens of "Sign in as this user".
+	Tickets *signintoken.Service
+	// Log records operators' impersonations.
+	Log *slog.Logger
 	// MaxUpload bounds an uploaded import file (0: 64 MiB); bigger files
 	// go through concierge import.
 	MaxUpload int64
@@ -162,6 +173,7 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("GET /dashboard/users/{id}", d.userPage)
 	auth("POST /dashboard/users/{id}/metadata", d.userMetadata)
 	auth("POST /dashboard/users/{id}/{action}", d.userAction)
+	auth("POST /dashboard/users/{id}/passkeys/{passkey_id}/delete", d.deletePasskey)
 	auth("POST /dashboard/sessions/{id}/revoke", d.revokeSession)
 	auth("GET /dashboard/organizations", d.organizations)
 	auth("POST /dashboard/organizations", d.createOrganization)
@@ -190,6 +202,9 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("GET /dashboard/allowlist", d.allowlist)
 	auth("POST /dashboard/allowlist", d.addAllowlist)
 	auth("POST /dashboard/allowlist/{id}/delete", d.deleteAllowlist)
+	auth("GET /dashboard/blocklist", d.blocklist)
+	auth("POST /dashboard/blocklist", d.addBlocklist)
+	auth("POST /dashboard/blocklist/{id}/delete", d.deleteBlocklist)
 	auth("GET /dashboard/messages", d.messages)
 	auth("POST /dashboard/messages/{id}/retry", d.retryMessage)
 	auth("POST /dashboard/messages/test", d.testMessage)
@@ -299,7 +314,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 var notices = map[string]string{
 	"saved": "Saved.", "revoked": "Revoked.", "deleted": "Deleted.", "created": "Created.", "added": "Added.",
 	"removed": "Removed.", "retried": "Queued again.", "sent": "Queued for sending.", "banned": "User banned.",
-	"unbanned": "Ban lifted.", "locked": "User locked.", "unlocked": "User unlocked.",
+	"unbanned": "Ban lifted.", "locked": "User locked.", "unlocked": "User unlocked.", "mfa_reset": "Second factors removed.", "passkey_removed": "Passkey removed.",
 }
 
 // fail shows an error page: a client error's message, or a generic one.

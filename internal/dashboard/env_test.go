@@ -1,13 +1,16 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"github.com/conciergehq/concierge/internal/apptest"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/conciergehq/concierge/internal/app"
@@ -26,15 +29,37 @@ type env struct {
 	url string
 	app *app.App
 	db  *sqlstore.DB
+	// logs is what the server logged at info and above.
+	logs *lockedBuffer
+}
+
+// lockedBuffer is a log sink the server writes while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newEnv(t testing.TB, engine string) *env {
 	t.Helper()
 	db := dbtest.Open(t, engine)
-	srv := apptest.Start(t, db, apptest.Config{Options: app.Options{SecretKey: secretKey, EmailDomain: "example.test"}})
+	logs := &lockedBuffer{}
+	srv := apptest.Start(t, db, apptest.Config{Options: app.Options{SecretKey: secretKey, EmailDomain: "example.test",
+		Log: slog.New(slog.NewTextHandler(logs, nil))}})
 	srv.App.Dashboard.SignInLimit = nil
 	srv.App.Dispatcher.MaxAttempts = 2 // a failing message fails fast
-	return &env{t: t, url: srv.URL, app: srv.App, db: db}
+	return &env{t: t, url: srv.URL, app: srv.App, db: db, logs: logs}
 }
 
 // client is an HTTP client with a cookie jar that does not follow

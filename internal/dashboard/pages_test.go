@@ -10,6 +10,8 @@ import (
 
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/instance"
+	"github.com/conciergehq/concierge/internal/passkey"
+	"github.com/conciergehq/concierge/internal/user"
 )
 
 // TestOperatorTasks: the forms the browser test does not walk, over HTTP:
@@ -51,6 +53,38 @@ func TestOperatorTasks(t *testing.T) {
 		}
 		if u, _ = e.app.API.Users.Get(ctx, id); u.Banned || u.Locked {
 			t.Fatalf("after unban and unlock: %+v", u)
+		}
+		// Second factors: shown, and reset for a user who lost them.
+		if _, err := e.app.API.Users.Update(ctx, id, user.UpdateParams{TOTPSecret: user.Field[string]{Set: true, Value: "JBSWY3DPEHPK3PXP"},
+			BackupCodes: user.Field[[]string]{Set: true, Value: []string{"one-code", "two-code"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if st, body, _ := c.get("/dashboard/users/" + id); st != 200 || !strings.Contains(body, "Authenticator app: yes") ||
+			!strings.Contains(body, "Backup codes left: 2") {
+			t.Fatalf("second factors shown: %d", st)
+		}
+		if st, _, h := post("/dashboard/users/"+id+"/reset-mfa", url.Values{}); st != 303 || !strings.Contains(h.Get("Location"), "mfa_reset") {
+			t.Fatalf("reset-mfa: %d %v", st, h)
+		}
+		if u, _ := e.app.API.Users.Get(ctx, id); u.TwoFactorEnabled() {
+			t.Fatalf("second factors after the reset: %+v", u)
+		}
+		// A passkey (as a registration stores it) is listed and removed.
+		if err := e.db.AddIdentifier(ctx, &user.Identifier{ID: "idn_passkeytest", UserID: id, Kind: passkey.Kind, Value: "cred-1",
+			VerificationStatus: user.StatusVerified, VerificationStrategy: passkey.Strategy, Data: `{"name":"Work laptop"}`}); err != nil {
+			t.Fatal(err)
+		}
+		if st, body, _ := c.get("/dashboard/users/" + id); st != 200 || !strings.Contains(body, "Work laptop") {
+			t.Fatalf("passkey shown: %d", st)
+		}
+		if st, _, _ := post("/dashboard/users/"+id+"/passkeys/idn_passkeytest/delete", url.Values{}); st != 303 {
+			t.Fatalf("remove passkey: %d", st)
+		}
+		if st, _, _ := post("/dashboard/users/"+id+"/passkeys/idn_passkeytest/delete", url.Values{}); st != 404 {
+			t.Fatalf("remove a removed passkey: %d", st)
+		}
+		if u, _ := e.app.API.Users.Get(ctx, id); len(passkey.Of(u)) != 0 {
+			t.Fatal("passkey not removed")
 		}
 		if st, _, _ := post("/dashboard/users/"+id+"/delete", url.Values{}); st != 422 {
 			t.Fatalf("delete without confirmation: %d", st)

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -190,6 +191,12 @@ type userData struct {
 	LockoutSeconds          *int64
 	AttemptsRemaining       int64
 	MetadataError           string
+	// Second factors: the authenticator app, backup codes left, and the
+	// phone numbers that receive codes.
+	TOTP        bool
+	BackupCodes int
+	MFAPhones   []string
+	Passkeys    []passkey.Passkey
 }
 
 type sessionRow struct {
@@ -209,7 +216,12 @@ func pretty(raw json.RawMessage) string {
 func (d *Dashboard) userData(r *http.Request, u *user.User) (userData, error) {
 	now := d.Now().UnixMilli()
 	data := userData{User: rowOf(u, now), Public: pretty(u.PublicMetadata), Private: pretty(u.PrivateMetadata),
-		Unsafe: pretty(u.UnsafeMetadata), LockoutSeconds: u.LockoutExpiresIn(now), AttemptsRemaining: u.AttemptsRemaining()}
+		Unsafe: pretty(u.UnsafeMetadata), LockoutSeconds: u.LockoutExpiresIn(now), AttemptsRemaining: u.AttemptsRemaining(),
+		TOTP: u.TOTPEnabled(), BackupCodes: len(u.BackupCodes)}
+	for _, p := range u.MFAPhones() {
+		data.MFAPhones = append(data.MFAPhones, p.Value)
+	}
+	data.Passkeys = passkey.Of(u)
 	for _, i := range u.Identifiers {
 		status := i.VerificationStatus
 		if status == "" {
@@ -303,6 +315,12 @@ func (d *Dashboard) userAction(w http.ResponseWriter, r *http.Request) error {
 		_, err = d.Users.SetBanned(ctx, id, action == "ban")
 	case "lock", "unlock":
 		_, err = d.Users.SetLocked(ctx, id, action == "lock")
+	case "reset-mfa":
+		// An operator's reset, for a user who lost their device: the
+		// app, the backup codes and the phones' second-factor use go.
+		_, err = d.Users.RemoveFactors(ctx, id, true, true)
+	case "impersonate":
+		return d.impersonate(w, r, id)
 	case "delete":
 		if r.PostForm.Get("confirm") != "delete" {
 			return errs.New(errs.Invalid, "confirmation_missing", "Not confirmed", "Tick the confirmation box to delete the user.")
@@ -319,4 +337,20 @@ func (d *Dashboard) userAction(w http.ResponseWriter, r *http.Request) error {
 	return back(w, r, "/dashboard/users/"+id, actionNotices[r.PathValue("action")])
 }
 
-var actionNotices = map[string]string{"ban": "banned", "unban": "unbanned", "lock": "locked", "unlock": "unlocked"}
+var actionNotices = map[string]string{"ban": "banned", "unban": "unbanned", "lock": "locked", "unlock": "unlocked", "reset-mfa": "mfa_reset"}
+
+// deletePasskey removes one of a user's passkeys (a lost device).
+func (d *Dashboard) deletePasskey(w http.ResponseWriter, r *http.Request) error {
+	id, pkID := r.PathValue("id"), r.PathValue("passkey_id")
+	u, err := d.Users.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if idn := u.Identifier(pkID); idn == nil || idn.Kind != passkey.Kind {
+		return passkey.NotFound(pkID)
+	}
+	if err := d.Store.DeleteIdentifier(r.Context(), id, pkID); err != nil {
+		return err
+	}
+	return back(w, r, "/dashboard/users/"+id, "passkey_removed")
+}

@@ -8,6 +8,7 @@ package frontendapi
 
 import (
 	"context"
+	"github.com/conciergehq/concierge/internal/testingtoken"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,6 +24,7 @@ import (
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/organization"
+	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/ratelimit"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
@@ -44,7 +46,10 @@ type API struct {
 	// Production instances set __client_uat on CookieDomain (the
 	// applications' registrable domain) and hand the handshake payload
 	// over in a cookie there; PublishableKey gives the cookies' suffix.
-	Production     bool
+	Production bool
+	// TestingKey checks the testing tokens (__clerk_testing_token) that
+	// lift the rate limits of a development instance's test suites.
+	TestingKey     []byte
 	CookieDomain   string
 	PublishableKey string
 	Nonces         *handshake.Nonces
@@ -52,6 +57,10 @@ type API struct {
 	OAuth *oauth.Service
 	// Organizations are the user's organizations and memberships.
 	Organizations *organization.Service
+	// Passkeys registers passkeys; PasskeyCeremonies keeps the
+	// registrations begun.
+	Passkeys          *passkey.Service
+	PasskeyCeremonies PasskeyCeremonies
 	// Backend serves the requests with a secret key on the paths both
 	// APIs have (/v1/organizations…).
 	Backend http.Handler
@@ -73,6 +82,9 @@ const ClientCookie = "__client"
 type ctxKey int
 
 const clientKey ctxKey = 0
+
+// testingKey marks a request that carried a valid testing token.
+const testingKey ctxKey = 1
 
 // handler is a Frontend API handler; it returns its error for the
 // envelope.
@@ -111,24 +123,46 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/client/sign_ins/{id}/prepare_first_factor", a.withClient(noLimit, false, a.prepareFirstFactor))
 	h("POST /v1/client/sign_ins/{id}/attempt_first_factor", a.withClient(limitAttempt, false, a.attemptFirstFactor))
 	h("POST /v1/client/sign_ins/{id}/reset_password", a.withClient(limitAttempt, false, a.resetPassword))
+	h("POST /v1/client/sign_ins/{id}/prepare_second_factor", a.withClient(noLimit, false, a.prepareSecondFactor))
+	h("POST /v1/client/sign_ins/{id}/attempt_second_factor", a.withClient(limitAttempt, false, a.attemptSecondFactor))
 	h("GET /v1/client/sessions/{id}", a.withClient(noLimit, false, a.getSession))
 	h("POST /v1/client/sessions/{id}/touch", a.withClient(noLimit, false, a.touchSession))
 	h("POST /v1/client/sessions/{id}/tokens", a.withClient(noLimit, false, a.mintToken))
 	h("POST /v1/client/sessions/{id}/tokens/{template}", a.withClient(noLimit, false, a.mintToken))
 	h("POST /v1/client/sessions/{id}/end", a.withClient(noLimit, false, a.endSession(session.Ended)))
 	h("POST /v1/client/sessions/{id}/remove", a.withClient(noLimit, false, a.endSession(session.Removed)))
+	h("POST /v1/client/sessions/{id}/verify", a.withClient(noLimit, false, a.startReverification))
+	h("POST /v1/client/sessions/{id}/verify/prepare_first_factor", a.withClient(noLimit, false, a.reverifyStep(false, false)))
+	h("POST /v1/client/sessions/{id}/verify/attempt_first_factor", a.withClient(limitAttempt, false, a.reverifyStep(false, true)))
+	h("POST /v1/client/sessions/{id}/verify/prepare_second_factor", a.withClient(noLimit, false, a.reverifyStep(true, false)))
+	h("POST /v1/client/sessions/{id}/verify/attempt_second_factor", a.withClient(limitAttempt, false, a.reverifyStep(true, true)))
 	h("GET /v1/me", a.withMe(noLimit, a.getMe))
 	h("PATCH /v1/me", a.withMe(noLimit, a.updateMe))
-	h("DELETE /v1/me", a.withMe(noLimit, a.deleteMe))
+	h("DELETE /v1/me", a.withMe(noLimit, a.sensitive(a.deleteMe)))
 	h("PATCH /v1/me/metadata", a.withMe(noLimit, a.updateMyMetadata))
-	h("POST /v1/me/change_password", a.withMe(limitAttempt, a.changePassword))
+	h("POST /v1/me/change_password", a.withMe(limitAttempt, a.sensitive(a.changePassword)))
+	h("POST /v1/me/remove_password", a.withMe(limitAttempt, a.sensitive(a.removePassword)))
+	routes["POST /v1/me/profile_image"] = true
+	mux.Handle("POST /v1/me/profile_image", a.transportLimit(a.setProfileImage, images.MaxBytes+64<<10))
+	h("DELETE /v1/me/profile_image", a.withMe(noLimit, a.deleteProfileImage))
+	h("POST /v1/me/totp", a.withMe(noLimit, a.sensitive(a.createTOTP)))
+	h("POST /v1/me/totp/attempt_verification", a.withMe(limitAttempt, a.verifyTOTP))
+	h("DELETE /v1/me/totp", a.withMe(noLimit, a.sensitive(a.deleteTOTP)))
+	h("POST /v1/me/backup_codes", a.withMe(noLimit, a.sensitive(a.createBackupCodes)))
+	h("POST /v1/me/backup_codes/{$}", a.withMe(noLimit, a.sensitive(a.createBackupCodes)))
+	for _, p := range []string{"/v1/me/passkeys", "/v1/me/passkeys/{$}"} {
+		h("POST "+p, a.withMe(noLimit, a.sensitive(a.createPasskey)))
+	}
+	h("POST /v1/me/passkeys/{id}/attempt_verification", a.withMe(limitAttempt, a.verifyPasskey))
+	h("PATCH /v1/me/passkeys/{id}", a.withMe(noLimit, a.renamePasskey))
+	h("DELETE /v1/me/passkeys/{id}", a.withMe(noLimit, a.sensitive(a.deletePasskey)))
 	h("GET /v1/me/email_addresses", a.withMe(noLimit, a.listEmails))
 	h("GET /v1/me/sessions/active", a.withMe(noLimit, a.activeSessions))
 	h("POST /v1/me/sessions/{id}/revoke", a.withMe(noLimit, a.revokeMySession))
 	h("POST /v1/me/email_addresses", a.withMe(noLimit, a.addEmail))
 	h("POST /v1/me/email_addresses/{$}", a.withMe(noLimit, a.addEmail))
 	h("GET /v1/me/email_addresses/{id}", a.withMe(noLimit, a.getEmail))
-	h("DELETE /v1/me/email_addresses/{id}", a.withMe(noLimit, a.deleteEmail))
+	h("DELETE /v1/me/email_addresses/{id}", a.withMe(noLimit, a.sensitive(a.deleteEmail)))
 	h("POST /v1/me/email_addresses/{id}/prepare_verification", a.withMe(noLimit, a.prepareEmail))
 	h("POST /v1/me/email_addresses/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptEmail))
 	for _, p := range []string{"/v1/me/phone_numbers", "/v1/me/phone_numbers/{$}"} {
@@ -137,7 +171,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	}
 	h("GET /v1/me/phone_numbers/{id}", a.withMe(noLimit, a.getPhone))
 	h("PATCH /v1/me/phone_numbers/{id}", a.withMe(noLimit, a.updatePhone))
-	h("DELETE /v1/me/phone_numbers/{id}", a.withMe(noLimit, a.deletePhone))
+	h("DELETE /v1/me/phone_numbers/{id}", a.withMe(noLimit, a.sensitive(a.deletePhone)))
 	h("POST /v1/me/phone_numbers/{id}/prepare_verification", a.withMe(noLimit, a.preparePhone))
 	h("POST /v1/me/phone_numbers/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptPhone))
 	h("GET /v1/tickets/accept", a.acceptTicket)
@@ -190,12 +224,13 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/oauth_callback", handler(a.oauthCallback))
 	mux.Handle("POST /v1/oauth_callback", handler(a.oauthCallback))
 	h("POST /v1/me/external_accounts", a.withMe(noLimit, a.connectAccount))
-	h("DELETE /v1/me/external_accounts/{id}", a.withMe(noLimit, a.deleteAccount))
+	h("DELETE /v1/me/external_accounts/{id}", a.withMe(noLimit, a.sensitive(a.deleteAccount)))
 	h("PATCH /v1/me/external_accounts/{id}/reauthorize", a.withMe(noLimit, a.reauthorizeAccount))
 	h("GET /v1/client/sync", a.satellite)
 	h("GET /v1/client/link", a.satellite)
 	h("POST /v1/dev_browser", a.createDevBrowser)
 	mux.Handle("GET /.well-known/jwks.json", a.cors(handler(a.jwks)))
+	mux.Handle("GET /.well-known/webauthn", a.cors(handler(a.wellKnownWebAuthn)))
 	mux.Handle("OPTIONS /v1/", a.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
@@ -301,6 +336,10 @@ func (a *API) transportLimit(next handler, limit int64) http.Handler {
 			return err
 		}
 		ctx := context.WithValue(r.Context(), clientKey, c)
+		if tok := r.URL.Query().Get("__clerk_testing_token"); tok != "" && !a.Production && a.TestingKey != nil &&
+			testingtoken.Valid(a.TestingKey, tok, time.Now()) {
+			ctx = context.WithValue(ctx, testingKey, true)
+		}
 		return next(w, r.WithContext(ctx))
 	}))
 }
@@ -476,12 +515,14 @@ func (a *API) envelope(w http.ResponseWriter, r *http.Request, clientID string, 
 	return nil
 }
 
-// limit applies a rate limiter to the caller's IP.
+// limit applies a rate limiter to the caller's IP on the route, as
+// Clerk's limits are per endpoint: a user who proves a password, then an
+// authenticator app's code, within seconds is not refused the second.
 func limit(l *ratelimit.Limiter, r *http.Request) error {
-	if l == nil {
-		return nil
+	if l == nil || r.Context().Value(testingKey) == true {
+		return nil // a test suite with a testing token is not throttled
 	}
-	ok, retry := l.Allow(httpcheck.ClientIP(r))
+	ok, retry := l.Allow(httpcheck.ClientIP(r) + " " + r.Pattern)
 	if ok {
 		return nil
 	}

@@ -3,6 +3,7 @@ package frontendapi
 import (
 	"context"
 	"encoding/json"
+	"github.com/conciergehq/concierge/internal/signintoken"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,9 +39,31 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			"first_factors": factors, "used_for_second_factor": false, "second_factors": []string{},
 			"verifications": verifications, "verify_at_sign_up": len(verifications) > 0}
 	}
+	// A second factor users may enrol: an attribute of its own (the
+	// authenticator app, backup codes) or a use of the phone number.
+	second := func(f string) map[string]any {
+		on := live.SecondFactor(f)
+		factors := []string{}
+		if on {
+			factors = []string{f}
+		}
+		return map[string]any{"enabled": on, "required": false, "used_for_first_factor": false, "first_factors": []string{},
+			"used_for_second_factor": on, "second_factors": factors, "verifications": []string{}, "verify_at_sign_up": false}
+	}
+	phone := attr(true, required("phone_number"), true, []string{"phone_code"}, []string{"phone_code"})
+	if live.SecondFactor("phone_code") {
+		phone["used_for_second_factor"], phone["second_factors"] = true, []string{"phone_code"}
+	}
 	social, err := a.social(ctx)
 	if err != nil {
 		return err
+	}
+	// Passkeys, when the applications are on a domain browsers accept.
+	passkeys := a.Passkeys != nil && a.Passkeys.Available(ctx)
+	passkeyAttr := off
+	if passkeys {
+		passkeyAttr = attr(true, false, true, []string{"passkey"}, []string{"passkey"})
+		passkeyAttr["verify_at_sign_up"] = false
 	}
 	env := map[string]any{
 		"object":         "environment",
@@ -49,20 +72,21 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 		"user_settings": map[string]any{
 			"attributes": map[string]any{
 				"email_address":     attr(true, required("email_address"), true, []string{"email_code"}, []string{"email_code"}),
-				"phone_number":      attr(true, required("phone_number"), true, []string{"phone_code"}, []string{"phone_code"}),
+				"phone_number":      phone,
 				"username":          attr(true, false, true, []string{}, []string{}),
 				"first_name":        attr(true, false, false, []string{}, []string{}),
 				"last_name":         attr(true, false, false, []string{}, []string{}),
 				"password":          attr(true, true, false, []string{}, []string{}),
 				"web3_wallet":       off,
-				"authenticator_app": off, "ticket": attr(true, false, false, []string{}, []string{}),
-				"backup_code": off, "passkey": off,
+				"authenticator_app": second("totp"), "ticket": attr(true, false, false, []string{}, []string{}),
+				"backup_code": second("backup_code"), "passkey": passkeyAttr,
 			},
-			"sign_up":          map[string]any{"mode": mode, "progressive": true, "legal_consent_enabled": false, "captcha_enabled": false, "custom_action_required": false},
-			"sign_in":          map[string]any{"second_factor": map[string]any{"required": false}},
+			"sign_up": map[string]any{"mode": mode, "progressive": true, "legal_consent_enabled": false, "captcha_enabled": false,
+				"custom_action_required": false, "mfa": map[string]any{"required": live.MFARequired}},
+			"sign_in":          map[string]any{"second_factor": map[string]any{"required": live.MFARequired}},
 			"social":           social,
 			"enterprise_sso":   map[string]any{"enabled": false, "self_serve_sso": false},
-			"passkey_settings": map[string]any{"allow_autofill": false, "show_sign_in_button": false},
+			"passkey_settings": map[string]any{"allow_autofill": false, "show_sign_in_button": passkeys},
 			"actions":          map[string]any{"delete_self": live.DeleteSelf, "create_organization": live.Organizations && live.OrganizationCreate},
 			"password_settings": map[string]any{"min_length": 8, "max_length": 72, "require_special_char": false,
 				"require_numbers": false, "require_uppercase": false, "require_lowercase": false, "show_zxcvbn": false,
@@ -258,7 +282,8 @@ func (a *API) signUpResponse(w http.ResponseWriter, r *http.Request, c *session.
 
 func signInParams(v url.Values) session.SignInParams {
 	return session.SignInParams{Identifier: v.Get("identifier"), Strategy: v.Get("strategy"), Password: v.Get("password"),
-		Code: v.Get("code"), EmailAddressID: v.Get("email_address_id"), PhoneNumberID: v.Get("phone_number_id"), Ticket: v.Get("ticket")}
+		Code: v.Get("code"), EmailAddressID: v.Get("email_address_id"), PhoneNumberID: v.Get("phone_number_id"), Ticket: v.Get("ticket"),
+		PublicKeyCredential: v.Get("public_key_credential")}
 }
 
 func (a *API) createSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
@@ -412,6 +437,15 @@ func (a *API) acceptTicket(w http.ResponseWriter, r *http.Request) error {
 // the __clerk_status (sign_up or sign_in) and the invitation's
 // redirect_url.
 func (a *API) ticketTarget(ctx context.Context, ticket string) (string, *string, error) {
+	if a.Sessions.Tickets != nil && signintoken.IsTicket(ticket) {
+		// A sign-in or actor token: the hosted sign-in page (or the
+		// application's, through the redirect_url it was shown with)
+		// consumes it with the ticket strategy.
+		if _, err := a.Sessions.Tickets.Verify(ctx, ticket); err != nil {
+			return "", nil, err
+		}
+		return "sign_in", nil, nil
+	}
 	if invitation.TicketKind(ticket) != invitation.KindOrganizationInvitation || a.Organizations == nil {
 		inv, err := a.Invitations.Verify(ctx, ticket)
 		if err != nil {

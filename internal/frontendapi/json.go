@@ -39,6 +39,8 @@ type verificationJSON struct {
 	ExpireAt            *int64   `json:"expire_at"`
 	NextAction          *string  `json:"next_action,omitempty"`
 	SupportedStrategies []string `json:"supported_strategies,omitempty"`
+	// Nonce is a passkey ceremony's options for the browser (JSON).
+	Nonce *string `json:"nonce,omitempty"`
 	// A provider's verification: where it leads, and why it failed.
 	ExternalURL *string        `json:"external_verification_redirect_url,omitempty"`
 	Error       map[string]any `json:"error,omitempty"`
@@ -138,7 +140,7 @@ func (a *API) sessionOut(ctx context.Context, s *session.Session, now int64) (se
 // sessionWith renders s, reusing the users already loaded (a client's
 // sessions often share one).
 func (a *API) sessionWith(ctx context.Context, s *session.Session, now int64, users map[string]*user.User) (sessionJSON, error) {
-	out := sessionJSON{SessionJSON: backendapi.SessionObject(s, now), FactorVerificationAge: [2]int{int((now - s.CreatedAt) / 60000), -1}}
+	out := sessionJSON{SessionJSON: backendapi.SessionObject(s, now), FactorVerificationAge: s.FactorAge(now)}
 	u := users[s.UserID]
 	if u == nil {
 		var err error
@@ -154,6 +156,18 @@ func (a *API) sessionWith(ctx context.Context, s *session.Session, now int64, us
 		return out, err
 	}
 	out.User = uj
+	live, err := a.Settings.Live(ctx)
+	if err != nil {
+		return out, err
+	}
+	if tasks := session.Tasks(live, u); len(tasks) > 0 && out.Status == session.Active {
+		// Signed in, not yet done: clerk-js shows the tasks' steps.
+		list := make([]map[string]string, len(tasks))
+		for i, t := range tasks {
+			list[i] = map[string]string{"key": t}
+		}
+		out.Status, out.Tasks = "pending", list
+	}
 	out.PublicUserData = a.publicUserData(u)
 	return out, nil
 }
@@ -185,6 +199,15 @@ func (a *API) signInOut(ctx context.Context, si *session.SignIn) (*signInJSON, e
 			out.FirstFactorVerification.Strategy = &st
 		}
 	}
+	if u != nil && (si.Status == session.NeedsSecondFactor || si.Status == session.NeedsClientTrust || si.SecondFactor != nil) {
+		out.SupportedSecondFactors = factorsOut(session.SignInSecondFactors(si, u), si.ClientTrust)
+	}
+	if si.ClientTrust {
+		out.ClientTrustState = "new"
+	}
+	if v := si.SecondFactor; v != nil {
+		out.SecondFactorVerification = verificationOut(v, nil)
+	}
 	return out, nil
 }
 
@@ -207,6 +230,9 @@ func verificationOut(v *session.Verification, supported []string) *verificationJ
 	}
 	if supported != nil {
 		out.NextAction = &next
+	}
+	if v != nil && v.Passkey != nil {
+		out.Object, out.Nonce, out.NextAction = "verification_passkey", &v.Passkey.Options, nil
 	}
 	if v != nil && session.IsOAuth(v.Strategy) {
 		out.Object = "verification_oauth"

@@ -2,6 +2,7 @@ package frontendapi
 
 import (
 	"context"
+	"github.com/conciergehq/concierge/internal/errs"
 	"net/http"
 	"net/url"
 
@@ -98,6 +99,25 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request, _ *session.Sessio
 func (a *API) changePassword(w http.ResponseWriter, r *http.Request, s *session.Session, u *user.User, v url.Values) error {
 	u, err := a.Sessions.ChangePassword(r.Context(), s, u, v.Get("current_password"), v.Get("new_password"),
 		v.Get("sign_out_of_other_sessions") == "true")
+	if err != nil {
+		return err
+	}
+	return a.meResponse(w, r, u)
+}
+
+// removePassword is POST /v1/me/remove_password: with the current
+// password, for a user who signs in another way.
+func (a *API) removePassword(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
+	if err := a.UserRules.VerifyPassword(r.Context(), u.ID, v.Get("current_password")); err != nil {
+		if e, ok := errs.As(err); ok && e.Code == "incorrect_password" {
+			err = errs.New(errs.Invalid, "form_password_incorrect", "Password is incorrect",
+				"The current password is incorrect.").WithParam("current_password")
+		} else if ok && e.Code == "form_param_missing" {
+			err = errs.ParamMissing("current_password")
+		}
+		return err
+	}
+	u, err := a.UserRules.RemovePassword(r.Context(), u.ID)
 	if err != nil {
 		return err
 	}

@@ -230,6 +230,9 @@ func (a *API) pageSSOCallback(w http.ResponseWriter, r *http.Request) error {
 			p.Error = oauthError(si.FirstFactor.Error)["long_message"].(string)
 			return a.render(w, r, "sign_in", http.StatusUnprocessableEntity, p)
 		}
+		if si.Status == session.NeedsSecondFactor {
+			return a.secondFactorStep(w, r, full, si, p)
+		}
 	}
 	if full.LastActiveSessionID != nil {
 		return a.finish(w, r, full, *full.LastActiveSessionID, p.RedirectURL, "")

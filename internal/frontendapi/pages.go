@@ -3,6 +3,7 @@ package frontendapi
 import (
 	"context"
 	"embed"
+	"github.com/conciergehq/concierge/internal/signintoken"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -40,14 +41,23 @@ type page struct {
 	Wide                          bool
 	RedirectURL                   string
 	Step                          bool // the code step of a flow
-	Identifier                    string
-	SignInID, SignUpID, Ticket    string
-	FirstName, LastName           string
-	Phone, Strategy               string
-	AskEmail, AskPhone            bool
-	Closed                        bool
-	Identifiers                   []identifierRow
-	Sessions                      []sessionRow
+	// SecondFactor is the sign-in's second step; BackupCodes says the
+	// field also takes a backup code.
+	SecondFactor, BackupCodes bool
+	// NewDevice is the new-browser check's step (a code by email or SMS).
+	NewDevice bool
+	// Passkeys shows the "Sign in with a passkey" button.
+	Passkeys                   bool
+	Identifier                 string
+	SignInID, SignUpID, Ticket string
+	// SignInLink marks a ticket that is a sign-in or actor token.
+	SignInLink          bool
+	FirstName, LastName string
+	Phone, Strategy     string
+	AskEmail, AskPhone  bool
+	Closed              bool
+	Identifiers         []identifierRow
+	Sessions            []sessionRow
 	// Providers are the social sign-in buttons.
 	Providers []providerButton
 }
@@ -71,6 +81,10 @@ func (a *API) Pages() http.Handler {
 	p("GET /sign-in", a.signInPage)
 	p("POST /sign-in", a.signInSubmit)
 	p("POST /sign-in/code", a.signInCode)
+	p("POST /sign-in/second-factor", a.signInSecondFactor)
+	p("GET /sign-in/passkey.js", a.passkeyJS)
+	p("POST /sign-in/passkey/options", a.passkeyOptions)
+	p("POST /sign-in/passkey", a.signInPasskey)
 	p("GET /sign-in/oauth", a.pageOAuth)
 	p("GET /sign-in/sso-callback", a.pageSSOCallback)
 	p("GET /sign-up", a.signUpPage)
@@ -97,7 +111,9 @@ func (a *API) pageTransport(next handler) http.Handler {
 		for _, o := range a.Origins(r.Context()) {
 			formAction += " " + o
 		}
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+		// Scripts: only the pages' own (the passkey button's), which
+		// calls back to this origin alone.
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Frame-Options", "DENY")
 		// same-origin, not no-referrer: with no-referrer browsers send
 		// Origin: null on the pages' own form posts, which the check
@@ -239,15 +255,15 @@ func (a *API) setCookie(w http.ResponseWriter, tok string) {
 
 func (a *API) signInPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	p := page{Title: "Sign in", RedirectURL: q.Get("redirect_url")}
+	p := page{Title: "Sign in", RedirectURL: q.Get("redirect_url"), Passkeys: a.Passkeys != nil && a.Passkeys.Available(r.Context())}
 	if t := q.Get("__clerk_ticket"); t != "" {
-		// An organization invitation to an address with an account: one
-		// button signs in and joins.
+		// An organization invitation to an address with an account, or a
+		// sign-in link: one button signs in (and joins).
 		email, err := a.ticketEmail(r.Context(), t)
 		if err != nil {
 			return a.pageError(w, r, "sign_in", p, err)
 		}
-		p.Ticket, p.Identifier = t, email
+		p.Ticket, p.Identifier, p.SignInLink = t, email, signintoken.IsTicket(t)
 	}
 	return a.render(w, r, "sign_in", http.StatusOK, p)
 }
@@ -255,6 +271,19 @@ func (a *API) signInPage(w http.ResponseWriter, r *http.Request) error {
 // ticketEmail checks a ticket of either kind and returns the invited
 // address.
 func (a *API) ticketEmail(ctx context.Context, ticket string) (string, error) {
+	if a.Sessions.Tickets != nil && signintoken.IsTicket(ticket) {
+		t, err := a.Sessions.Tickets.Verify(ctx, ticket)
+		if err != nil {
+			return "", err
+		}
+		u, err := a.Sessions.Users.User(ctx, t.UserID)
+		if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
+			return "", signintoken.TicketInvalid()
+		} else if err != nil {
+			return "", err
+		}
+		return u.DisplayIdentifier(), nil
+	}
 	if invitation.TicketKind(ticket) == invitation.KindOrganizationInvitation && a.Organizations != nil {
 		inv, err := a.Organizations.VerifyTicket(ctx, ticket)
 		if err != nil {
@@ -290,9 +319,8 @@ func (a *API) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 		}
 		return a.pageError(w, r, "sign_in", p, err)
 	}
-	if si.Status == session.Complete {
-		a.setCookie(w, tok)
-		return a.finish(w, r, c, si.CreatedSessionID, p.RedirectURL, tok)
+	if si.Status == session.Complete || si.Status == session.NeedsSecondFactor || si.Status == session.NeedsClientTrust {
+		return a.afterFirstFactor(w, r, c, si, tok, p)
 	}
 	p.Step, p.SignInID = true, si.ID
 	return a.render(w, r, "sign_in", http.StatusOK, p)
@@ -315,8 +343,8 @@ func (a *API) signInCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return a.pageError(w, r, "sign_in", p, err)
 	}
-	a.setCookie(w, tok)
-	return a.finish(w, r, c, si.CreatedSessionID, p.RedirectURL, tok)
+	p.Step = false
+	return a.afterFirstFactor(w, r, c, si, tok, p)
 }
 
 func (a *API) signUpPage(w http.ResponseWriter, r *http.Request) error {

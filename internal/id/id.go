@@ -20,6 +20,7 @@ const (
 	Client       = "client_"
 	Invitation   = "inv_"
 	Allowlist    = "alid_"
+	Blocklist    = "blid_"
 	Email        = "ema_"
 	SMS          = "sms_"
 	Instance     = "ins_"
@@ -30,6 +31,8 @@ const (
 	SignUp       = "sua_"
 	Verification = "ver_"
 	JWTTemplate  = "jtmp_"
+	SignInToken  = "sit_"
+	ActorToken   = "act_"
 	// Webhooks: endpoints, events (Svix message IDs) and deliveries.
 	WebhookEndpoint = "ep_"
 	WebhookEvent    = "msg_"

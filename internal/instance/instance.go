@@ -33,8 +33,17 @@ const (
 	SourceDefault   = "default"
 	SourceEnv       = "env"
 	SourceDashboard = "dashboard"
+	// SourceUpgrade is the former behaviour an instance keeps when a
+	// newer version gives new instances another default (see
+	// upgradeDefaults); the environment or the dashboard replaces it.
+	SourceUpgrade   = "upgrade"
 	sourceGenerated = "generated"
 )
+
+// upgradeDefaults are the settings whose default is new: an instance
+// that has settings stored already (it ran an older version) keeps the
+// behaviour it had, a new one gets the default.
+var upgradeDefaults = map[string]string{ClientTrust: "false"}
 
 // Setting is one stored setting.
 type Setting struct {
@@ -90,7 +99,12 @@ func (s *Service) Init(ctx context.Context, env map[string]string, log *slog.Log
 			want.Value, want.Source = v, SourceEnv
 		}
 		have, ok := stored[key]
+		if old, changed := upgradeDefaults[key]; changed && !ok && len(stored) > 0 && want.Source == SourceDefault {
+			want.Value, want.Source = old, SourceUpgrade
+		}
 		switch {
+		case ok && have.Source == SourceUpgrade && want.Source == SourceDefault:
+			// kept: the instance predates the new default
 		case ok && have.Source == SourceDashboard:
 			if want.Source == SourceEnv && want.Value != have.Value {
 				envValue, inUse := want.Value, have.Value

@@ -81,3 +81,48 @@ func TestSecretIsStableAndShared(t *testing.T) {
 		}
 	})
 }
+
+// TestClientTrustDefaultForNewInstances: a new instance checks new
+// clients ("true", as Clerk's new applications); an instance that ran
+// an older version (settings stored, none for client_trust) keeps its
+// former behaviour across restarts, until the environment sets it.
+func TestClientTrustDefaultForNewInstances(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		log := slog.New(slog.DiscardHandler)
+		trust := func(s *instance.Service) (bool, string) {
+			t.Helper()
+			l, err := s.Live(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l.ClientTrust, s.Source(ctx, instance.ClientTrust)
+		}
+		fresh := instance.NewService(dbtest.Open(t, engine))
+		if err := fresh.Init(ctx, map[string]string{}, log); err != nil {
+			t.Fatal(err)
+		}
+		if on, src := trust(fresh); !on || src != instance.SourceDefault {
+			t.Fatalf("new instance: %v %s", on, src)
+		}
+		db := dbtest.Open(t, engine)
+		if err := db.PutSetting(ctx, instance.Setting{Key: instance.SignUpMode, Value: "public", Source: instance.SourceDefault}); err != nil {
+			t.Fatal(err)
+		}
+		old := instance.NewService(db)
+		for i := 0; i < 2; i++ {
+			if err := old.Init(ctx, map[string]string{}, log); err != nil {
+				t.Fatal(err)
+			}
+			if on, src := trust(old); on || src != instance.SourceUpgrade {
+				t.Fatalf("upgraded instance, start %d: %v %s", i+1, on, src)
+			}
+		}
+		if err := old.Init(ctx, map[string]string{instance.ClientTrust: "true"}, log); err != nil {
+			t.Fatal(err)
+		}
+		if on, src := trust(old); !on || src != instance.SourceEnv {
+			t.Fatalf("set in the environment: %v %s", on, src)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +64,25 @@ const (
 	// OrganizationAdminDelete is a new organization's
 	// admin_delete_enabled ("true").
 	OrganizationAdminDelete = "organization_admin_delete"
+	// SecondFactors are the second factors users may enrol from their
+	// profile, comma-separated: totp, phone_code, backup_code (all by
+	// default), or none. A factor a user already has, enrolled or
+	// imported, is asked for at sign-in whatever this says.
+	SecondFactors = "second_factors"
+	// ClientTrust asks a user without a second factor who signs in with
+	// a password on a client never used for them before for a code sent
+	// to their email address or phone ("true", the default for new
+	// instances, as Clerk's "Client Trust"; an instance from an older
+	// version keeps "false").
+	ClientTrust = "client_trust"
+	// MFARequired makes every user have a second factor ("true"): a
+	// session of a user without one is pending, with Clerk's setup-mfa
+	// task, until they add one. Off by default.
+	MFARequired = "mfa_required"
 )
+
+// The second factors SecondFactors may list.
+var secondFactorNames = []string{"totp", "phone_code", "backup_code"}
 
 // orgRoleKey is the form of a role key.
 var orgRoleKey = regexp.MustCompile(`^org:[a-z0-9_]{1,60}$`)
@@ -74,7 +93,7 @@ const MaxSessionClaimsBytes = 1200
 
 // Keys lists the settings in the order the dashboard shows them.
 var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, Organizations, OrganizationDomains,
-	OrganizationCreate, OrganizationMaxMemberships, OrganizationCreatorRole, OrganizationAdminDelete, SessionClaims, WebhookAllowPrivate, ApplicationName,
+	OrganizationCreate, OrganizationMaxMemberships, OrganizationCreatorRole, OrganizationAdminDelete, SecondFactors, ClientTrust, MFARequired, SessionClaims, WebhookAllowPrivate, ApplicationName,
 	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
@@ -85,6 +104,7 @@ var defaults = map[string]string{
 	StrictEnumerationProtection: "false", DeleteSelf: "true", SessionClaims: "", WebhookAllowPrivate: "false",
 	Organizations: "false", OrganizationDomains: "false", OrganizationCreate: "true", OrganizationMaxMemberships: "0",
 	OrganizationCreatorRole: "org:admin", OrganizationAdminDelete: "true",
+	SecondFactors: "totp,phone_code,backup_code", ClientTrust: "true", MFARequired: "false",
 }
 
 // secretKeys hold credentials: never logged, never shown back in full.
@@ -121,12 +141,16 @@ func Validate(key, value string) error {
 		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 1_000_000 {
 			return errs.ParamFormat(key, "organization_max_memberships must be a whole number from 0 (no bound) to 1000000.")
 		}
+	case SecondFactors:
+		if _, err := ParseSecondFactors(value); err != nil {
+			return err
+		}
 	case OrganizationCreatorRole:
 		if !orgRoleKey.MatchString(value) {
 			return errs.ParamFormat(key, "organization_creator_role must be a role key, org:<name>.")
 		}
 	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate, Organizations, OrganizationDomains,
-		OrganizationCreate, OrganizationAdminDelete:
+		OrganizationCreate, OrganizationAdminDelete, ClientTrust, MFARequired:
 		if value != "true" && value != "false" {
 			return errs.ParamFormat(key, key+" must be true or false.")
 		}
@@ -183,6 +207,27 @@ func ParseOrigins(value string) ([]string, error) {
 	return out, nil
 }
 
+// ParseSecondFactors reads a comma-separated list of second factors.
+func ParseSecondFactors(value string) ([]string, error) {
+	out := []string{}
+	if strings.TrimSpace(value) == "none" {
+		return out, nil
+	}
+	for _, f := range strings.Split(value, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !slices.Contains(secondFactorNames, f) {
+			return nil, errs.ParamFormat(SecondFactors, "second_factors must list some of totp, phone_code and backup_code, comma-separated, or be none.")
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
 // Live is the settings the running services read, parsed.
 type Live struct {
 	SignUpMode          string
@@ -216,9 +261,19 @@ type Live struct {
 	OrganizationMaxMemberships int
 	OrganizationCreatorRole    string
 	OrganizationAdminDelete    bool
+	// SecondFactors are the second factors users may enrol.
+	SecondFactors []string
+	// ClientTrust checks password sign-ins from new clients.
+	ClientTrust bool
+	// MFARequired makes sessions of users without a second factor
+	// pending.
+	MFARequired bool
 	// SessionClaims are merged into session tokens (nil: none).
 	SessionClaims *jwttemplate.Claims
 }
+
+// SecondFactor reports whether users may enrol second factor f.
+func (l Live) SecondFactor(f string) bool { return slices.Contains(l.SecondFactors, f) }
 
 // Live returns the current settings, parsed once per refresh of the
 // cache: it is read on hot paths (every token minted).
@@ -259,6 +314,8 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 		OrganizationDomains: get(OrganizationDomains) == "true", OrganizationCreate: get(OrganizationCreate) != "false",
 		OrganizationCreatorRole: get(OrganizationCreatorRole), OrganizationAdminDelete: get(OrganizationAdminDelete) != "false"}
 	l.OrganizationMaxMemberships, _ = strconv.Atoi(get(OrganizationMaxMemberships))
+	l.SecondFactors, _ = ParseSecondFactors(get(SecondFactors))
+	l.ClientTrust, l.MFARequired = get(ClientTrust) == "true", get(MFARequired) == "true"
 	if v := strings.TrimSpace(get(SessionClaims)); v != "" {
 		l.SessionClaims, _ = jwttemplate.Parse(SessionClaims, json.RawMessage(v))
 	}

@@ -3,6 +3,7 @@ package mfa
 import (
 	"crypto/rand"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -12,31 +13,58 @@ import (
 // BackupCount is how many backup codes a user gets at a time, as Clerk.
 const BackupCount = 10
 
-// backupCost is the bcrypt cost of new backup codes: Concierge's
-// password cost (a variable so the package's tests can run cheaply).
-var backupCost = password.Cost
+// BackupLength is a backup code's length: about 49 bits from the
+// alphabet below.
+const BackupLength = 10
+
+// codeCost is the bcrypt cost of new backup codes, two below the
+// passwords' (and not under bcrypt's minimum): stretching is for
+// guessable secrets, and a random 49-bit code at cost 8 still takes an
+// offline attacker with a GPU centuries; every sign-in with a code tries
+// all ten digests, so each step of cost doubles that wait.
+func codeCost() int { return max(password.Cost-2, bcrypt.MinCost) }
 
 // backupAlphabet avoids letters read as digits (o, l, i).
 const backupAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
 
-// NewBackupCodes makes BackupCount codes of 8 characters (about 40 bits
-// each), returned once in plain and kept as bcrypt digests, the form
-// imports bring too.
+// NewBackupCodes makes BackupCount codes of BackupLength characters,
+// returned once in plain and kept as bcrypt digests (the form imports
+// bring too), hashed on all cores at once.
 func NewBackupCodes() (plain, digests []string, err error) {
-	for i := 0; i < BackupCount; i++ {
-		raw := make([]byte, 8)
-		rand.Read(raw)
-		var b strings.Builder
-		for _, c := range raw {
-			b.WriteByte(backupAlphabet[int(c)%len(backupAlphabet)])
-		}
-		d, err := bcrypt.GenerateFromPassword([]byte(b.String()), backupCost)
+	plain, digests = make([]string, BackupCount), make([]string, BackupCount)
+	failures := make([]error, BackupCount)
+	var wg sync.WaitGroup
+	for i := range plain {
+		plain[i] = newBackupCode()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := bcrypt.GenerateFromPassword([]byte(plain[i]), codeCost())
+			digests[i], failures[i] = string(d), err
+		}()
+	}
+	wg.Wait()
+	for _, err := range failures {
 		if err != nil {
 			return nil, nil, err
 		}
-		plain, digests = append(plain, b.String()), append(digests, string(d))
 	}
 	return plain, digests, nil
+}
+
+// newBackupCode draws a code uniformly from the alphabet (rejecting the
+// bytes past its last whole multiple).
+func newBackupCode() string {
+	var b strings.Builder
+	limit := byte(256 - 256%len(backupAlphabet))
+	buf := make([]byte, 1)
+	for b.Len() < BackupLength {
+		rand.Read(buf)
+		if buf[0] < limit {
+			b.WriteByte(backupAlphabet[int(buf[0])%len(backupAlphabet)])
+		}
+	}
+	return b.String()
 }
 
 // MatchBackupCode finds the digest code matches, or -1. Every digest is

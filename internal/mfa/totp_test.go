@@ -2,8 +2,13 @@ package mfa
 
 import (
 	"encoding/base32"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/conciergehq/concierge/internal/password"
 )
 
 // RFC 6238 Appendix B, SHA-1: the secret "12345678901234567890" and the
@@ -53,15 +58,15 @@ func TestVerifyWindowAndReplay(t *testing.T) {
 }
 
 func TestBackupCodes(t *testing.T) {
-	defer func(c int) { backupCost = c }(backupCost)
-	backupCost = 4 // bcrypt's minimum: the rules are under test, not the cost
+	defer func(c int) { password.Cost = c }(password.Cost)
+	password.Cost = bcrypt.MinCost // the rules are under test, not the cost
 	plain, digests, err := NewBackupCodes()
 	if err != nil || len(plain) != BackupCount || len(digests) != BackupCount {
 		t.Fatalf("%v %d %d", err, len(plain), len(digests))
 	}
 	seen := map[string]bool{}
 	for i, p := range plain {
-		if len(p) != 8 || seen[p] {
+		if len(p) != BackupLength || strings.Trim(p, backupAlphabet) != "" || seen[p] {
 			t.Fatalf("code %q", p)
 		}
 		seen[p] = true

@@ -162,13 +162,20 @@ func (s *Service) VerifyTicket(ctx context.Context, ticket string) (*Invitation,
 	if err != nil {
 		return nil, err
 	}
+	return s.PendingInvitation(ctx, invID)
+}
+
+// PendingInvitation returns an invitation a ticket named if it is still
+// pending, refusing it as VerifyTicket does: for a sign-in that accepts
+// it after its second factor.
+func (s *Service) PendingInvitation(ctx context.Context, invID string) (*Invitation, error) {
 	inv, err := s.Store.OrgInvitation(ctx, invID)
 	if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
 		return nil, invitation.TicketInvalid() // its organization was deleted
 	} else if err != nil {
 		return nil, err
 	}
-	switch inv.StatusAt(now.UnixMilli()) {
+	switch inv.StatusAt(s.Now().UnixMilli()) {
 	case InvitationPending:
 		return inv, nil
 	case InvitationAccepted:

@@ -15,8 +15,16 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 )
 
-// Cost is the bcrypt cost of every hash Concierge makes.
-const Cost = 10
+// DefaultCost is the bcrypt cost of every hash Concierge makes.
+const DefaultCost = 10
+
+// Cost is the cost Hash uses: DefaultCost, except in the test harness
+// (internal/apptest), which lowers it to bcrypt's minimum before any
+// server starts. Under the race detector one cost-10 hash takes about
+// 0.7 s of CPU, and the HTTP suites sign up and sign in thousands of
+// times; the rules are under test there, not the cost. Set it only
+// before anything hashes.
+var Cost = DefaultCost
 
 // Length bounds in bytes; bcrypt ignores anything past 72 bytes, so a
 // longer password would be silently truncated: refuse it instead.

@@ -59,7 +59,8 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, u *user.Use
 	}
 	ms := s.Now().UnixMilli()
 	u, err = s.Users.UpdateUser(ctx, u.ID, func(x *user.User) error {
-		x.PasswordDigest, x.PasswordHasher, x.PasswordLastUpdatedAt, x.UpdatedAt = h, "bcrypt", &ms, ms
+		x.SetPassword(h, "bcrypt", ms)
+		x.UpdatedAt = ms
 		return nil
 	})
 	if err != nil || !signOutOthers {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/conciergehq/concierge/internal/signintoken"
 	"math/big"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/organization"
+	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/signup"
 	"github.com/conciergehq/concierge/internal/token"
 	"github.com/conciergehq/concierge/internal/user"
@@ -61,7 +63,9 @@ type Service struct {
 	// OrgInvitations checks organization invitation tickets and holds
 	// the roles whose custom permissions tokens carry; nil: none.
 	OrgInvitations *organization.Service
-	Lists          signup.Lists
+	// Tickets checks sign-in and actor tokens (the ticket strategy).
+	Tickets *signintoken.Service
+	Lists   signup.Lists
 	// Live returns the instance settings in force: sign-up mode and
 	// requirements, session and token lifetimes, application name.
 	Live func(context.Context) (instance.Live, error)
@@ -75,6 +79,8 @@ type Service struct {
 	// OAuth runs social sign-in; External stores external accounts.
 	OAuth    *oauth.Service
 	External External
+	// Passkeys runs passkey sign-ins (nil: none).
+	Passkeys *passkey.Service
 	// Wake is called after a code was queued.
 	Wake func()
 	Now  func() time.Time
@@ -254,7 +260,7 @@ func (s *Service) newSession(ctx context.Context, clientID, userID string, now t
 	ms := now.UnixMilli()
 	return &Session{ID: id.NewAt(id.Session, now), ClientID: clientID, UserID: userID, Status: Active,
 		LastActiveAt: ms, ExpireAt: now.Add(live.SessionLifetime).UnixMilli(),
-		AbandonAt: now.Add(live.SessionInactivity).UnixMilli(), CreatedAt: ms, UpdatedAt: ms}, nil
+		AbandonAt: now.Add(live.SessionInactivity).UnixMilli(), FactorOneAt: ms, CreatedAt: ms, UpdatedAt: ms}, nil
 }
 
 // Session returns a session.
@@ -402,24 +408,43 @@ func (s *Service) sign(ctx context.Context, sess *Session, origin string, ttl ti
 		return "", nil, err
 	}
 	var extra map[string]any
-	if live.SessionClaims != nil {
-		// Only instances with custom claims pay for reading the user.
+	pending := false
+	if live.SessionClaims != nil || live.MFARequired {
+		// Only instances with custom claims or a required second factor
+		// pay for reading the user.
 		u, err := s.Users.User(ctx, sess.UserID)
 		if err != nil {
 			return "", nil, err
 		}
-		scope, err := s.scope(ctx, u, m, o)
-		if err != nil {
-			return "", nil, err
+		pending = len(Tasks(live, u)) > 0
+		if live.SessionClaims != nil {
+			scope, err := s.scope(ctx, u, m, o)
+			if err != nil {
+				return "", nil, err
+			}
+			extra = live.SessionClaims.Render(scope)
 		}
-		extra = live.SessionClaims.Render(scope)
 	}
 	org, err := s.orgClaim(ctx, m, o)
 	if err != nil {
 		return "", nil, err
 	}
 	return s.Keys.Sign(token.Mint{Issuer: s.Config.Issuer, UserID: sess.UserID, SessionID: sess.ID,
-		Origin: origin, FactorVerifiedAt: time.UnixMilli(sess.CreatedAt), TTL: ttl, Extra: extra, Org: org}, s.Now())
+		Origin: origin, FactorAge: sess.FactorAge(s.Now().UnixMilli()), TTL: ttl, Extra: extra, Org: org, Pending: pending,
+		Actor: sess.Actor}, s.Now())
+}
+
+// TaskSetupMFA is Clerk's session task of adding a second factor.
+const TaskSetupMFA = "setup-mfa"
+
+// Tasks are what a user's sessions must do before they count as signed
+// in (status pending): add a second factor, when the instance requires
+// one and the user has none.
+func Tasks(live instance.Live, u *user.User) []string {
+	if live.MFARequired && !u.TwoFactorEnabled() {
+		return []string{TaskSetupMFA}
+	}
+	return nil
 }
 
 // activeOrg is the membership and organization a session works in, read

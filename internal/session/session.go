@@ -12,6 +12,7 @@ import (
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/organization"
+	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -38,9 +39,33 @@ type Session struct {
 	// LastActiveOrganizationID is the organization the session works
 	// in; its token's o claim names it while the user is a member.
 	LastActiveOrganizationID *string
-	CreatedAt                int64
-	UpdatedAt                int64
+	// FactorOneAt and FactorTwoAt are when the user last proved a first
+	// and a second factor on this session (Unix ms): at sign-in, then at
+	// each reverification. FactorTwoAt is 0 when none was asked.
+	FactorOneAt int64
+	FactorTwoAt int64
+	// Actor is who signed in as the user with an actor token
+	// (impersonation): the token's act claim; nil for the user's own.
+	Actor     json.RawMessage
+	CreatedAt int64
+	UpdatedAt int64
 }
+
+// FactorAge is the fva claim at now: whole minutes since each factor was
+// proved, -1 for a second factor never proved.
+func (s *Session) FactorAge(now int64) [2]int {
+	one := s.FactorOneAt
+	if one == 0 {
+		one = s.CreatedAt
+	}
+	age := [2]int{minutesSince(one, now), -1}
+	if s.FactorTwoAt > 0 {
+		age[1] = minutesSince(s.FactorTwoAt, now)
+	}
+	return age
+}
+
+func minutesSince(at, now int64) int { return int(max(0, now-at) / 60000) }
 
 // StatusAt is the status a caller sees at now.
 func (s *Session) StatusAt(now int64) string {
@@ -112,17 +137,38 @@ type Verification struct {
 	// Error is a failed or transferable external verification's error
 	// code (external_account_not_found, oauth_access_denied, …).
 	Error string `json:"error,omitempty"`
+	// Passkey is a passkey sign-in's ceremony: the options the browser
+	// gets as the nonce, and the challenge to check its answer against.
+	Passkey *passkey.Ceremony `json:"passkey,omitempty"`
 }
 
 // SignIn is a sign-in attempt.
 type SignIn struct {
-	ID               string        `json:"id"`
-	ClientID         string        `json:"client_id"`
-	Status           string        `json:"status"`
-	Identifier       string        `json:"identifier,omitempty"`
-	UserID           string        `json:"user_id,omitempty"`
-	FirstFactor      *Verification `json:"first_factor,omitempty"`
-	CreatedSessionID string        `json:"created_session_id,omitempty"`
+	ID          string        `json:"id"`
+	ClientID    string        `json:"client_id"`
+	Status      string        `json:"status"`
+	Identifier  string        `json:"identifier,omitempty"`
+	UserID      string        `json:"user_id,omitempty"`
+	FirstFactor *Verification `json:"first_factor,omitempty"`
+	// FirstFactorAt and FirstStrategy record the first factor of a
+	// sign-in that then needs a second (SecondFactor).
+	FirstFactorAt int64         `json:"first_factor_at,omitempty"`
+	FirstStrategy string        `json:"first_strategy,omitempty"`
+	SecondFactor  *Verification `json:"second_factor,omitempty"`
+	// ClientTrust marks a sign-in asked for a code because the client
+	// is new to the user (needs_client_trust).
+	ClientTrust bool `json:"client_trust,omitempty"`
+	// OrgInvitationID is the organization invitation a ticket sign-in
+	// accepts once its second factor is proved.
+	OrgInvitationID string `json:"organization_invitation_id,omitempty"`
+	// TicketTokenID is the sign-in token a ticket sign-in spends once
+	// its second factor is proved.
+	TicketTokenID string `json:"ticket_token_id,omitempty"`
+	// Actor and ActorSessionSeconds come from an actor token: who the
+	// session impersonates the user for, and for how long at most.
+	Actor               json.RawMessage `json:"actor,omitempty"`
+	ActorSessionSeconds int64           `json:"actor_session_seconds,omitempty"`
+	CreatedSessionID    string          `json:"created_session_id,omitempty"`
 	// Transfer is the provider's identity of a sign-in that found no
 	// account (tokens sealed), for the sign-up it may turn into.
 	Transfer  *oauth.Identity `json:"transfer,omitempty"`
@@ -167,6 +213,8 @@ const (
 	KindSignIn       = "sign_in"
 	KindSignUp       = "sign_up"
 	KindVerification = "verification"
+	// KindReverification is a session's step-up, keyed by the session.
+	KindReverification = "session_verification"
 )
 
 // Filter selects sessions for the Backend API's list.
@@ -191,6 +239,8 @@ type Completion struct {
 	// grants the session's user.
 	OrgInvitationID string
 	OrgMembership   *organization.Membership
+	// TicketTokenID is the sign-in or actor token spent by this sign-in.
+	TicketTokenID string
 	// SignIn or SignUp is stored in its final state.
 	SignIn *SignIn
 	SignUp *SignUp
@@ -232,6 +282,16 @@ type Store interface {
 	TouchSession(ctx context.Context, id string, now, abandonAt int64, org *string) (*Session, error)
 	// Queue stores a message (a verification code) for the outbox.
 	Queue(ctx context.Context, m *delivery.Message) error
+	// SaveReverification stores a session's step-up; Reverification
+	// reads it back by session ID.
+	SaveReverification(ctx context.Context, v *Reverification) error
+	Reverification(ctx context.Context, sessionID string) (*Reverification, error)
+	// CompleteReverification stores a completed step-up and the times it
+	// gives the session's factors, together.
+	CompleteReverification(ctx context.Context, v *Reverification, factorOneAt, factorTwoAt int64) error
+	// ClientKnowsUser reports whether a client ever had a session of a
+	// user.
+	ClientKnowsUser(ctx context.Context, clientID, userID string) (bool, error)
 }
 
 // Errors.

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/conciergehq/concierge/internal/signintoken"
+	"github.com/conciergehq/concierge/internal/signup"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/conciergehq/concierge/internal/identifier"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/organization"
+	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/password"
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -23,6 +26,11 @@ import (
 const (
 	NeedsIdentifier  = "needs_identifier"
 	NeedsFirstFactor = "needs_first_factor"
+	// NeedsSecondFactor follows a first factor for a user with a second.
+	NeedsSecondFactor = "needs_second_factor"
+	// NeedsClientTrust follows a password proved on a client new to a
+	// user without a second factor: a code confirms it.
+	NeedsClientTrust = "needs_client_trust"
 	NeedsNewPassword = "needs_new_password"
 	Complete         = "complete"
 )
@@ -57,6 +65,8 @@ type SignInParams struct {
 	PhoneNumberID  string
 	// Ticket is the ticket strategy's proof: an organization invitation.
 	Ticket string
+	// PublicKeyCredential is a passkey's answer (the browser's JSON).
+	PublicKeyCredential string
 }
 
 // Factor is one way to prove a sign-in, as supported_first_factors lists.
@@ -66,6 +76,8 @@ type Factor struct {
 	EmailAddressID string
 	PhoneNumberID  string
 	Primary        bool
+	// Default marks the second factor offered first.
+	Default bool
 }
 
 // errIncorrect is the one answer to a wrong password and an unknown
@@ -116,6 +128,15 @@ func (s *Service) CreateSignIn(ctx context.Context, c *Client, p SignInParams) (
 	if p.Strategy == "ticket" {
 		return s.ticketSignIn(ctx, c, si, p.Ticket)
 	}
+	if p.Strategy == passkey.Strategy && strings.TrimSpace(p.Identifier) == "" {
+		// "Sign in with passkey": the browser's credential names the user.
+		si.Status = NeedsFirstFactor
+		if err := s.Store.SaveSignIn(ctx, si); err != nil {
+			return nil, "", err
+		}
+		si, err := s.PrepareFirstFactor(ctx, c, si.ID, p)
+		return si, "", err
+	}
 	if strings.TrimSpace(p.Identifier) != "" {
 		if err := s.identify(ctx, si, p.Identifier); err != nil {
 			return nil, "", err
@@ -158,6 +179,10 @@ func (s *Service) UpdateSignIn(ctx context.Context, c *Client, siID string, p Si
 // unknown one is refused unless strict enumeration protection is on.
 func (s *Service) identify(ctx context.Context, si *SignIn, raw string) error {
 	value := normalizeIdentifier(raw)
+	// A blocked identifier is refused whether or not it has an account.
+	if err := signup.CheckBlocked(ctx, s.Lists, value); err != nil {
+		return err
+	}
 	u, _, err := s.Users.UserByIdentifier(ctx, value)
 	switch e, ok := errs.As(err); {
 	case err == nil:
@@ -185,7 +210,7 @@ func (s *Service) signInStep(ctx context.Context, c *Client, si *SignIn, p SignI
 		return si, "", nil
 	case "password":
 		return s.AttemptFirstFactor(ctx, c, si.ID, p)
-	case "email_code", "phone_code":
+	case "email_code", "phone_code", passkey.Strategy:
 		si, err := s.PrepareFirstFactor(ctx, c, si.ID, p)
 		return si, "", err
 	}
@@ -224,6 +249,16 @@ func (s *Service) Factors(ctx context.Context, si *SignIn) ([]Factor, *user.User
 	if err != nil {
 		return nil, nil, err
 	}
+	f := userFactors(u)
+	if s.Passkeys != nil && len(passkey.Of(u)) > 0 {
+		f = append([]Factor{{Strategy: passkey.Strategy}}, f...)
+	}
+	return f, u, nil
+}
+
+// userFactors are the first factors of a user: the password, and codes
+// to (or resets through) verified addresses and numbers.
+func userFactors(u *user.User) []Factor {
 	var f []Factor
 	if u.PasswordEnabled() {
 		f = append(f, Factor{Strategy: "password"})
@@ -247,7 +282,7 @@ func (s *Service) Factors(ctx context.Context, si *SignIn) ([]Factor, *user.User
 			}
 		}
 	}
-	return f, u, nil
+	return f
 }
 
 // fakeID is a stable identifier ID for an address that has no account.
@@ -265,6 +300,9 @@ func (s *Service) PrepareFirstFactor(ctx context.Context, c *Client, siID string
 	}
 	if si.Status != NeedsFirstFactor {
 		return nil, errClientState
+	}
+	if p.Strategy == passkey.Strategy {
+		return s.preparePasskey(ctx, si)
 	}
 	factors, _, err := s.Factors(ctx, si)
 	if err != nil {
@@ -320,14 +358,13 @@ func (s *Service) AttemptFirstFactor(ctx context.Context, c *Client, siID string
 		if u, err = s.Users.User(ctx, si.UserID); err != nil {
 			return nil, "", err
 		}
-		if u.LockedAt(now.UnixMilli()) {
-			return nil, "", lockedError(u, now.UnixMilli())
-		}
-		if u.Banned {
-			return nil, "", errBanned
+		if err := usable(u, now.UnixMilli()); err != nil {
+			return nil, "", err
 		}
 	}
 	switch p.Strategy {
+	case passkey.Strategy:
+		return s.attemptPasskey(ctx, c, si, p)
 	case "password":
 		if p.Password == "" {
 			return nil, "", errs.ParamMissing("password")
@@ -340,6 +377,11 @@ func (s *Service) AttemptFirstFactor(ctx context.Context, c *Client, siID string
 		}
 		if !ok {
 			return nil, "", s.failed(ctx, u, errIncorrect)
+		}
+		if u.PasswordCompromisedAt != nil {
+			// The right password, but an operator marked it compromised:
+			// SignIn offers a reset by code (Clerk's "compromised" step).
+			return nil, "", errPasswordCompromised
 		}
 		u = s.upgradeDigest(ctx, u, p.Password)
 	case "email_code", "phone_code", ResetPasswordEmailCode, ResetPasswordPhoneCode:
@@ -394,7 +436,8 @@ func (s *Service) ResetPassword(ctx context.Context, c *Client, siID, pw string,
 	}
 	ms := s.Now().UnixMilli()
 	u, err := s.Users.UpdateUser(ctx, si.UserID, func(x *user.User) error {
-		x.PasswordDigest, x.PasswordHasher, x.PasswordLastUpdatedAt, x.UpdatedAt = h, "bcrypt", &ms, ms
+		x.SetPassword(h, "bcrypt", ms)
+		x.UpdatedAt = ms
 		x.FailedAttempts, x.LockoutUntil = 0, nil
 		return nil
 	})
@@ -463,6 +506,17 @@ func (s *Service) failed(ctx context.Context, u *user.User, cause error) error {
 	return cause
 }
 
+// usable refuses a sign-in of a user who is locked out or banned.
+func usable(u *user.User, now int64) error {
+	if u.LockedAt(now) {
+		return lockedError(u, now)
+	}
+	if u.Banned {
+		return errBanned
+	}
+	return nil
+}
+
 func lockedError(u *user.User, now int64) error {
 	long := "Your account is locked. Contact support."
 	if left := u.LockoutExpiresIn(now); left != nil {
@@ -486,6 +540,9 @@ func (s *Service) ticketSignIn(ctx context.Context, c *Client, si *SignIn, ticke
 	if ticket == "" {
 		return nil, "", errs.ParamMissing("ticket")
 	}
+	if s.Tickets != nil && signintoken.IsTicket(ticket) {
+		return s.tokenSignIn(ctx, c, si, ticket)
+	}
 	if s.OrgInvitations == nil || invitation.TicketKind(ticket) != invitation.KindOrganizationInvitation {
 		return nil, "", invitation.TicketInvalid()
 	}
@@ -499,35 +556,82 @@ func (s *Service) ticketSignIn(ctx context.Context, c *Client, si *SignIn, ticke
 	} else if err != nil {
 		return nil, "", err
 	}
-	now := s.Now().UnixMilli()
-	if u.LockedAt(now) {
-		return nil, "", lockedError(u, now)
-	}
-	if u.Banned {
-		return nil, "", errBanned
+	if err := usable(u, s.Now().UnixMilli()); err != nil {
+		return nil, "", err
 	}
 	si.Identifier, si.UserID = inv.EmailAddress, u.ID
-	return s.finishSignIn(ctx, c, si, u, "ticket", inv)
+	if u.TwoFactorEnabled() {
+		si.OrgInvitationID = inv.ID
+		return s.askSecondFactor(ctx, si, "ticket")
+	}
+	return s.finishSignIn(ctx, c, si, u, "ticket", inv, 0)
 }
 
+// blocked refuses a user any of whose email addresses, phone numbers or
+// wallets is on the blocklist, whatever the strategy that found them.
+func (s *Service) blocked(ctx context.Context, u *user.User) error {
+	values := make([]string, 0, len(u.Identifiers))
+	for _, i := range u.Identifiers {
+		if i.Kind == user.EmailAddress || i.Kind == user.PhoneNumber || i.Kind == user.Web3Wallet {
+			values = append(values, i.Value)
+		}
+	}
+	return signup.CheckBlocked(ctx, s.Lists, values...)
+}
+
+// errPasswordCompromised refuses a password an operator marked
+// compromised, whoever knows it.
+var errPasswordCompromised = errs.New(errs.Invalid, "form_password_compromised", "Password compromised",
+	"Your password may be compromised. Sign in another way, then reset your password.").WithParam("password")
+
+// completeSignIn ends a sign-in whose first factor was proved: with a
+// new session, or, for a user with a second factor, by asking for it.
 func (s *Service) completeSignIn(ctx context.Context, c *Client, si *SignIn, u *user.User, strategy string) (*SignIn, string, error) {
-	return s.finishSignIn(ctx, c, si, u, strategy, nil)
+	if u.TwoFactorEnabled() {
+		return s.askSecondFactor(ctx, si, strategy)
+	}
+	if strategy == "password" {
+		trust, err := s.needsClientTrust(ctx, c, u)
+		if err != nil {
+			return nil, "", err
+		}
+		if trust {
+			si.ClientTrust = true
+			return s.askSecondFactor(ctx, si, strategy)
+		}
+	}
+	return s.finishSignIn(ctx, c, si, u, strategy, nil, 0)
 }
 
 // finishSignIn completes a sign-in with a new session, accepting inv
-// (if not nil) in the same transaction.
-func (s *Service) finishSignIn(ctx context.Context, c *Client, si *SignIn, u *user.User, strategy string, inv *organization.Invitation) (*SignIn, string, error) {
+// (if not nil) in the same transaction. secondAt is when a second factor
+// was proved (Unix ms; 0: none was asked).
+func (s *Service) finishSignIn(ctx context.Context, c *Client, si *SignIn, u *user.User, strategy string, inv *organization.Invitation, secondAt int64) (*SignIn, string, error) {
+	if err := s.blocked(ctx, u); err != nil {
+		return nil, "", err
+	}
 	now := s.Now()
 	sess, err := s.newSession(ctx, c.ID, u.ID, now)
 	if err != nil {
 		return nil, "", err
+	}
+	if si.FirstFactorAt != 0 {
+		sess.FactorOneAt = si.FirstFactorAt
+	}
+	sess.FactorTwoAt = secondAt
+	if si.Actor != nil {
+		sess.Actor = si.Actor
+		if limit := now.Add(time.Duration(si.ActorSessionSeconds) * time.Second).UnixMilli(); limit < sess.ExpireAt {
+			sess.ExpireAt = limit
+		}
 	}
 	hash, tok, err := s.rotation(c.ID)
 	if err != nil {
 		return nil, "", err
 	}
 	si.Status, si.CreatedSessionID, si.UpdatedAt = Complete, sess.ID, now.UnixMilli()
-	x := Completion{ClientID: c.ID, Session: sess, RotatingHash: hash, Strategy: strategy, SignIn: si, Now: now.UnixMilli()}
+	x := Completion{ClientID: c.ID, Session: sess, RotatingHash: hash, Strategy: strategy, SignIn: si, Now: now.UnixMilli(),
+		TicketTokenID: si.TicketTokenID}
 	if inv != nil {
 		x.OrgInvitationID, x.OrgMembership = inv.ID, s.OrgInvitations.MembershipFor(inv, u.ID)
 	}

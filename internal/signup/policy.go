@@ -27,6 +27,8 @@ type Applicant struct {
 type Lists interface {
 	// AllowlistContains reports whether any of values is on the allowlist.
 	AllowlistContains(ctx context.Context, values []string) (bool, error)
+	// BlocklistContains reports whether any of values is on the blocklist.
+	BlocklistContains(ctx context.Context, values []string) (bool, error)
 	// HasPendingInvitation reports whether email has a pending,
 	// unexpired invitation at now (Unix ms).
 	HasPendingInvitation(ctx context.Context, email string, now int64) (bool, error)
@@ -43,6 +45,9 @@ type Lists interface {
 // "Invited" means a valid ticket, or a pending invitation to the
 // applicant's email address. A refusal is a 403 with FAPI's code.
 func Allowed(ctx context.Context, mode string, a Applicant, l Lists, now int64) error {
+	if err := CheckBlocked(ctx, l, a.EmailAddress, a.PhoneNumber, a.Web3Wallet); err != nil {
+		return err
+	}
 	if mode == instance.ModePublic {
 		return nil
 	}
@@ -74,25 +79,61 @@ func Allowed(ctx context.Context, mode string, a Applicant, l Lists, now int64) 
 // each parent domain ("*@*.example.com" covers a@eu.example.com and
 // a@x.eu.example.com).
 func allowlistKeys(a Applicant) []string {
-	var vals []string
-	for _, v := range []string{a.EmailAddress, a.PhoneNumber, strings.ToLower(a.Web3Wallet)} {
-		if v != "" {
-			vals = append(vals, v)
-		}
+	return listKeys(a.EmailAddress, a.PhoneNumber, a.Web3Wallet)
+}
+
+// errBlocked refuses an identifier on the blocklist.
+var errBlocked = errs.New(errs.Forbidden, "not_allowed_access", "Access not allowed.",
+	"This identifier is blocked from this application.")
+
+// CheckBlocked refuses identifiers (normalized email addresses, phone
+// numbers, wallets; empty ones are skipped) on the blocklist, exactly or
+// by a wildcard of an email address's domain: at sign-up and sign-in.
+func CheckBlocked(ctx context.Context, l Lists, values ...string) error {
+	keys := listKeys(values...)
+	if len(keys) == 0 {
+		return nil
 	}
-	if at := strings.LastIndexByte(a.EmailAddress, '@'); at >= 0 {
-		domain := a.EmailAddress[at+1:]
-		vals = append(vals, "*@"+domain)
-		for d := domain; ; {
-			dot := strings.IndexByte(d, '.')
-			if dot < 0 {
-				break
-			}
-			d = d[dot+1:]
-			if strings.Contains(d, ".") {
-				vals = append(vals, "*@*."+d)
-			}
+	blocked, err := l.BlocklistContains(ctx, keys)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return errBlocked
+	}
+	return nil
+}
+
+// listKeys are the list entries naming any of values: each value, and
+// for an email address the wildcards of its domain and parent domains.
+func listKeys(values ...string) []string {
+	var vals []string
+	for _, v := range values {
+		if v == "" {
+			continue
+		}
+		if strings.HasPrefix(v, "0x") {
+			v = strings.ToLower(v)
+		}
+		vals = append(vals, v)
+		if at := strings.LastIndexByte(v, '@'); at >= 0 {
+			vals = append(vals, domainKeys(v[at+1:])...)
 		}
 	}
 	return vals
+}
+
+// domainKeys are "*@domain" and "*@*.parent" for each parent domain.
+func domainKeys(domain string) []string {
+	vals := []string{"*@" + domain}
+	for d := domain; ; {
+		dot := strings.IndexByte(d, '.')
+		if dot < 0 {
+			return vals
+		}
+		d = d[dot+1:]
+		if strings.Contains(d, ".") {
+			vals = append(vals, "*@*."+d)
+		}
+	}
 }

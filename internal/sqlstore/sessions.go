@@ -19,7 +19,7 @@ var _ session.Store = (*DB)(nil)
 
 const (
 	clientColumns  = "id, rotating_hash, sign_in_id, sign_up_id, last_active_session_id, last_authentication_strategy, created_at, updated_at"
-	sessionColumns = "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at, last_active_organization_id"
+	sessionColumns = "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at, last_active_organization_id, factor_one_at, factor_two_at, actor"
 )
 
 func scanClient(s scanner) (*session.Client, error) {
@@ -31,8 +31,12 @@ func scanClient(s scanner) (*session.Client, error) {
 
 func scanSession(s scanner) (*session.Session, error) {
 	var x session.Session
+	var actor *string
 	err := s.Scan(&x.ID, &x.ClientID, &x.UserID, &x.Status, &x.LastActiveAt, &x.ExpireAt, &x.AbandonAt, &x.CreatedAt, &x.UpdatedAt,
-		&x.LastActiveOrganizationID)
+		&x.LastActiveOrganizationID, &x.FactorOneAt, &x.FactorTwoAt, &actor)
+	if actor != nil {
+		x.Actor = []byte(*actor)
+	}
 	return &x, err
 }
 
@@ -43,9 +47,9 @@ func (db *DB) insertClient(ctx context.Context, tx *sql.Tx, c *session.Client) e
 }
 
 func (db *DB) insertSession(ctx context.Context, tx *sql.Tx, s *session.Session) error {
-	_, err := db.in(tx).ExecContext(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := db.in(tx).ExecContext(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		s.ID, s.ClientID, s.UserID, s.Status, s.LastActiveAt, s.ExpireAt, s.AbandonAt, s.CreatedAt, s.UpdatedAt,
-		s.LastActiveOrganizationID)
+		s.LastActiveOrganizationID, s.FactorOneAt, s.FactorTwoAt, nullableJSON(s.Actor))
 	if err != nil {
 		return err
 	}
@@ -256,6 +260,11 @@ func (db *DB) Complete(ctx context.Context, x session.Completion) error {
 				if err := db.emit(ctx, tx, webhook.InvitationAccepted, inv); err != nil {
 					return err
 				}
+			}
+		}
+		if x.TicketTokenID != "" {
+			if err := db.acceptTicketToken(ctx, tx, x.TicketTokenID, x.Now); err != nil {
+				return err
 			}
 		}
 		if x.OrgInvitationID != "" {
@@ -548,4 +557,30 @@ func (db *DB) resyncSearch(ctx context.Context, tx *sql.Tx, userID string) error
 	}
 	// An identifier added, verified or removed changes the user.
 	return db.emitUser(ctx, tx, webhook.UserUpdated, u)
+}
+
+// UnverifyIdentifier marks a user's identifier unverified (an operator's
+// change; the primary identifier is refused before this).
+func (db *DB) UnverifyIdentifier(ctx context.Context, userID, identifierID string, now int64) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := db.in(tx).ExecContext(ctx, `UPDATE identifiers SET verification_status = 'unverified',
+			updated_at = ? WHERE id = ? AND user_id = ?`, now, identifierID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.ResourceNotFound("not found", "No identifier was found with id "+identifierID)
+		}
+		return db.emitUserByID(ctx, tx, webhook.UserUpdated, userID)
+	})
+}
+
+// IdentifierOwner returns the user holding an identifier.
+func (db *DB) IdentifierOwner(ctx context.Context, identifierID string) (string, error) {
+	var userID string
+	err := db.reader().QueryRowContext(ctx, "SELECT user_id FROM identifiers WHERE id = ?", identifierID).Scan(&userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errs.ResourceNotFound("not found", "No identifier was found with id "+identifierID)
+	}
+	return userID, err
 }

@@ -20,7 +20,8 @@ const userColumns = `u.id, u.external_id, u.username, u.first_name, u.last_name,
 	u.banned, u.locked, u.delete_self_enabled, u.create_organization_enabled,
 	u.create_organizations_limit, u.bypass_client_trust,
 	u.last_sign_in_at, u.last_active_at, u.legal_accepted_at, u.created_at, u.updated_at,
-	u.failed_attempts, u.lockout_until, u.totp_secret, u.backup_codes, u.totp_last_step`
+	u.failed_attempts, u.lockout_until, u.totp_secret, u.backup_codes, u.totp_last_step,
+	u.totp_pending, u.mfa_phones, u.password_compromised_at, u.image_url`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -28,7 +29,7 @@ func scanUser(s scanner) (*user.User, error) {
 	u := &user.User{}
 	var limit sql.NullInt64
 	var pub, priv, unsafe string
-	var codes sql.NullString
+	var codes, phones sql.NullString
 	err := s.Scan(&u.ID, &u.ExternalID, &u.Username, &u.FirstName, &u.LastName, &u.Locale,
 		&u.PrimaryEmailAddressID, &u.PrimaryPhoneNumberID, &u.PrimaryWeb3WalletID,
 		&u.PasswordDigest, &u.PasswordHasher, &u.PasswordLastUpdatedAt,
@@ -36,11 +37,12 @@ func scanUser(s scanner) (*user.User, error) {
 		&u.Banned, &u.Locked, &u.DeleteSelfEnabled, &u.CreateOrganizationEnabled,
 		&limit, &u.BypassClientTrust,
 		&u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt, &u.CreatedAt, &u.UpdatedAt,
-		&u.FailedAttempts, &u.LockoutUntil, &u.TOTPSecret, &codes, &u.TOTPLastStep)
+		&u.FailedAttempts, &u.LockoutUntil, &u.TOTPSecret, &codes, &u.TOTPLastStep,
+		&u.TOTPPending, &phones, &u.PasswordCompromisedAt, &u.ImageURL)
 	if err != nil {
 		return nil, err
 	}
-	u.BackupCodes = decodeCodes(codes)
+	u.BackupCodes, u.SecondFactorPhones = decodeCodes(codes), decodeCodes(phones)
 	if limit.Valid {
 		n := int(limit.Int64)
 		u.CreateOrganizationsLimit = &n
@@ -58,7 +60,8 @@ const insertColumns = `id, external_id, username, first_name, last_name, locale,
 	banned, locked, delete_self_enabled, create_organization_enabled,
 	create_organizations_limit, bypass_client_trust,
 	last_sign_in_at, last_active_at, legal_accepted_at, created_at, updated_at,
-	failed_attempts, lockout_until, totp_secret, backup_codes, totp_last_step`
+	failed_attempts, lockout_until, totp_secret, backup_codes, totp_last_step,
+	totp_pending, mfa_phones, password_compromised_at, image_url`
 
 func userValues(u *user.User) []any {
 	return []any{u.ID, u.ExternalID, u.Username, u.FirstName, u.LastName, u.Locale,
@@ -69,7 +72,8 @@ func userValues(u *user.User) []any {
 		u.Banned, u.Locked, u.DeleteSelfEnabled, u.CreateOrganizationEnabled,
 		u.CreateOrganizationsLimit, u.BypassClientTrust,
 		u.LastSignInAt, u.LastActiveAt, u.LegalAcceptedAt, u.CreatedAt, u.UpdatedAt,
-		u.FailedAttempts, u.LockoutUntil, u.TOTPSecret, backupCodes(u.BackupCodes), u.TOTPLastStep}
+		u.FailedAttempts, u.LockoutUntil, u.TOTPSecret, backupCodes(u.BackupCodes), u.TOTPLastStep,
+		u.TOTPPending, backupCodes(u.SecondFactorPhones), u.PasswordCompromisedAt, u.ImageURL}
 }
 
 // decodeCodes reads what backupCodes stored.
@@ -81,7 +85,8 @@ func decodeCodes(s sql.NullString) []string {
 	return codes
 }
 
-// backupCodes stores no codes as NULL, others as a JSON array.
+// backupCodes stores a list (backup codes, phone IDs): none as NULL,
+// others as a JSON array.
 func backupCodes(codes []string) any {
 	if len(codes) == 0 {
 		return nil
@@ -136,7 +141,7 @@ func (db *DB) writeStatements() []string {
 	}, db.dialect.searchStatements()...)
 }
 
-var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(34) + ")"
+var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(38) + ")"
 
 var updateUserSQL = func() string {
 	cols := strings.Split(insertColumns, ",")

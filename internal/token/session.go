@@ -1,6 +1,7 @@
 package token
 
 import (
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -17,13 +18,19 @@ type Claims struct {
 	// AuthorizedParty is the Origin of the request that minted the token.
 	AuthorizedParty string `json:"azp,omitempty"`
 	Version         int    `json:"v"`
-	// FactorAge is [minutes since the first factor, -1 (no second factor)].
+	// FactorAge is [minutes since the first factor, minutes since the
+	// second factor or -1 (none)].
 	FactorAge [2]int `json:"fva"`
 	// Org is the active organization, while the user is a member.
 	Org *OrgClaim `json:"o,omitempty"`
+	// SessionStatus is "pending" for a session with tasks left.
+	SessionStatus string `json:"sts,omitempty"`
 	// Features are the active organization's features ("o:<feature>")
 	// the member's custom permissions belong to, comma-joined.
 	Features string `json:"fea,omitempty"`
+	// Actor is the impersonator of an impersonated session (Clerk's act
+	// claim: {"sub": …, …}).
+	Actor json.RawMessage `json:"act,omitempty"`
 }
 
 // OrgClaim is the v2 token's o claim: the organization's ID and slug,
@@ -47,13 +54,18 @@ type Mint struct {
 	UserID    string
 	SessionID string
 	Origin    string
-	// FactorVerifiedAt is when the session's first factor was verified.
-	FactorVerifiedAt time.Time
-	TTL              time.Duration
+	// FactorAge is the fva claim: minutes since the session's first and
+	// second factors were proved (-1: no second factor).
+	FactorAge [2]int
+	TTL       time.Duration
 	// Extra are the instance's custom claims, merged in.
 	Extra map[string]any
 	// Org is the active organization's claim, or nil.
 	Org *OrgClaim
+	// Pending marks a session with tasks left (sts: pending).
+	Pending bool
+	// Actor is the act claim of an impersonated session, or nil.
+	Actor json.RawMessage
 }
 
 // SessionCategory is the header cat of session tokens, as Clerk's.
@@ -69,17 +81,19 @@ func (k *Keyring) Sign(m Mint, now time.Time) (string, *Claims, error) {
 	if signer == nil {
 		return "", nil, errors.New("no signing key")
 	}
-	age := int(now.Sub(m.FactorVerifiedAt) / time.Minute)
 	now = now.Truncate(time.Second)
 	c := &Claims{
 		Claims: jwt.Claims{Issuer: m.Issuer, Subject: m.UserID, ID: id.Random(20),
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-Skew)),
 			Expiry: jwt.NewNumericDate(now.Add(m.TTL))},
 		SessionID: m.SessionID, AuthorizedParty: m.Origin, Version: 2,
-		FactorAge: [2]int{age, -1}, Org: m.Org,
+		FactorAge: m.FactorAge, Org: m.Org, Actor: m.Actor,
 	}
 	if m.Org != nil {
 		c.Features = m.Org.Features
+	}
+	if m.Pending {
+		c.SessionStatus = "pending"
 	}
 	b := jwt.Signed(signer)
 	if len(m.Extra) > 0 {

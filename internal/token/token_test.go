@@ -39,7 +39,7 @@ func TestSignVerify(t *testing.T) {
 	}
 	now := time.Now()
 	raw, c, err := k.Sign(Mint{Issuer: "https://clerk.example.com", UserID: "user_1", SessionID: "sess_1",
-		Origin: "https://app.example.com", FactorVerifiedAt: now.Add(-3 * time.Minute), TTL: time.Minute}, now)
+		Origin: "https://app.example.com", FactorAge: [2]int{3, -1}, TTL: time.Minute}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func BenchmarkSign(b *testing.B) {
 	now := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, _, err := k.Sign(Mint{Issuer: "i", UserID: "u", SessionID: "s", FactorVerifiedAt: now, TTL: time.Minute}, now); err != nil {
+			if _, _, err := k.Sign(Mint{Issuer: "i", UserID: "u", SessionID: "s", TTL: time.Minute}, now); err != nil {
 				b.Error(err)
 				return
 			}

@@ -12,14 +12,19 @@ import (
 // backup code removed). It returns "totp" or "backup_code", or "" for
 // no match.
 func (s *Service) VerifyCode(ctx context.Context, userID, code string) (string, *User, error) {
+	return s.verifyCode(ctx, userID, code, true, true)
+}
+
+// verifyCode is VerifyCode for the kinds allowed.
+func (s *Service) verifyCode(ctx context.Context, userID, code string, allowTOTP, allowBackup bool) (string, *User, error) {
 	u, err := s.Store.User(ctx, userID)
 	if err != nil {
 		return "", nil, err
 	}
 	// Backup codes are bcrypt digests: matched outside the transaction,
 	// then taken inside it only if still there.
-	backup, totp := -1, s.totpMatches(u, code)
-	if !totp && u.BackupCodeEnabled() {
+	backup, totp := -1, allowTOTP && s.totpMatches(u, code)
+	if !totp && allowBackup && u.BackupCodeEnabled() {
 		backup = mfa.MatchBackupCode(u.BackupCodes, code)
 	}
 	if !totp && backup < 0 {
@@ -28,7 +33,7 @@ func (s *Service) VerifyCode(ctx context.Context, userID, code string) (string, 
 	kind := ""
 	u, err = s.Store.UpdateUser(ctx, userID, func(x *User) error {
 		kind = ""
-		if len(x.TOTPSecret) > 0 {
+		if allowTOTP && len(x.TOTPSecret) > 0 {
 			plain, err := seal.Open(s.MFAKey, x.TOTPSecret, []byte(x.ID))
 			if err != nil {
 				return err
@@ -62,14 +67,18 @@ func (s *Service) totpMatches(u *User, code string) bool {
 }
 
 // RemoveFactors removes the user's authenticator app (totp), backup
-// codes, or both.
+// codes, or both; both is every second factor (an operator's reset),
+// the phone numbers' use as one too.
 func (s *Service) RemoveFactors(ctx context.Context, userID string, totp, backup bool) (*User, error) {
 	return s.Store.UpdateUser(ctx, userID, func(u *User) error {
 		if totp {
-			u.TOTPSecret, u.TOTPLastStep = nil, 0
+			u.TOTPSecret, u.TOTPLastStep, u.TOTPPending = nil, 0, nil
 		}
 		if backup {
 			u.BackupCodes = nil
+		}
+		if totp && backup {
+			u.SecondFactorPhones = nil
 		}
 		u.UpdatedAt = s.nowMillis()
 		return nil

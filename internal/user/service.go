@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"github.com/conciergehq/concierge/internal/images"
 	"strings"
 	"time"
 
@@ -17,6 +18,12 @@ import (
 // concurrent use.
 type Service struct {
 	Store Store
+	// Identifiers writes identifiers one by one (the email address and
+	// phone number resources).
+	Identifiers IdentifierStore
+	// Images keeps uploaded profile images, served under PublicURL.
+	Images    images.Store
+	PublicURL string
 	// MFAKey seals TOTP secrets (an instance secret); without it a
 	// totp_secret is refused.
 	MFAKey []byte
@@ -52,9 +59,21 @@ func (s *Service) Count(ctx context.Context, f Filter) (int64, error) {
 	return s.Store.CountUsers(ctx, f)
 }
 
-// Delete removes a user.
+// Delete removes a user, and its uploaded profile image after it.
 func (s *Service) Delete(ctx context.Context, userID string) error {
-	return s.Store.DeleteUser(ctx, userID)
+	u, err := s.Store.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteUser(ctx, userID); err != nil {
+		return err
+	}
+	if u.ImageURL != nil && s.Images != nil {
+		if img := images.IDFromURL(s.PublicURL, *u.ImageURL); img != "" {
+			return s.Images.DeleteImage(ctx, img)
+		}
+	}
+	return nil
 }
 
 // Create validates p and stores a new user. Values are validated before

@@ -49,7 +49,7 @@ func (s *Service) Update(ctx context.Context, userID string, p UpdateParams) (*U
 			return err
 		}
 		if p.Password.Set || p.PasswordDigest.Set {
-			u.PasswordLastUpdatedAt = &now
+			u.PasswordLastUpdatedAt, u.PasswordCompromisedAt = &now, nil
 		}
 		u.UpdatedAt = now
 		return nil

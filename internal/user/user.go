@@ -70,15 +70,28 @@ type User struct {
 	PasswordDigest        string
 	PasswordHasher        string
 	PasswordLastUpdatedAt *int64
+	// PasswordCompromisedAt is when an operator marked the password
+	// compromised: signing in with it is refused until it is reset.
+	PasswordCompromisedAt *int64
 
 	// TOTPSecret (sealed) and BackupCodes (bcrypt digests) are second
-	// factors an import carried over; they never leave the server but
+	// factors, enrolled or imported; they never leave the server but
 	// through an export.
 	TOTPSecret  []byte
 	BackupCodes []string
 	// TOTPLastStep is the step of the last TOTP code accepted: each code
 	// works once.
 	TOTPLastStep int64
+	// TOTPPending is an authenticator app's secret (sealed) shown to the
+	// user and awaiting its first code.
+	TOTPPending []byte
+	// SecondFactorPhones are the IDs of the phone numbers that receive
+	// second-factor codes, the default first.
+	SecondFactorPhones []string
+
+	// ImageURL is the uploaded profile image (under /images/), or nil
+	// for the generated one.
+	ImageURL *string
 
 	PublicMetadata  json.RawMessage
 	PrivateMetadata json.RawMessage
@@ -131,6 +144,33 @@ func (u *User) AttemptsRemaining() int64 {
 
 // PasswordEnabled reports whether the user can sign in with a password.
 func (u *User) PasswordEnabled() bool { return u.PasswordDigest != "" }
+
+// DisplayIdentifier is what Clerk shows a user by: the primary email
+// address, else phone number, else username, else web3 wallet.
+func (u *User) DisplayIdentifier() string {
+	for _, p := range []*string{u.PrimaryEmailAddressID, u.PrimaryPhoneNumberID} {
+		if p != nil {
+			if i := u.Identifier(*p); i != nil {
+				return i.Value
+			}
+		}
+	}
+	if u.Username != nil {
+		return *u.Username
+	}
+	if u.PrimaryWeb3WalletID != nil {
+		if i := u.Identifier(*u.PrimaryWeb3WalletID); i != nil {
+			return i.Value
+		}
+	}
+	return ""
+}
+
+// SetPassword replaces the password hash at ms; a new password is no
+// longer compromised.
+func (u *User) SetPassword(digest, hasher string, ms int64) {
+	u.PasswordDigest, u.PasswordHasher, u.PasswordLastUpdatedAt, u.PasswordCompromisedAt = digest, hasher, &ms, nil
+}
 
 // OfKind returns the user's identifiers of kind k, in creation order.
 func (u *User) OfKind(k IdentifierKind) []Identifier {
@@ -185,4 +225,30 @@ func (u *User) TOTPEnabled() bool { return len(u.TOTPSecret) > 0 }
 func (u *User) BackupCodeEnabled() bool { return len(u.BackupCodes) > 0 }
 
 // TwoFactorEnabled reports whether signing in asks for a second factor.
-func (u *User) TwoFactorEnabled() bool { return u.TOTPEnabled() || u.BackupCodeEnabled() }
+func (u *User) TwoFactorEnabled() bool {
+	return u.TOTPEnabled() || u.BackupCodeEnabled() || len(u.MFAPhones()) > 0
+}
+
+// MFAPhones are the verified phone numbers that receive second-factor
+// codes, the default first. A number removed or unverified since drops
+// out.
+func (u *User) MFAPhones() []Identifier {
+	var out []Identifier
+	for _, id := range u.SecondFactorPhones {
+		if i := u.Identifier(id); i != nil && i.Kind == PhoneNumber && i.Verified() {
+			out = append(out, *i)
+		}
+	}
+	return out
+}
+
+// ReservedForSecondFactor reports whether phone id receives
+// second-factor codes, and whether it is the default one.
+func (u *User) ReservedForSecondFactor(id string) (reserved, isDefault bool) {
+	for i, p := range u.MFAPhones() {
+		if p.ID == id {
+			return true, i == 0
+		}
+	}
+	return false, false
+}
