@@ -110,8 +110,9 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 	}
 	fmt.Fprintf(os.Stderr, "seeded %d users on %s in %s (reuse=%v)\n", n, db.Engine(), time.Since(seedStart).Round(time.Second), reuse)
 
-	// Access logs are formatted as in production, then discarded.
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// The server's log is counted, not kept (see serverTally).
+	tally := &serverTally{}
+	log := slog.New(tally.handler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -123,7 +124,8 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 	}
 	srvCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	go server.Run(srvCtx, ln, a.Handler, time.Second, log)
+	served := make(chan struct{})
+	go func() { defer close(served); server.Run(srvCtx, ln, a.Handler, time.Second, log) }()
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
 	fmt.Printf("\n%d users, %s, %d cores (GOMAXPROCS %d), %s per operation\n\n",
@@ -152,6 +154,9 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %s | %d |\n", name, clients, r.count, float64(r.count)/r.elapsed.Seconds(),
 			ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), r.errors)
 	}
+	stop()
+	<-served // every request has ended and logged its line
+	fmt.Printf("\n%s\n", tally)
 	return nil
 }
 
@@ -298,6 +303,10 @@ func drive(client *http.Client, mk request, dur time.Duration, conc int) *result
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(dur)
+	// At the deadline the requests in flight are dropped, as a load
+	// generator's end does: the server must not count them as its faults.
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func(seed uint64) {
@@ -312,8 +321,11 @@ func drive(client *http.Client, mk request, dur time.Duration, conc int) *result
 					continue
 				}
 				t0 := time.Now()
-				resp, err := client.Do(req)
+				resp, err := client.Do(req.WithContext(ctx))
 				if err != nil {
+					if ctx.Err() != nil {
+						break
+					}
 					errors++
 					continue
 				}

@@ -31,6 +31,9 @@ func (a *API) requireSecretKey(next http.Handler) http.Handler {
 		}
 		valid, err := a.Keys.Valid(r.Context(), key)
 		if err != nil {
+			if respond.Gone(w, r) {
+				return
+			}
 			respond.Error(w, r, errs.New(errs.Unavailable, "service_unavailable",
 				"Service unavailable", "The secret key could not be checked; try again shortly."))
 			respond.Logger(r.Context()).Error("secret key check failed", "err", err)

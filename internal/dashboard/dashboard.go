@@ -305,7 +305,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := pages[name].ExecuteTemplate(w, "layout", v); err != nil {
+	if err := pages[name].ExecuteTemplate(w, "layout", v); err != nil && !respond.Gone(w, r) {
 		respond.Logger(r.Context()).Error("dashboard render failed", "page", name, "err", err)
 	}
 	return nil
@@ -319,6 +319,9 @@ var notices = map[string]string{
 
 // fail shows an error page: a client error's message, or a generic one.
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if respond.Gone(w, r) {
+		return
+	}
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side."
 	if e, ok := errs.As(err); ok && e.Kind != errs.Internal {
 		msg = e.LongMessage

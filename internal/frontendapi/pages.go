@@ -152,7 +152,7 @@ func (a *API) render(w http.ResponseWriter, r *http.Request, name string, status
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := pageTemplates[name].ExecuteTemplate(w, "layout", p); err != nil {
+	if err := pageTemplates[name].ExecuteTemplate(w, "layout", p); err != nil && !respond.Gone(w, r) {
 		respond.Logger(r.Context()).Error("page render failed", "page", name, "err", err)
 	}
 	return nil
@@ -163,6 +163,9 @@ func (a *API) render(w http.ResponseWriter, r *http.Request, name string, status
 func (a *API) pageError(w http.ResponseWriter, r *http.Request, name string, p page, err error) error {
 	e, ok := errs.As(err)
 	if !ok || e.Kind == errs.Internal {
+		if respond.Gone(w, r) {
+			return nil
+		}
 		respond.Logger(r.Context()).Error("page failed", "page", name, "err", err)
 		p.Error = "Something went wrong on our side. Please try again."
 		return a.render(w, r, name, http.StatusInternalServerError, p)

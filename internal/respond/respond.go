@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -104,12 +105,23 @@ type errorItem struct {
 
 // Error writes err as Clerk's error envelope. An error that is not an
 // *errs.Error (or is of kind Internal) is logged with the request ID and
-// answered with a generic 500: its text never reaches the client.
+// answered with a generic 500: its text never reaches the client. Two
+// are not the server's faults: a client that hung up is answered with
+// nothing (see Gone), and a deadline the server set is a 503.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
+	if Gone(w, r) {
+		return
+	}
 	e, ok := errs.As(err)
 	if !ok || e.Kind == errs.Internal {
-		Logger(r.Context()).Error("internal error", "err", err)
-		e = errs.New(errs.Internal, "internal_clerk_error", "Oops, an unexpected error occurred", "")
+		if errors.Is(err, context.DeadlineExceeded) {
+			Logger(r.Context()).Error("request timed out", "err", err)
+			e = errs.New(errs.Unavailable, "service_unavailable", "Service unavailable",
+				"The request took too long; try again shortly.")
+		} else {
+			Logger(r.Context()).Error("internal error", "err", err)
+			e = errs.New(errs.Internal, "internal_clerk_error", "Oops, an unexpected error occurred", "")
+		}
 	}
 	if e.Kind == errs.TooManyRequests && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
@@ -118,4 +130,36 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		Errors:  []errorItem{{Message: e.Message, LongMessage: e.LongMessage, Code: e.Code, Meta: e.Meta}},
 		TraceID: RequestID(r.Context()),
 	})
+}
+
+// StatusClientClosed is the access log's status for a request whose
+// client went away before its answer (nginx's convention): not a 5xx, as
+// nothing went wrong on the server's side.
+const StatusClientClosed = 499
+
+// abandoner is what the access log's writer implements to hear of it.
+type abandoner interface{ Abandon() }
+
+// Gone reports whether r's client has gone away: net/http cancels the
+// request's context when its connection closes, and whatever error the
+// work then ended in (context.Canceled, or a driver's "interrupted") is
+// the hang-up's doing. If so, w is marked for the access log (status
+// StatusClientClosed, info level) and nothing is written to the dead
+// connection. A deadline is not a hang-up: only cancellation counts.
+func Gone(w http.ResponseWriter, r *http.Request) bool {
+	if !errors.Is(r.Context().Err(), context.Canceled) {
+		return false
+	}
+	for w != nil {
+		if a, ok := w.(abandoner); ok {
+			a.Abandon()
+			break
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	return true
 }

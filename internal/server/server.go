@@ -76,6 +76,9 @@ func healthz(db Pinger) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
+			if respond.Gone(w, r) {
+				return
+			}
 			respond.Logger(r.Context()).Error("health check failed", "err", err)
 			respond.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 			return
@@ -84,12 +87,17 @@ func healthz(db Pinger) http.Handler {
 	})
 }
 
-// statusWriter records the status and size of a response for the log.
+// statusWriter records the status and size of a response for the log,
+// and whether its client went away (respond.Gone, or a failed write).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	gone   bool
 }
+
+// Abandon records that the client hung up before the answer.
+func (w *statusWriter) Abandon() { w.gone = true }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
@@ -104,6 +112,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
+	if err != nil {
+		w.gone = true // net/http's writes fail only when the connection did
+	}
 	return n, err
 }
 
@@ -136,13 +147,15 @@ func withRequest(log *slog.Logger, next http.Handler) http.Handler {
 					respond.Error(sw, r, errors.New("panic"))
 				}
 			}
-			level := slog.LevelInfo
-			if sw.status >= 500 {
+			status, level := sw.status, slog.LevelInfo
+			if sw.gone {
+				status = respond.StatusClientClosed
+			} else if status >= 500 {
 				level = slog.LevelError
 			}
 			reqLog.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
+				slog.Int("status", status), slog.Int("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)))
 		}()
 		next.ServeHTTP(sw, r)
