@@ -115,8 +115,9 @@ func (k *Keyring) Valid(ctx context.Context, key string) (bool, error) {
 	return match(h, hashes), nil
 }
 
-// Forget drops the cached hashes, so that a key revoked in this process
-// is refused at once (other processes follow within the cache's life).
+// Forget drops the cached hashes, so that a key created or revoked in
+// this process is accepted or refused at once (other processes follow
+// within the cache's life).
 func (k *Keyring) Forget() {
 	k.mu.Lock()
 	k.hashes = nil

@@ -398,6 +398,9 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := d.Store.CreateSecretKey(r.Context(), apikey.NewKey(key, d.Now())); err != nil {
 		return err
 	}
+	// A miss reloads the cache at most once a second: without this, the
+	// key would be refused for up to a second after a recent reload.
+	d.Keys.Forget()
 	data, err := d.keysData(r)
 	if err != nil {
 		return err
