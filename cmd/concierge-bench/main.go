@@ -48,6 +48,7 @@ func main() {
 	conc := flag.Int("concurrency", 16, "concurrent clients")
 	ops := flag.String("ops", "get,create,list100,email,query,count_query,query@1,count_query@1",
 		"operations to run, comma-separated; name@N runs one with N clients")
+	sqliteSync = flag.String("sqlite-synchronous", "full", "SQLite's synchronous mode for the writer: full or normal (CONCIERGE_SQLITE_SYNCHRONOUS)")
 	reuse := flag.Bool("reuse", false, "the database given by -dsn was seeded by an earlier run with the same -users: skip seeding")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
 	importFile := flag.String("write-import", "", "write -users users to this file as Clerk's export CSV (for timing concierge import) and exit")
@@ -74,6 +75,8 @@ func main() {
 	}
 }
 
+var sqliteSync *string
+
 func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, reuse bool) error {
 	ctx := context.Background()
 	if dsn == "" {
@@ -87,7 +90,7 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 		defer os.RemoveAll(dir)
 		dsn = filepath.Join(dir, "bench.db")
 	}
-	db, err := sqlstore.Open(ctx, dsn)
+	db, err := sqlstore.OpenWith(ctx, dsn, sqlstore.Options{Synchronous: *sqliteSync})
 	if err != nil {
 		return err
 	}

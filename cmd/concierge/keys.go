@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge/internal/config"
-	"github.com/conciergehq/concierge/internal/sqlstore"
 	"github.com/conciergehq/concierge/internal/token"
 )
 
@@ -44,7 +43,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	db, err := sqlstore.Open(ctx, cfg.Database)
+	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}

@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := newLogger(cfg, stderr)
 
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	db, err := sqlstore.Open(openCtx, cfg.Database)
+	db, err := openDB(openCtx, cfg)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
@@ -159,4 +159,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDB opens the configured database with its engine settings.
+func openDB(ctx context.Context, cfg config.Config) (*sqlstore.DB, error) {
+	return sqlstore.OpenWith(ctx, cfg.Database, sqlstore.Options{Synchronous: cfg.SQLiteSynchronous, CacheBytes: cfg.SQLiteCache})
 }

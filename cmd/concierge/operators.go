@@ -12,7 +12,6 @@ import (
 
 	"github.com/conciergehq/concierge/internal/config"
 	"github.com/conciergehq/concierge/internal/operator"
-	"github.com/conciergehq/concierge/internal/sqlstore"
 )
 
 const operatorsUsage = `Usage: concierge operators create -email <address> [flags]
@@ -62,7 +61,7 @@ func operatorsCommand(ctx context.Context, args []string, getenv func(string) st
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
-	db, err := sqlstore.Open(ctx, cfg.Database)
+	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}

@@ -123,7 +123,7 @@ func openForTransfer(ctx context.Context, rest []string, getenv func(string) str
 	if err != nil {
 		return nil, cfg, nil, err
 	}
-	db, err := sqlstore.Open(ctx, cfg.Database)
+	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return nil, cfg, nil, fmt.Errorf("database: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -21,13 +22,17 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	Addr            string
-	Database        string
-	SecretKey       string
-	PublicURL       string
-	LogLevel        slog.Level
-	LogFormat       string
-	ShutdownTimeout time.Duration
+	Addr     string
+	Database string
+	// SQLiteSynchronous ("full" or "normal") and SQLiteCache (bytes, all
+	// connections together) tune the SQLite engine.
+	SQLiteSynchronous string
+	SQLiteCache       int64
+	SecretKey         string
+	PublicURL         string
+	LogLevel          slog.Level
+	LogFormat         string
+	ShutdownTimeout   time.Duration
 
 	// Instance settings: initial values for what the dashboard edits.
 	SignUpMode string // "" = not set (public)
@@ -91,6 +96,8 @@ type setting struct {
 var settings = []setting{
 	{"addr", "CONCIERGE_ADDR", "127.0.0.1:8080", "address to listen on (host:port)", false},
 	{"database", "CONCIERGE_DATABASE", "concierge.db", "SQLite file path, or a postgres:// URL for PostgreSQL", false},
+	{"sqlite-synchronous", "CONCIERGE_SQLITE_SYNCHRONOUS", "full", "SQLite: full (a commit is on disk before it is answered: survives power loss) or normal (survives a crash of the process; the last commits may be lost with power)", false},
+	{"sqlite-cache", "CONCIERGE_SQLITE_CACHE", "32MiB", "SQLite: page cache of all connections together (e.g. 16MiB, 1GiB)", false},
 	{"secret-key", "CONCIERGE_SECRET_KEY", "", "a secret key (sk_test_… or sk_live_…) the Backend API accepts in addition to stored keys; also CONCIERGE_SECRET_KEY_FILE", true},
 	{"public-url", "CONCIERGE_PUBLIC_URL", "", "external base URL of this server (default http://<addr>)", false},
 	{"log-level", "CONCIERGE_LOG_LEVEL", "info", "debug, info, warn or error", false},
@@ -194,11 +201,13 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return Config{}, fmt.Errorf("unexpected argument %q (run with --help for the list of settings)", fs.Arg(0))
 	}
 	c := Config{
-		Addr:      *vals["addr"],
-		Database:  *vals["database"],
-		SecretKey: strings.TrimSpace(*vals["secret-key"]),
-		PublicURL: strings.TrimRight(*vals["public-url"], "/"),
-		LogFormat: *vals["log-format"],
+		Addr:     *vals["addr"],
+		Database: *vals["database"],
+
+		SQLiteSynchronous: strings.ToLower(strings.TrimSpace(*vals["sqlite-synchronous"])),
+		SecretKey:         strings.TrimSpace(*vals["secret-key"]),
+		PublicURL:         strings.TrimRight(*vals["public-url"], "/"),
+		LogFormat:         *vals["log-format"],
 
 		SignUpMode:                  strings.TrimSpace(*vals["sign-up-mode"]),
 		AppName:                     strings.TrimSpace(*vals["app-name"]),
@@ -227,6 +236,14 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		TLSCert:                     strings.TrimSpace(*vals["tls-cert"]),
 		TLSKey:                      strings.TrimSpace(*vals["tls-key"]),
 	}
+	if c.SQLiteSynchronous != "full" && c.SQLiteSynchronous != "normal" {
+		return Config{}, fmt.Errorf("CONCIERGE_SQLITE_SYNCHRONOUS %q: must be full or normal", c.SQLiteSynchronous)
+	}
+	cache, err := parseBytes(*vals["sqlite-cache"])
+	if err != nil || cache < 1<<20 {
+		return Config{}, fmt.Errorf("CONCIERGE_SQLITE_CACHE %q: must be a size of at least 1MiB, e.g. 32MiB", *vals["sqlite-cache"])
+	}
+	c.SQLiteCache = cache
 	switch t := strings.TrimSpace(*vals["instance-type"]); t {
 	case "development":
 	case "production":
@@ -373,4 +390,22 @@ func (c *Config) validateDelivery(publicHost string) error {
 		return fmt.Errorf("CONCIERGE_TWILIO_API_URL %q: must be an absolute http(s) URL", c.TwilioAPIURL)
 	}
 	return nil
+}
+
+// parseBytes reads a size: a number of bytes, or one with a KiB, MiB or
+// GiB suffix.
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			s, mult = strings.TrimSpace(n), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<50)/mult {
+		return 0, fmt.Errorf("not a size: %q", s)
+	}
+	return n * mult, nil
 }

@@ -16,8 +16,13 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.Database != "concierge.db" || c.PublicURL != "http://127.0.0.1:8080" {
+	if c.Addr != "127.0.0.1:8080" || c.Database != "concierge.db" || c.PublicURL != "http://127.0.0.1:8080" ||
+		c.SQLiteSynchronous != "full" || c.SQLiteCache != 32<<20 {
 		t.Fatalf("defaults: %+v", c)
+	}
+	c, err = Load(nil, env(map[string]string{"CONCIERGE_SQLITE_SYNCHRONOUS": "NORMAL", "CONCIERGE_SQLITE_CACHE": "2GiB"}), &bytes.Buffer{})
+	if err != nil || c.SQLiteSynchronous != "normal" || c.SQLiteCache != 2<<30 {
+		t.Fatalf("sqlite settings: %v %+v", err, c)
 	}
 }
 
@@ -46,6 +51,9 @@ func TestInvalid(t *testing.T) {
 		"log level":  {"CONCIERGE_LOG_LEVEL": "loud"},
 		"log format": {"CONCIERGE_LOG_FORMAT": "xml"},
 		"shutdown":   {"CONCIERGE_SHUTDOWN_TIMEOUT": "soon"},
+		"sync":       {"CONCIERGE_SQLITE_SYNCHRONOUS": "off"},
+		"cache":      {"CONCIERGE_SQLITE_CACHE": "lots"},
+		"cache tiny": {"CONCIERGE_SQLITE_CACHE": "4KiB"},
 		"mode":       {"CONCIERGE_SIGN_UP_MODE": "everyone"},
 		"app name":   {"CONCIERGE_APP_NAME": "two\nlines"},
 		"strict":     {"CONCIERGE_STRICT_ENUMERATION_PROTECTION": "yes"},

@@ -57,12 +57,34 @@ func EngineOf(dsn string) string {
 
 // Open connects to dsn, applies pending migrations and returns the DB.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// Options tune the SQLite engine; PostgreSQL has its own settings (see
+// the README) and ignores them.
+type Options struct {
+	// Synchronous is SQLite's synchronous mode for the writer: "full"
+	// (the default; a commit is on disk before it is answered, so it
+	// survives a power loss) or "normal" (in WAL mode, a commit survives
+	// a crash of the process but the last ones may be lost with power).
+	Synchronous string
+	// CacheBytes is the page cache of all connections together (default
+	// DefaultCacheBytes), shared out among them: SQLite's cache is per
+	// connection, so a per-connection size would multiply with the pool.
+	CacheBytes int64
+}
+
+// DefaultCacheBytes is the SQLite page cache budget unless set.
+const DefaultCacheBytes = 32 << 20
+
+// OpenWith is Open with engine options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 	var db *DB
 	var err error
 	if EngineOf(dsn) == Postgres {
 		db, err = openPostgres(dsn)
 	} else {
-		db, err = openSQLite(dsn)
+		db, err = openSQLite(dsn, o)
 	}
 	if err != nil {
 		return nil, err
@@ -83,13 +105,34 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
-func openSQLite(path string) (*DB, error) {
+func openSQLite(path string, o Options) (*DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("sqlite: empty database path")
 	}
+	var sync string
+	switch strings.ToLower(o.Synchronous) {
+	case "", "full":
+		sync = "FULL"
+	case "normal":
+		sync = "NORMAL"
+	default:
+		return nil, fmt.Errorf("sqlite: synchronous %q: must be full or normal", o.Synchronous)
+	}
+	budget := o.CacheBytes
+	if budget == 0 {
+		budget = DefaultCacheBytes
+	}
+	if budget < 0 {
+		return nil, fmt.Errorf("sqlite: a negative cache size")
+	}
+	readers := sqliteReaders()
+	// The writer and each reader get an equal share, in KiB (a negative
+	// cache_size is KiB), and at least SQLite's 2 MiB default would be
+	// too much for a tiny budget: a floor of 256 KiB.
+	perConn := max(budget/int64(readers+1)/1024, 256)
 	// busy_timeout first, so that switching to WAL waits for other
 	// processes instead of failing; foreign keys for ON DELETE CASCADE.
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_txlock=immediate"
+	pragmas := fmt.Sprintf("_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(%s)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-%d)&_txlock=immediate", sync, perConn)
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	write, err := sql.Open("sqlite", base+"?"+pragmas)
 	if err != nil {
@@ -108,12 +151,14 @@ func openSQLite(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	n := max(4, runtime.GOMAXPROCS(0)*2)
-	read.SetMaxOpenConns(n)
-	read.SetMaxIdleConns(n)
+	read.SetMaxOpenConns(readers)
+	read.SetMaxIdleConns(readers)
 	read.SetConnMaxLifetime(0)
 	return &DB{write: write, read: read, dialect: sqliteDialect{}}, nil
 }
+
+// sqliteReaders is the size of SQLite's read pool.
+func sqliteReaders() int { return max(4, runtime.GOMAXPROCS(0)*2) }
 
 func openPostgres(dsn string) (*DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
