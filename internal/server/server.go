@@ -19,9 +19,11 @@ import (
 	"github.com/conciergehq/concierge/internal/respond"
 )
 
-// Pinger reports whether the database answers.
+// Pinger reports whether the database answers (liveness), and whether
+// it does with this build's schema (readiness).
 type Pinger interface {
 	Ping(ctx context.Context) error
+	Ready(ctx context.Context) error
 }
 
 // Config is what the handler is built from.
@@ -43,7 +45,8 @@ type Config struct {
 // Handler returns the whole server's handler.
 func Handler(c Config) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", healthz(c.DB))
+	mux.Handle("GET /healthz", check(c.DB.Ping, "ok"))
+	mux.Handle("GET /readyz", check(c.DB.Ready, "ready"))
 	mux.Handle("GET /avatars/{file}", http.HandlerFunc(avatar))
 	mux.Handle("GET /avatars/avatar_placeholder/{file}", http.HandlerFunc(avatar))
 	if c.Images != nil {
@@ -71,19 +74,21 @@ func Handler(c Config) http.Handler {
 	return withRequest(c.Log, backendapi.CleanParams(frontendapi.Tunnel(mux)))
 }
 
-func healthz(db Pinger) http.Handler {
+// check answers 200 {"status": ok} when probe succeeds within 2 s, else
+// 503 {"status": "unavailable"}, logging why (not telling the prober).
+func check(probe func(context.Context) error, ok string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := db.Ping(ctx); err != nil {
+		if err := probe(ctx); err != nil {
 			if respond.Gone(w, r) {
 				return
 			}
-			respond.Logger(r.Context()).Error("health check failed", "err", err)
+			respond.Logger(r.Context()).Error("health check failed", "path", r.URL.Path, "err", err)
 			respond.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 			return
 		}
-		respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		respond.JSON(w, http.StatusOK, map[string]string{"status": ok})
 	})
 }
 

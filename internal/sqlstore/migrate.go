@@ -114,3 +114,25 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Ready reports whether the database answers with the schema this build
+// migrated it to: a process that started before a newer release migrated
+// the database on (or a database left behind) is not ready to serve.
+func (db *DB) Ready(ctx context.Context) error {
+	ms, err := migrations(db.dialect.name())
+	if err != nil {
+		return err
+	}
+	var applied, newest int
+	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*), COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&applied, &newest); err != nil {
+		return err
+	}
+	want := ms[len(ms)-1].version
+	switch {
+	case newest > want:
+		return fmt.Errorf("the database's schema (migration %d) is newer than this build's (%d)", newest, want)
+	case newest < want || applied < len(ms):
+		return fmt.Errorf("migrations pending: the database has %d of this build's %d", applied, len(ms))
+	}
+	return nil
+}
