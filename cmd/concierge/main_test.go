@@ -250,3 +250,34 @@ func TestOperatorsCommand(t *testing.T) {
 		t.Fatal("a weak password accepted")
 	}
 }
+
+// TestBackupCommand: "concierge backup" copies the database to a new
+// file that Concierge opens with the same data; it will not overwrite.
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "c.db")
+	env := func(k string) string {
+		if k == "CONCIERGE_DATABASE" {
+			return dbPath
+		}
+		return ""
+	}
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), []string{"keys", "list"}, env, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	keys := out.String()
+	out.Reset()
+	copyPath := filepath.Join(dir, "copy.db")
+	if err := run(t.Context(), []string{"backup", copyPath}, env, &out, &errOut); err != nil || !strings.Contains(out.String(), "backed up") {
+		t.Fatalf("backup: %v %q", err, out.String())
+	}
+	if err := run(t.Context(), []string{"backup", copyPath}, env, &out, &errOut); err == nil {
+		t.Fatal("a backup over an existing file")
+	}
+	out.Reset()
+	dbPath = copyPath
+	if err := run(t.Context(), []string{"keys", "list"}, env, &out, &errOut); err != nil || out.String() != keys {
+		t.Fatalf("the copy's keys: %v %q, want %q", err, out.String(), keys)
+	}
+}

@@ -26,6 +26,8 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	dialect dialect
+	// path is the SQLite file ("" on PostgreSQL).
+	path string
 	// batch groups SQLite's writes into shared commits; nil on PostgreSQL.
 	batch      *batcher
 	readStmts  *stmtCache
@@ -154,7 +156,7 @@ func openSQLite(path string, o Options) (*DB, error) {
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 	read.SetConnMaxLifetime(0)
-	return &DB{write: write, read: read, dialect: sqliteDialect{}}, nil
+	return &DB{write: write, read: read, dialect: sqliteDialect{}, path: path}, nil
 }
 
 // sqliteReaders is the size of SQLite's read pool.
