@@ -58,6 +58,7 @@ var known = map[string][]string{
 	"POST /v1/client/sign_ups":                                {"email_address", "password", "locale", "timezone", "strategy", "ticket", "first_name", "last_name", "phone_number", "username", "transfer", "redirect_url", "action_complete_redirect_url", "unsafe_metadata"},
 	"PATCH /v1/client/sign_ups/*":                             {"email_address", "password", "strategy", "ticket", "first_name", "last_name", "phone_number", "username"},
 	"GET /v1/tickets/accept":                                  {},
+	"POST /v1/waitlist":                                       {"email_address"},
 	"POST /v1/dev_browser":                                    {},
 	"GET /v1/client/sign_ups/*":                               {},
 	"POST /v1/client/sign_ups/*/prepare_verification":         {"strategy"},

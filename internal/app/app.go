@@ -40,6 +40,7 @@ import (
 	"github.com/conciergehq/concierge/internal/sqlstore"
 	"github.com/conciergehq/concierge/internal/token"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/waitlist"
 	"github.com/conciergehq/concierge/internal/webhook"
 	"github.com/conciergehq/concierge/sdk"
 )
@@ -139,6 +140,8 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 
 	invitations := &invitation.Service{Store: db, Key: ticketKey, PublicURL: o.PublicURL,
 		EmailDomain: o.EmailDomain, SMSFrom: smsFrom, AppName: settings.AppName, Wake: disp.Wake, Now: time.Now}
+	waiting := &waitlist.Service{Store: db, Invitations: invitations, EmailDomain: o.EmailDomain,
+		AppName: settings.AppName, Wake: disp.Wake, Now: time.Now}
 	list := allowlist.NewService(db, invitations)
 	list.Wake = disp.Wake
 
@@ -205,6 +208,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		OAuth:  social, External: db, Templates: templates, Orgs: db, Wake: disp.Wake, Now: time.Now}
 	fapi := frontendapi.New()
 	fapi.Sessions, fapi.UserRules, fapi.Settings, fapi.Invitations, fapi.Profile = sessions, users, settings, invitations, db
+	fapi.Waitlist = waiting
 	fapi.PublicURL = o.PublicURL
 	orgs := &organization.Service{Store: db, Users: db, Roles: roles, Images: db, Key: ticketKey, CodeKey: codeKey, PublicURL: o.PublicURL, EmailDomain: o.EmailDomain,
 		AppName: settings.AppName, Wake: disp.Wake, Now: time.Now,
@@ -239,6 +243,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Allowlist:     list,
 		Blocklist:     blocked,
 		Invitations:   invitations,
+		Waitlist:      waiting,
 		Messages: &delivery.Service{Queue: db, EmailDomain: o.EmailDomain, SMSFrom: smsFrom,
 			Wake: disp.Wake, Now: time.Now},
 		Keys:       apikey.NewKeyring(db, o.SecretKey),
@@ -252,7 +257,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Webhooks:   hooks,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
-	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
+	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
 	return &App{

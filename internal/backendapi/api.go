@@ -23,6 +23,7 @@ import (
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/waitlist"
 	"github.com/conciergehq/concierge/internal/webhook"
 )
 
@@ -32,6 +33,7 @@ type API struct {
 	Allowlist   *allowlist.Service
 	Blocklist   *blocklist.Service
 	Invitations *invitation.Service
+	Waitlist    *waitlist.Service
 	Messages    *delivery.Service
 	Sessions    *session.Service
 	Keys        *apikey.Keyring
@@ -147,6 +149,12 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/blocklist_identifiers", handler(a.listBlocklist))
 	mux.Handle("POST /v1/blocklist_identifiers", handler(a.createBlocklist))
 	mux.Handle("DELETE /v1/blocklist_identifiers/{identifier_id}", handler(a.deleteBlocklist))
+	mux.Handle("GET /v1/waitlist_entries", handler(a.listWaitlist))
+	mux.Handle("POST /v1/waitlist_entries", handler(a.createWaitlistEntry))
+	mux.Handle("POST /v1/waitlist_entries/bulk", handler(a.bulkCreateWaitlistEntries))
+	mux.Handle("POST /v1/waitlist_entries/{waitlist_entry_id}/invite", handler(a.inviteWaitlistEntry))
+	mux.Handle("POST /v1/waitlist_entries/{waitlist_entry_id}/reject", handler(a.rejectWaitlistEntry))
+	mux.Handle("DELETE /v1/waitlist_entries/{waitlist_entry_id}", handler(a.deleteWaitlistEntry))
 	mux.Handle("GET /v1/invitations", handler(a.listInvitations))
 	mux.Handle("POST /v1/invitations", handler(a.createInvitation))
 	mux.Handle("POST /v1/invitations/bulk", handler(a.bulkCreateInvitations))

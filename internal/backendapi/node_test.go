@@ -11,8 +11,9 @@ import (
 )
 
 // TestThroughNodeSDK runs testdata/node/users.mjs, invitations.mjs,
-// organizations.mjs and tickets.mjs, which drive the users, invitations,
-// allowlist, organizations, sign-in token and actor token APIs with Clerk's official @clerk/backend (pinned in
+// organizations.mjs, tickets.mjs and waitlist.mjs, which drive the users,
+// invitations, allowlist, organizations, sign-in token, actor token and
+// waitlist APIs with Clerk's official @clerk/backend (pinned in
 // package.json).
 // It needs node and `npm install` in testdata/node; .ci/run does both and
 // sets CONCIERGE_TEST_NODE, which makes a missing SDK a failure.
@@ -27,14 +28,16 @@ func TestThroughNodeSDK(t *testing.T) {
 		t.Skip("node or @clerk/backend not installed (npm install in " + dir + ")")
 	}
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
-		for _, script := range []string{"users.mjs", "invitations.mjs", "organizations.mjs", "tickets.mjs"} {
-			e := newEnv(t, engine)
-			cmd := exec.Command("node", script, e.url, testKey)
-			cmd.Dir = dir
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), "ok") {
-				t.Fatalf("node SDK check %s: %v\n%s", script, err, out)
-			}
+		for _, script := range []string{"users.mjs", "invitations.mjs", "organizations.mjs", "tickets.mjs", "waitlist.mjs"} {
+			t.Run(strings.TrimSuffix(script, ".mjs"), func(t *testing.T) {
+				e := newEnv(t, engine)
+				cmd := exec.Command("node", script, e.url, testKey)
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "ok") {
+					t.Fatalf("node SDK check %s: %v\n%s", script, err, out)
+				}
+			})
 		}
 	})
 }

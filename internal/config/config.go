@@ -103,7 +103,7 @@ var settings = []setting{
 	{"log-level", "CONCIERGE_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"log-format", "CONCIERGE_LOG_FORMAT", "text", "text or json", false},
 	{"shutdown-timeout", "CONCIERGE_SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests", false},
-	{"sign-up-mode", "CONCIERGE_SIGN_UP_MODE", "", "who may sign up: public (the default), restricted (allowlisted or invited) or invitation_only; the initial value of an instance setting the dashboard can change", false},
+	{"sign-up-mode", "CONCIERGE_SIGN_UP_MODE", "", "who may sign up: public (the default), restricted (allowlisted or invited), invitation_only or waitlist (invited; others join the waitlist); the initial value of an instance setting the dashboard can change", false},
 	{"app-name", "CONCIERGE_APP_NAME", "", "application name shown in emails and pages (default Concierge); an instance setting like sign-up-mode", false},
 	{"strict-enumeration-protection", "CONCIERGE_STRICT_ENUMERATION_PROTECTION", "", "true: a sign-in for an identifier with no account continues to the password or code step, so that it cannot tell which accounts exist; false (the default, as Clerk's): it is answered form_identifier_not_found. An instance setting like sign-up-mode", false},
 	{"organizations", "CONCIERGE_ORGANIZATIONS", "", "true: the Frontend API offers organizations (create, switch, manage members; Clerk's organization components); false (the default, as Clerk's): it refuses them, while the Backend API serves them either way. An instance setting like sign-up-mode", false},
@@ -345,9 +345,9 @@ func (c *Config) validateSessions(origins, ttl, lifetime, inactivity string) err
 
 func (c *Config) validateDelivery(publicHost string) error {
 	switch c.SignUpMode {
-	case "", "public", "restricted", "invitation_only":
+	case "", "public", "restricted", "invitation_only", "waitlist":
 	default:
-		return fmt.Errorf("CONCIERGE_SIGN_UP_MODE %q: must be public, restricted or invitation_only", c.SignUpMode)
+		return fmt.Errorf("CONCIERGE_SIGN_UP_MODE %q: must be public, restricted, invitation_only or waitlist", c.SignUpMode)
 	}
 	for _, b := range []struct{ env, v string }{
 		{"CONCIERGE_STRICT_ENUMERATION_PROTECTION", c.StrictEnumerationProtection}, {"CONCIERGE_DELETE_SELF", c.DeleteSelf},

@@ -7,6 +7,7 @@ package dashboard
 
 import (
 	"github.com/conciergehq/concierge/internal/blocklist"
+	"github.com/conciergehq/concierge/internal/waitlist"
 	"log/slog"
 
 	"context"
@@ -59,6 +60,7 @@ type Dashboard struct {
 	Invitations *invitation.Service
 	Allowlist   *allowlist.Service
 	Blocklist   *blocklist.Service
+	Waitlist    *waitlist.Service
 	Settings    *instance.Service
 	Keys        *apikey.Keyring
 	// Wake tells the outbox that a message was queued.
@@ -205,6 +207,11 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("GET /dashboard/blocklist", d.blocklist)
 	auth("POST /dashboard/blocklist", d.addBlocklist)
 	auth("POST /dashboard/blocklist/{id}/delete", d.deleteBlocklist)
+	auth("GET /dashboard/waitlist", d.waitlist)
+	auth("POST /dashboard/waitlist", d.addWaitlist)
+	auth("POST /dashboard/waitlist/{id}/invite", d.inviteWaitlist)
+	auth("POST /dashboard/waitlist/{id}/reject", d.rejectWaitlist)
+	auth("POST /dashboard/waitlist/{id}/delete", d.deleteWaitlist)
 	auth("GET /dashboard/messages", d.messages)
 	auth("POST /dashboard/messages/{id}/retry", d.retryMessage)
 	auth("POST /dashboard/messages/test", d.testMessage)

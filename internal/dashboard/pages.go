@@ -265,7 +265,7 @@ type settingRow struct {
 }
 
 var settingLabels = map[string][2]string{
-	instance.SignUpMode:          {"Sign-up mode", "public: anyone; restricted: allowlisted identifiers and invited addresses; invitation_only: invited addresses."},
+	instance.SignUpMode:          {"Sign-up mode", "public: anyone; restricted: allowlisted identifiers and invited addresses; invitation_only: invited addresses; waitlist: invited addresses, others join the waitlist."},
 	instance.RequiredIdentifiers: {"Required identifiers", "What a new account must give (and verify), with a password."},
 	instance.StrictEnumerationProtection: {"Strict enumeration protection",
 		"true: a sign-in for an address with no account goes on to the password or code step, so nobody can learn which accounts exist; false (Clerk's default): it is told the account was not found."},
@@ -296,7 +296,7 @@ var settingLabels = map[string][2]string{
 }
 
 var settingOptions = map[string][]string{
-	instance.SignUpMode:                  {instance.ModePublic, instance.ModeRestricted, instance.ModeInvitationOnly},
+	instance.SignUpMode:                  {instance.ModePublic, instance.ModeRestricted, instance.ModeInvitationOnly, instance.ModeWaitlist},
 	instance.RequiredIdentifiers:         {"email_address", "phone_number", "email_address,phone_number"},
 	instance.StrictEnumerationProtection: {"false", "true"},
 	instance.DeleteSelf:                  {"true", "false"},

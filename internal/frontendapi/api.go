@@ -29,6 +29,7 @@ import (
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
+	"github.com/conciergehq/concierge/internal/waitlist"
 )
 
 // API is the Frontend API.
@@ -37,8 +38,11 @@ type API struct {
 	UserRules   *user.Service
 	Settings    *instance.Service
 	Invitations *invitation.Service
-	Profile     Profile
-	PublicURL   string
+	// Waitlist takes the addresses that join while sign-up is in
+	// waitlist mode.
+	Waitlist  *waitlist.Service
+	Profile   Profile
+	PublicURL string
 	// Origins returns the application origins that may call from a
 	// browser and be redirected back to (an instance setting).
 	Origins func(context.Context) []string
@@ -136,6 +140,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/client/sessions/{id}/verify/attempt_first_factor", a.withClient(limitAttempt, false, a.reverifyStep(false, true)))
 	h("POST /v1/client/sessions/{id}/verify/prepare_second_factor", a.withClient(noLimit, false, a.reverifyStep(true, false)))
 	h("POST /v1/client/sessions/{id}/verify/attempt_second_factor", a.withClient(limitAttempt, false, a.reverifyStep(true, true)))
+	h("POST /v1/waitlist", a.joinWaitlist)
 	h("GET /v1/me", a.withMe(noLimit, a.getMe))
 	h("PATCH /v1/me", a.withMe(noLimit, a.updateMe))
 	h("DELETE /v1/me", a.withMe(noLimit, a.sensitive(a.deleteMe)))
@@ -267,7 +272,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 
 // FrontendPrefixes are the path prefixes only the Frontend API serves
 // (the Backend API's are other words, such as /v1/clients).
-var FrontendPrefixes = []string{"/v1/client", "/v1/me", "/v1/environment", "/v1/dev_browser", "/v1/tickets"}
+var FrontendPrefixes = []string{"/v1/client", "/v1/me", "/v1/environment", "/v1/dev_browser", "/v1/tickets", "/v1/waitlist"}
 
 // clientHandler is a call on behalf of a client, with its parameters.
 type clientHandler func(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error

@@ -366,7 +366,7 @@ func (a *API) signUpPage(w http.ResponseWriter, r *http.Request) error {
 			p.Error = ticketMessages["ticket_invalid_code"]
 		}
 	}
-	if mode, err := a.Settings.Mode(r.Context()); err == nil && mode == instance.ModeInvitationOnly && p.Ticket == "" {
+	if mode, err := a.Settings.Mode(r.Context()); err == nil && (mode == instance.ModeInvitationOnly || mode == instance.ModeWaitlist) && p.Ticket == "" {
 		p.Closed = true
 	}
 	a.fields(r, &p)

@@ -21,6 +21,7 @@ const (
 	Invitation   = "inv_"
 	Allowlist    = "alid_"
 	Blocklist    = "blid_"
+	Waitlist     = "wle_"
 	Email        = "ema_"
 	SMS          = "sms_"
 	Instance     = "ins_"

@@ -24,6 +24,7 @@ const (
 	ModePublic         = "public"          // anyone may sign up
 	ModeRestricted     = "restricted"      // allowlisted identifiers and invited addresses only
 	ModeInvitationOnly = "invitation_only" // invited addresses only
+	ModeWaitlist       = "waitlist"        // invited addresses only; others may join the waitlist
 )
 
 // Sources of a setting's value. A value from the environment or the

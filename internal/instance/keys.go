@@ -117,7 +117,7 @@ func Secret(key string) bool { return secretKeys[key] }
 func Validate(key, value string) error {
 	switch key {
 	case SignUpMode:
-		if value != ModePublic && value != ModeRestricted && value != ModeInvitationOnly {
+		if value != ModePublic && value != ModeRestricted && value != ModeInvitationOnly && value != ModeWaitlist {
 			return errs.ParamValue(key, value)
 		}
 	case ApplicationName:

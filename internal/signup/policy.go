@@ -40,7 +40,9 @@ type Lists interface {
 //   - restricted: an invited applicant, or one with an identifier on the
 //     allowlist (an exact email address, phone number or wallet, or a
 //     wildcard domain covering the email address);
-//   - invitation_only: an invited applicant only.
+//   - invitation_only: an invited applicant only;
+//   - waitlist: an invited applicant only (the others join the
+//     waitlist, and an operator invites them from it).
 //
 // "Invited" means a valid ticket, or a pending invitation to the
 // applicant's email address. A refusal is a 403 with FAPI's code.
@@ -69,6 +71,10 @@ func Allowed(ctx context.Context, mode string, a Applicant, l Lists, now int64) 
 		}
 		return errs.New(errs.Forbidden, "not_allowed_access", "Access not allowed.",
 			"You are not allowed to sign up for this application: ask its administrator for an invitation.")
+	}
+	if mode == instance.ModeWaitlist {
+		return errs.New(errs.Forbidden, "sign_up_restricted_waitlist", "Sign-ups are restricted.",
+			"This application accepts new accounts from its waitlist: join the waitlist to be invited.")
 	}
 	return errs.New(errs.Forbidden, "sign_up_mode_restricted", "Sign-ups are restricted.",
 		"This application accepts new accounts by invitation only.")

@@ -17,7 +17,8 @@ import (
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // TestAllowed runs the sign-up rule against a real allowlist and real
-// invitations in each mode.
+// invitations in each mode (public, restricted, invitation_only,
+// waitlist).
 func TestAllowed(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		db := dbtest.Open(t, engine)
@@ -64,7 +65,14 @@ func TestAllowed(t *testing.T) {
 			{"no identifiers", A{}, "", "not_allowed_access", "sign_up_mode_restricted"},
 		}
 		for _, c := range cases {
-			for mode, want := range map[string]string{instance.ModePublic: c.public, instance.ModeRestricted: c.restr, instance.ModeInvitationOnly: c.invOnly} {
+			// Waitlist mode admits whom invitation_only does, refusing the
+			// others with its own code.
+			waitlist := c.invOnly
+			if waitlist != "" {
+				waitlist = "sign_up_restricted_waitlist"
+			}
+			for mode, want := range map[string]string{instance.ModePublic: c.public, instance.ModeRestricted: c.restr,
+				instance.ModeInvitationOnly: c.invOnly, instance.ModeWaitlist: waitlist} {
 				err := signup.Allowed(ctx, mode, c.a, db, ms)
 				got := ""
 				if err != nil {
