@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
@@ -138,6 +140,53 @@ func TestSignUpExternalIDReachesUser(t *testing.T) {
 		envelope(t, st, body, 422, "sign_up_already_complete")
 		if st, body = e.do("GET", "/v1/sign_ups/"+suID, nil); st != 200 || !strings.Contains(string(body), `"status":"complete"`) {
 			t.Fatalf("completed sign-up: %d %s", st, body)
+		}
+	})
+}
+
+// TestSignUpsConcurrentWrites: changes to different fields of one
+// sign-up made at once are all kept, and two users claiming one address
+// as primary at once leave one owner.
+func TestSignUpsConcurrentWrites(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine, withOrigins(appOrigin))
+		suID := startSignUp(t, e, "race@example.com")
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := map[string]any{"external_id": "crm-" + strconv.Itoa(i)}
+				if i == 3 {
+					body = map[string]any{"custom_action": true}
+				}
+				if st, b := e.do("PATCH", "/v1/sign_ups/"+suID, body); st != 200 {
+					t.Errorf("patch %d: %d %s", i, st, b)
+				}
+			}()
+		}
+		wg.Wait()
+		st, body := e.do("GET", "/v1/sign_ups/"+suID, nil)
+		var su struct {
+			ExternalID   *string `json:"external_id"`
+			CustomAction bool    `json:"custom_action"`
+		}
+		if st != 200 || json.Unmarshal(body, &su) != nil || !su.CustomAction || su.ExternalID == nil {
+			t.Fatalf("after concurrent patches: %d %s", st, body)
+		}
+
+		a, b := mustCreateUser(t, e, "a@example.com"), mustCreateUser(t, e, "b@example.com")
+		codes := make([]int, 2)
+		for i, u := range []string{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i], _ = e.do("PUT", "/v1/users/"+u+"/email_address", map[string]any{"email_address": "shared@example.com"})
+			}()
+		}
+		wg.Wait()
+		if !(codes[0] == 200 && codes[1] == 422 || codes[0] == 422 && codes[1] == 200) {
+			t.Fatalf("two users claiming one address: %v", codes)
 		}
 	})
 }
