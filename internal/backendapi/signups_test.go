@@ -190,3 +190,36 @@ func TestSignUpsConcurrentWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestReplacePhoneKeepsSecondFactor: replacing a number that received
+// second-factor codes makes the new number receive them.
+func TestReplacePhoneKeepsSecondFactor(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		st, body := e.do("POST", "/v1/users", map[string]any{"phone_number": []string{"+14155550111"}, "skip_password_requirement": true})
+		var u struct {
+			ID           string `json:"id"`
+			PhoneNumbers []struct {
+				ID       string `json:"id"`
+				Phone    string `json:"phone_number"`
+				Reserved bool   `json:"reserved_for_second_factor"`
+			} `json:"phone_numbers"`
+			TwoFactor bool `json:"two_factor_enabled"`
+		}
+		if st != 200 || json.Unmarshal(body, &u) != nil || len(u.PhoneNumbers) != 1 {
+			t.Fatalf("create: %d %s", st, body)
+		}
+		if st, body = e.do("PATCH", "/v1/phone_numbers/"+u.PhoneNumbers[0].ID, map[string]any{"reserved_for_second_factor": true}); st != 200 {
+			t.Fatalf("reserve: %d %s", st, body)
+		}
+		if st, body = e.do("PUT", "/v1/users/"+u.ID+"/phone_number", map[string]any{"phone_number": "+14155550112"}); st != 200 {
+			t.Fatalf("replace: %d %s", st, body)
+		}
+		_, body = e.do("GET", "/v1/users/"+u.ID, nil)
+		u.PhoneNumbers = nil
+		if json.Unmarshal(body, &u) != nil || len(u.PhoneNumbers) != 1 || u.PhoneNumbers[0].Phone != "+14155550112" ||
+			!u.PhoneNumbers[0].Reserved || !u.TwoFactor {
+			t.Fatalf("after replace: %s", body)
+		}
+	})
+}

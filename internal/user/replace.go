@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"slices"
 
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/identifier"
@@ -13,6 +14,7 @@ import (
 // for the new value, so it is verified; one the user already has is
 // promoted rather than added twice. The old identifier goes only after
 // the new one is primary, so the user never lacks one to sign in with.
+// A replaced phone number's second-factor role passes to the new one.
 func (s *Service) ReplacePrimaryIdentifier(ctx context.Context, kind IdentifierKind, userID, value string) (*User, *Identifier, error) {
 	field := string(kind)
 	if value == "" {
@@ -52,6 +54,13 @@ func (s *Service) ReplacePrimaryIdentifier(ctx context.Context, kind IdentifierK
 		return nil, nil, err
 	}
 	if old != nil && *old != idn.ID {
+		// A number that received second-factor codes hands that on, so
+		// that changing it does not turn the user's second factor off.
+		if i := slices.Index(u.SecondFactorPhones, *old); i >= 0 && kind == PhoneNumber {
+			if _, _, err := s.SetPhoneSecondFactor(ctx, userID, idn.ID, true, i == 0, false); err != nil {
+				return nil, nil, err
+			}
+		}
 		if err := s.DeleteIdentifier(ctx, kind, *old); err != nil {
 			return nil, nil, err
 		}
