@@ -255,6 +255,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Profile:    db,
 		Templates:  templates,
 		Webhooks:   hooks,
+		SignUpJSON: frontendapi.SignUpJSON,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
 	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,

@@ -49,6 +49,9 @@ type API struct {
 	Tickets *signintoken.Service
 	// Nonces redeem handshake nonces for the application's server.
 	Nonces *handshake.Nonces
+	// SignUpJSON renders a sign-up as the Frontend API does (its
+	// package owns that shape and imports this one).
+	SignUpJSON func(*session.SignUp) any
 	// PublicURL is Concierge's external base URL, for links in responses.
 	PublicURL string
 	// Production refuses testing tokens; TestingKey signs them.
@@ -94,6 +97,10 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("DELETE /v1/users/{user_id}/backup_code", handler(a.removeFactors(false, true)))
 	mux.Handle("DELETE /v1/users/{user_id}/passkeys/{passkey_id}", handler(a.deletePasskey))
 	mux.Handle("DELETE /v1/users/{user_id}/web3_wallets/{web3_wallet_id}", handler(a.deleteWeb3Wallet))
+	mux.Handle("PUT /v1/users/{user_id}/email_address", handler(a.replacePrimary(user.EmailAddress)))
+	mux.Handle("PUT /v1/users/{user_id}/phone_number", handler(a.replacePrimary(user.PhoneNumber)))
+	mux.Handle("GET /v1/sign_ups/{sign_up_id}", handler(a.getSignUp))
+	mux.Handle("PATCH /v1/sign_ups/{sign_up_id}", handler(a.updateSignUp))
 	mux.Handle("GET /v1/organizations", handler(a.listOrganizations))
 	mux.Handle("POST /v1/organizations", handler(a.createOrganization))
 	mux.Handle("GET /v1/organizations/{organization_id}", handler(a.getOrganization))

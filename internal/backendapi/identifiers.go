@@ -94,3 +94,27 @@ func (a *API) deleteWeb3Wallet(w http.ResponseWriter, r *http.Request) error {
 	respond.JSON(w, http.StatusOK, deletedJSON{Object: "web3_wallet", ID: walletID, Deleted: true})
 	return nil
 }
+
+// replacePrimary is PUT /v1/users/{id}/email_address and phone_number:
+// the body's value becomes the user's primary identifier of that kind,
+// answered as the email address or phone number object.
+func (a *API) replacePrimary(kind user.IdentifierKind) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var p struct {
+			EmailAddress *string `json:"email_address"`
+			PhoneNumber  *string `json:"phone_number"`
+		}
+		if err := decode(w, r, &p); err != nil {
+			return err
+		}
+		v := p.PhoneNumber
+		if kind == user.EmailAddress {
+			v = p.EmailAddress
+		}
+		if v == nil {
+			return errs.ParamMissing(string(kind))
+		}
+		u, idn, err := a.Users.ReplacePrimaryIdentifier(r.Context(), kind, r.PathValue("user_id"), *v)
+		return a.writeIdentifier(w, u, idn, err)
+	}
+}

@@ -129,6 +129,11 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/client/sign_ins/{id}/reset_password", a.withClient(limitAttempt, false, a.resetPassword))
 	h("POST /v1/client/sign_ins/{id}/prepare_second_factor", a.withClient(noLimit, false, a.prepareSecondFactor))
 	h("POST /v1/client/sign_ins/{id}/attempt_second_factor", a.withClient(limitAttempt, false, a.attemptSecondFactor))
+	h("PATCH /v1/client/sign_ups/{id}/protect_check", a.withClient(noLimit, false, a.protectCheckSignUp))
+	h("PATCH /v1/client/sign_ins/{id}/protect_check", a.withClient(noLimit, false, a.protectCheckSignIn))
+	h("GET /v1/client/touch", a.clientTouch)
+	h("POST /v1/client/verify", a.withClient(noLimit, false, a.clientVerify))
+	h("PATCH /v1/dev_tools/enable_environment_setting", a.enableEnvironmentSetting)
 	h("GET /v1/client/sessions/{id}", a.withClient(noLimit, false, a.getSession))
 	h("POST /v1/client/sessions/{id}/touch", a.withClient(noLimit, false, a.touchSession))
 	h("POST /v1/client/sessions/{id}/tokens", a.withClient(noLimit, false, a.mintToken))
@@ -272,7 +277,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 
 // FrontendPrefixes are the path prefixes only the Frontend API serves
 // (the Backend API's are other words, such as /v1/clients).
-var FrontendPrefixes = []string{"/v1/client", "/v1/me", "/v1/environment", "/v1/dev_browser", "/v1/tickets", "/v1/waitlist"}
+var FrontendPrefixes = []string{"/v1/client", "/v1/me", "/v1/environment", "/v1/dev_browser", "/v1/tickets", "/v1/waitlist", "/v1/dev_tools"}
 
 // clientHandler is a call on behalf of a client, with its parameters.
 type clientHandler func(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error

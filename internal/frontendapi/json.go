@@ -263,6 +263,10 @@ func oauthError(code string) map[string]any {
 	return map[string]any{"code": code, "message": msg, "long_message": msg, "meta": map[string]any{}}
 }
 
+// SignUpJSON renders a sign-up as both APIs show it (the Backend API's
+// /v1/sign_ups is the Frontend API's object).
+func SignUpJSON(su *session.SignUp) any { return signUpOut(su) }
+
 func signUpOut(su *session.SignUp) *signUpJSON {
 	out := &signUpJSON{Object: "sign_up_attempt", ID: su.ID, Status: su.Status,
 		RequiredFields: su.RequiredFields(), OptionalFields: su.OptionalFields(),
@@ -272,7 +276,8 @@ func signUpOut(su *session.SignUp) *signUpJSON {
 		FirstName: strOrNil(su.FirstName), LastName: strOrNil(su.LastName),
 		PasswordEnabled: su.PasswordDigest != "", HasPassword: su.PasswordDigest != "",
 		UnsafeMetadata: orEmpty(su.UnsafeMetadata), PublicMetadata: orEmpty(su.PublicMetadata),
-		CreatedSessionID: strOrNil(su.CreatedSessionID), CreatedUserID: strOrNil(su.CreatedUserID), AbandonAt: su.AbandonAt}
+		CreatedSessionID: strOrNil(su.CreatedSessionID), CreatedUserID: strOrNil(su.CreatedUserID), AbandonAt: su.AbandonAt,
+		ExternalID: strOrNil(su.ExternalID), CustomAction: su.CustomAction}
 	if su.Status == session.Complete {
 		out.MissingFields, out.UnverifiedFields = []string{}, []string{}
 	}

@@ -203,9 +203,14 @@ type SignUp struct {
 	ExternalVerification *Verification   `json:"external_verification,omitempty"`
 	CreatedUserID        string          `json:"created_user_id,omitempty"`
 	CreatedSessionID     string          `json:"created_session_id,omitempty"`
-	AbandonAt            int64           `json:"abandon_at"`
-	CreatedAt            int64           `json:"created_at"`
-	UpdatedAt            int64           `json:"updated_at"`
+	// ExternalID and CustomAction are the application's, set through the
+	// Backend API: its own ID for the person signing up, and whether its
+	// custom step has run.
+	ExternalID   string `json:"external_id,omitempty"`
+	CustomAction bool   `json:"custom_action,omitempty"`
+	AbandonAt    int64  `json:"abandon_at"`
+	CreatedAt    int64  `json:"created_at"`
+	UpdatedAt    int64  `json:"updated_at"`
 }
 
 // Attempt kinds, as stored.
@@ -261,6 +266,9 @@ type Store interface {
 	SaveSignUp(ctx context.Context, su *SignUp) error
 	SignIn(ctx context.Context, id string) (*SignIn, error)
 	SignUp(ctx context.Context, id string) (*SignUp, error)
+	// UpdateSignUp changes a stored sign-up in one transaction, leaving
+	// which attempt is its client's current one as it is.
+	UpdateSignUp(ctx context.Context, id string, fn func(*SignUp) error) (*SignUp, error)
 	// Complete creates the user (for a sign-up) and the session, stores
 	// the attempt, accepts the invitation and updates the client and
 	// the user's last_sign_in_at, all in one transaction.

@@ -346,6 +346,9 @@ func (s *Service) completeSignUp(ctx context.Context, c *Client, su *SignUp) (*S
 	if su.LastName != "" {
 		p.LastName = &su.LastName
 	}
+	if su.ExternalID != "" {
+		p.ExternalID = &su.ExternalID // the application's ID, set while signing up
+	}
 	u, err := s.UserRules.Build(p)
 	if err != nil {
 		return nil, "", err

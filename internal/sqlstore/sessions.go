@@ -229,6 +229,39 @@ func (db *DB) SignUp(ctx context.Context, id string) (*session.SignUp, error) {
 	return &su, db.attempt(ctx, session.KindSignUp, id, &su)
 }
 
+// UpdateSignUp changes a sign-up's stored state under a row lock, so
+// that a concurrent change is not lost.
+func (db *DB) UpdateSignUp(ctx context.Context, id string, fn func(*session.SignUp) error) (*session.SignUp, error) {
+	var su session.SignUp
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var state string
+		err := db.in(tx).QueryRowContext(ctx, "SELECT state FROM attempts WHERE id = ? AND kind = ?"+db.dialect.lockRows(),
+			id, session.KindSignUp).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return session.NotFound("sign up", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(state), &su); err != nil {
+			return err
+		}
+		if err := fn(&su); err != nil {
+			return err
+		}
+		b, err := json.Marshal(&su)
+		if err != nil {
+			return err
+		}
+		_, err = db.in(tx).ExecContext(ctx, "UPDATE attempts SET state = ?, updated_at = ? WHERE id = ?", string(b), su.UpdatedAt, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &su, nil
+}
+
 // Complete finishes a sign-in or sign-up in one transaction.
 func (db *DB) Complete(ctx context.Context, x session.Completion) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
