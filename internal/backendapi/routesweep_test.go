@@ -58,16 +58,17 @@ var coreRoutes = []sweepRoute{
 	{method: "POST", path: "/v1/me/profile_image", frontend: true},
 	{method: "DELETE", path: "/v1/me/profile_image", frontend: true},
 	{method: "POST", path: "/v1/me/remove_password", body: url.Values{"current_password": {"p"}}, frontend: true},
-}
-
-// Served by other branches; enabled at merge (move them into coreRoutes).
-var pendingRoutes = []sweepRoute{
 	{method: "GET", path: "/v1/waitlist_entries"},
 	{method: "POST", path: "/v1/waitlist_entries", body: map[string]any{"email_address": "w@example.com"}},
 	{method: "POST", path: "/v1/waitlist_entries/bulk", body: []map[string]any{{"email_address": "w@example.com"}}},
 	{method: "POST", path: "/v1/waitlist_entries/wle_x/invite", body: map[string]any{}},
 	{method: "POST", path: "/v1/waitlist_entries/wle_x/reject"},
 	{method: "DELETE", path: "/v1/waitlist_entries/wle_x"},
+	{method: "POST", path: "/v1/waitlist", body: url.Values{"email_address": {"w@example.com"}}, frontend: true},
+}
+
+// Served by other branches; enabled at merge (move them into coreRoutes).
+var pendingRoutes = []sweepRoute{
 	{method: "GET", path: "/v1/instance"},
 	{method: "PATCH", path: "/v1/instance", body: map[string]any{}},
 	{method: "PATCH", path: "/v1/instance/restrictions", body: map[string]any{}},
@@ -82,7 +83,6 @@ var pendingRoutes = []sweepRoute{
 	{method: "PATCH", path: "/v1/domains/dmn_x", body: map[string]any{}},
 	{method: "DELETE", path: "/v1/domains/dmn_x"},
 	{method: "POST", path: "/v1/proxy_checks", body: map[string]any{"domain_id": "dmn_x", "proxy_url": "https://example.test/__clerk"}},
-	{method: "POST", path: "/v1/waitlist", body: url.Values{"email_address": {"w@example.com"}}, frontend: true},
 	{method: "GET", path: "/v1/verify?token=x", frontend: true},
 }
 
