@@ -261,6 +261,15 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
+	// On PostgreSQL several processes may serve one instance: their
+	// per-address limits count together in the database. SQLite has one
+	// process, which counts in memory.
+	if db.Engine() == sqlstore.Postgres {
+		for name, l := range map[string]*ratelimit.Limiter{"fapi_sign_in": fapi.SignInLimit, "fapi_sign_up": fapi.SignUpLimit,
+			"fapi_attempt": fapi.AttemptLimit, "dashboard_sign_in": dash.SignInLimit} {
+			l.Name, l.Shared = name, db
+		}
+	}
 	return &App{
 		Handler: server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), Dashboard: dash.Handler(),
 			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Images: db, Log: o.Log}),

@@ -121,7 +121,7 @@ func limit(d *Dashboard, r *http.Request) error {
 	if d.SignInLimit == nil {
 		return nil
 	}
-	if ok, _ := d.SignInLimit.Allow(httpcheck.ClientIP(r)); !ok {
+	if ok, _ := d.SignInLimit.Allow(r.Context(), httpcheck.ClientIP(r)); !ok {
 		return errs.New(errs.TooManyRequests, "too_many_requests", "Too many attempts",
 			"Too many attempts. Wait a few seconds and try again.")
 	}

@@ -532,7 +532,7 @@ func limit(l *ratelimit.Limiter, r *http.Request) error {
 	if l == nil || r.Context().Value(testingKey) == true {
 		return nil // a test suite with a testing token is not throttled
 	}
-	ok, retry := l.Allow(httpcheck.ClientIP(r) + " " + r.Pattern)
+	ok, retry := l.Allow(r.Context(), httpcheck.ClientIP(r)+" "+r.Pattern)
 	if ok {
 		return nil
 	}

@@ -1,17 +1,32 @@
 // Package ratelimit counts requests per key (a client IP) in fixed
-// windows, in memory: each process limits what it serves.
+// windows: in memory, each process limiting what it serves, or in a
+// shared store, so that several processes on one database limit in total.
 package ratelimit
 
 import (
+	"context"
 	"sync"
 	"time"
 )
+
+// Store counts events for every process on one database.
+type Store interface {
+	// CountEvent counts one event for key and returns the events counted
+	// in key's current window (which starts anew once window has passed)
+	// and when that window started.
+	CountEvent(ctx context.Context, key string, now time.Time, window time.Duration) (n int, start time.Time, err error)
+}
 
 // Limiter allows Limit events per key in each Window.
 type Limiter struct {
 	Limit  int
 	Window time.Duration
 	Now    func() time.Time
+	// Name tells this limiter's keys from others' in Shared.
+	Name string
+	// Shared, if set, holds the counts; if it fails, the limiter counts
+	// in memory for that event rather than refuse or wave it through.
+	Shared Store
 
 	mu      sync.Mutex
 	windows map[string]*window
@@ -30,8 +45,17 @@ func New(limit int, w time.Duration) *Limiter {
 
 // Allow counts an event for key and reports whether it is within the
 // limit; if not, retryAfter is when the window ends.
-func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
+func (l *Limiter) Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration) {
 	now := l.Now()
+	if l.Shared != nil {
+		n, start, err := l.Shared.CountEvent(ctx, l.Name+" "+key, now, l.Window)
+		if err == nil {
+			if n > l.Limit {
+				return false, start.Add(l.Window).Sub(now)
+			}
+			return true, 0
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > l.Window {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,9 @@ type DB struct {
 	// Events renders webhook events for user changes (set by wiring).
 	Events    Events
 	endpoints endpointCache
+	// rateLimitPurge is when this process last purged finished
+	// rate-limit windows (Unix ms).
+	rateLimitPurge atomic.Int64
 
 	closeOnce sync.Once
 }
