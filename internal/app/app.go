@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/conciergehq/concierge/internal/blocklist"
+	"github.com/conciergehq/concierge/internal/domain"
+	"github.com/conciergehq/concierge/internal/redirecturl"
 	"github.com/conciergehq/concierge/internal/signintoken"
 	"log/slog"
 	"net"
@@ -232,12 +234,28 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	}
 
 	blocked := &blocklist.Service{Store: db, Now: time.Now}
+	// Redirect checks run on every sign-in: they read the registered
+	// URLs from memory, cleared on each change here and refreshed after
+	// a few seconds for changes made by another process.
+	redirects := &redirecturl.Service{Store: db, Now: time.Now, TTL: 5 * time.Second}
+	fapi.RedirectURLs = redirects
+	// Proxy checks call an address the caller chose: the webhook
+	// endpoints' rule and client (no private addresses unless the
+	// instance allows them, a time-out).
+	allowPrivate := func(ctx context.Context) bool {
+		live, _ := settings.Live(ctx)
+		return live.WebhookAllowPrivate
+	}
+	domains := &domain.Service{PublicURL: o.PublicURL, Client: webhook.SafeClient(10*time.Second, allowPrivate), Now: time.Now,
+		CheckURL: func(ctx context.Context, raw string) error { return webhook.CheckURL(ctx, raw, allowPrivate(ctx)) }}
 	api := &backendapi.API{
 		Sessions:      sessions,
 		Users:         users,
 		Organizations: orgs,
 		Allowlist:     list,
 		Blocklist:     blocked,
+		RedirectURLs:  redirects,
+		Domains:       domains,
 		Invitations:   invitations,
 		Messages: &delivery.Service{Queue: db, EmailDomain: o.EmailDomain, SMSFrom: smsFrom,
 			Wake: disp.Wake, Now: time.Now},

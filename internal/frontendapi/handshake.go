@@ -32,15 +32,16 @@ func (a *API) jar(secure bool) handshake.Jar {
 	return handshake.Jar{Production: a.Production, Domain: a.CookieDomain, Secure: secure, Suffix: handshake.Suffix(a.PublishableKey)}
 }
 
-// handshakeTarget checks redirect_url: an absolute URL on an allowed
-// origin, since in development the payload rides in its query string.
+// handshakeTarget checks redirect_url: an absolute http(s) URL that
+// RedirectAllowed accepts (an allowed origin or a registered URL), since
+// in development the payload rides in its query string.
 func (a *API) handshakeTarget(r *http.Request) (*url.URL, error) {
 	raw := r.URL.Query().Get("redirect_url")
 	u, err := url.Parse(raw)
 	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return nil, errRedirectInvalid
 	}
-	if !a.originAllowed(r.Context(), u.Scheme+"://"+u.Host) {
+	if !a.RedirectAllowed(r.Context(), raw) {
 		return nil, errRedirectDomain
 	}
 	return u, nil
