@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/instance"
 )
 
 // TestRedirectURLs: clerk-sdk-go registers, reads, lists and deletes
@@ -128,6 +132,31 @@ func TestRedirectURLs(t *testing.T) {
 		apiErr(t, err, 404, "resource_not_found")
 		if st, _ := e.do("GET", "/v1/redirect_urls?limit=0", nil); st != 400 && st != 422 {
 			t.Fatalf("limit=0: %d", st)
+		}
+	})
+}
+
+// TestRedirectsThroughNodeSDK runs testdata/node/redirects.mjs: redirect
+// URLs, domains and proxy checks through @clerk/backend (skipped, as
+// TestThroughNodeSDK, when node or the SDK is missing and
+// CONCIERGE_TEST_NODE is unset).
+func TestRedirectsThroughNodeSDK(t *testing.T) {
+	dir := filepath.Join("testdata", "node")
+	_, statErr := os.Stat(filepath.Join(dir, "node_modules", "@clerk", "backend"))
+	_, nodeErr := exec.LookPath("node")
+	if statErr != nil || nodeErr != nil {
+		if os.Getenv("CONCIERGE_TEST_NODE") != "" {
+			t.Fatalf("CONCIERGE_TEST_NODE is set but node or @clerk/backend is missing (run npm install in %s)", dir)
+		}
+		t.Skip("node or @clerk/backend not installed (npm install in " + dir + ")")
+	}
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine, withSettings(map[string]string{instance.WebhookAllowPrivate: "true"}))
+		cmd := exec.Command("node", "redirects.mjs", e.url, testKey)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "ok") {
+			t.Fatalf("node SDK check redirects.mjs: %v\n%s", err, out)
 		}
 	})
 }
