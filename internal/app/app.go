@@ -270,7 +270,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Webhooks:   hooks,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
-	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
+	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, RedirectURLs: redirects, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
 	return &App{

@@ -7,6 +7,7 @@ package dashboard
 
 import (
 	"github.com/conciergehq/concierge/internal/blocklist"
+	"github.com/conciergehq/concierge/internal/redirecturl"
 	"log/slog"
 
 	"context"
@@ -59,8 +60,10 @@ type Dashboard struct {
 	Invitations *invitation.Service
 	Allowlist   *allowlist.Service
 	Blocklist   *blocklist.Service
-	Settings    *instance.Service
-	Keys        *apikey.Keyring
+	// RedirectURLs are the registered redirect URLs.
+	RedirectURLs *redirecturl.Service
+	Settings     *instance.Service
+	Keys         *apikey.Keyring
 	// Wake tells the outbox that a message was queued.
 	Wake      func()
 	PublicURL string
@@ -205,6 +208,9 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("GET /dashboard/blocklist", d.blocklist)
 	auth("POST /dashboard/blocklist", d.addBlocklist)
 	auth("POST /dashboard/blocklist/{id}/delete", d.deleteBlocklist)
+	auth("GET /dashboard/redirect-urls", d.redirectURLs)
+	auth("POST /dashboard/redirect-urls", d.addRedirectURL)
+	auth("POST /dashboard/redirect-urls/{id}/delete", d.deleteRedirectURL)
 	auth("GET /dashboard/messages", d.messages)
 	auth("POST /dashboard/messages/{id}/retry", d.retryMessage)
 	auth("POST /dashboard/messages/test", d.testMessage)
