@@ -13,6 +13,7 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/redirecturl"
+	clerkuser "github.com/clerk/clerk-sdk-go/v2/user"
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
@@ -118,6 +119,21 @@ func TestRedirectURLs(t *testing.T) {
 		wg.Wait()
 		if wins != 1 {
 			t.Fatalf("concurrent duplicates: %d winners", wins)
+		}
+
+		// The hosted sign-in page sends a finished sign-in to the
+		// registered app (with the session token), and an unregistered
+		// or javascript: target to the profile page instead.
+		if _, err := e.users.Create(ctx, &clerkuser.CreateParams{EmailAddresses: &[]string{"hosted@example.com"}, Password: ptr(pw)}); err != nil {
+			t.Fatal(err)
+		}
+		for target, want := range map[string]string{native + "/done": native + "/done?", "otherapp://x": "/user",
+			"javascript:alert(1)": "/user"} {
+			st, _, h := e.visitor().post("/sign-in", url.Values{"identifier": {"hosted@example.com"}, "password": {pw}, "redirect_url": {target}})
+			loc := h.Get("Location")
+			if st != 303 || !strings.HasPrefix(loc, want) || (want != "/user" && !strings.Contains(loc, "__session=")) {
+				t.Fatalf("hosted sign-in to %s: %d %q", target, st, loc)
+			}
 		}
 
 		// Deleted: refused again at once (the cache is cleared), and gone.

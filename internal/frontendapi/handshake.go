@@ -22,7 +22,7 @@ var (
 	errRedirectInvalid = errs.New(errs.Invalid, "invalid_redirect_url", "Invalid redirect URL",
 		"redirect_url must be the absolute http(s) URL of a page of your application.").WithParam("redirect_url")
 	errRedirectDomain = errs.New(errs.Invalid, "redirect_url_domain_mismatch", "Redirect URL not allowed",
-		"redirect_url must belong to your instance's domain: add its origin to the allowed origins.").WithParam("redirect_url")
+		"redirect_url must belong to your instance's domain: add its origin to the allowed origins, or register it as a redirect URL.").WithParam("redirect_url")
 	errSatellite = errs.New(errs.BadRequest, "satellite_domains_not_supported", "Satellite domains are not supported",
 		"Concierge serves applications on its own registrable domain (or through a proxy URL); satellite domains are not supported.")
 )
