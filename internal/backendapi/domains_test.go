@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/domain"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/instance"
+	"github.com/conciergehq/concierge/internal/webhook"
 )
 
 // TestDomains: clerk-sdk-go lists the one primary domain, derived from
@@ -112,6 +114,17 @@ func TestProxyChecks(t *testing.T) {
 			}
 		}
 
+		// A proxy that never answers: the check gives up (the app's
+		// client, with a shorter time-out than its 10 s).
+		hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+		defer hang.Close()
+		e.app.API.Domains.Client = webhook.SafeClient(300*time.Millisecond, func(context.Context) bool { return true })
+		began := time.Now()
+		c, err = pc.Create(ctx, &proxycheck.CreateParams{DomainID: clerk.String(domainID), ProxyURL: clerk.String(hang.URL)})
+		if err != nil || c.Successful || time.Since(began) > 5*time.Second {
+			t.Fatalf("hanging proxy: %+v %v after %s", c, err, time.Since(began))
+		}
+
 		_, err = pc.Create(ctx, &proxycheck.CreateParams{DomainID: clerk.String("dmn_nope"), ProxyURL: clerk.String(proxy.URL)})
 		apiErr(t, err, 404, "resource_not_found")
 		_, err = pc.Create(ctx, &proxycheck.CreateParams{DomainID: clerk.String(domainID)})
@@ -121,6 +134,46 @@ func TestProxyChecks(t *testing.T) {
 		for _, bad := range []string{"ftp://example.com", "javascript:alert(1)", "not a url", "https://u:p@example.com"} {
 			_, err = pc.Create(ctx, &proxycheck.CreateParams{DomainID: clerk.String(domainID), ProxyURL: clerk.String(bad)})
 			apiErr(t, err, 422, "form_param_format_invalid")
+		}
+	})
+}
+
+// TestRedirectsBadInput: malformed requests to the redirect URL, domain
+// and proxy check routes get a 4xx and Clerk's envelope; without the
+// secret key, 401.
+func TestRedirectsBadInput(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		cases := []struct {
+			method, path string
+			body         any
+			status       int
+			code         string
+		}{
+			{"POST", "/v1/redirect_urls", `{"url":`, 400, "request_body_invalid"},
+			{"POST", "/v1/redirect_urls", `{"url": 5}`, 422, "form_param_format_invalid"},
+			{"POST", "/v1/redirect_urls", `{"url": "myapp://` + strings.Repeat("a", 2100) + `"}`, 422, "form_param_format_invalid"},
+			{"POST", "/v1/redirect_urls", "", 422, "form_param_missing"},
+			{"GET", "/v1/redirect_urls/ru_nope", nil, 404, "resource_not_found"},
+			{"GET", "/v1/redirect_urls?paginated=maybe", nil, 422, "form_param_value_invalid"},
+			{"PUT", "/v1/redirect_urls", nil, 405, "method_not_allowed"},
+			{"POST", "/v1/domains", `{"is_satellite": "yes"}`, 422, "form_param_format_invalid"},
+			{"PATCH", "/v1/domains/dmn_nope", `{"name": 5}`, 422, "form_param_format_invalid"},
+			{"DELETE", "/v1/domains/dmn_nope", nil, 404, "resource_not_found"},
+			{"POST", "/v1/proxy_checks", `{"domain_id": 5, "proxy_url": "https://x.example"}`, 422, "form_param_format_invalid"},
+			{"POST", "/v1/proxy_checks", `[]`, 400, "request_body_invalid"},
+		}
+		for _, c := range cases {
+			st, body := e.do(c.method, c.path, c.body)
+			envelope(t, st, body, c.status, c.code)
+		}
+		res, err := http.Get(e.url + "/v1/redirect_urls")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 401 {
+			t.Fatalf("without the secret key: %d", res.StatusCode)
 		}
 	})
 }
