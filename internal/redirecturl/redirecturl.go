@@ -196,6 +196,13 @@ func Matches(registered, candidate string) bool {
 		}
 		return s
 	}
+	// A dot segment would let a browser climb out of the registered path
+	// (browsers also read \ as / in web URLs).
+	for _, seg := range strings.FieldsFunc(c.Path, func(ch rune) bool { return ch == '/' || ch == '\\' }) {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
 	rr, cr := rest(r), rest(c)
 	if rr == cr || rr == "" || rr == "/" && strings.HasPrefix(cr, "/") {
 		return true

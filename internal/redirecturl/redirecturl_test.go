@@ -24,6 +24,11 @@ func TestMatches(t *testing.T) {
 		{"com.example:/cb", "com.example:/cb", true},
 		{"urn:app", "urn:app", true},
 		{"urn:app", "urn:apple", false},
+		{"https://a.example/cb/", "https://a.example/cb/../evil", false},
+		{"https://a.example/cb/", "https://a.example/cb/%2e%2e/evil", false},
+		{"https://a.example/cb/", `https://a.example/cb/..\evil`, false},
+		{"myapp://cb", "myapp://cb/./x", false},
+		{"https://a.example/cb/", "https://a.example/cb/a..b", true},
 	}
 	for _, c := range cases {
 		if got := Matches(c.reg, c.cand); got != c.want {
