@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/conciergehq/concierge/internal/blocklist"
+	"github.com/conciergehq/concierge/internal/domain"
+	"github.com/conciergehq/concierge/internal/redirecturl"
 	"github.com/conciergehq/concierge/internal/signintoken"
 	"log/slog"
 	"net"
@@ -236,12 +238,28 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	}
 
 	blocked := &blocklist.Service{Store: db, Now: time.Now}
+	// Redirect checks run on every sign-in: they read the registered
+	// URLs from memory, cleared on each change here and refreshed after
+	// a few seconds for changes made by another process.
+	redirects := &redirecturl.Service{Store: db, Now: time.Now, TTL: 5 * time.Second}
+	fapi.RedirectURLs = redirects
+	// Proxy checks call an address the caller chose: the webhook
+	// endpoints' rule and client (no private addresses unless the
+	// instance allows them, a time-out).
+	allowPrivate := func(ctx context.Context) bool {
+		live, _ := settings.Live(ctx)
+		return live.WebhookAllowPrivate
+	}
+	domains := &domain.Service{PublicURL: o.PublicURL, Client: webhook.SafeClient(10*time.Second, allowPrivate), Now: time.Now,
+		CheckURL: func(ctx context.Context, raw string) error { return webhook.CheckURL(ctx, raw, allowPrivate(ctx)) }}
 	api := &backendapi.API{
 		Sessions:      sessions,
 		Users:         users,
 		Organizations: orgs,
 		Allowlist:     list,
 		Blocklist:     blocked,
+		RedirectURLs:  redirects,
+		Domains:       domains,
 		Invitations:   invitations,
 		Waitlist:      waiting,
 		Messages: &delivery.Service{Queue: db, EmailDomain: o.EmailDomain, SMSFrom: smsFrom,
@@ -258,7 +276,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		SignUpJSON: frontendapi.SignUpJSON,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
-	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
+	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, RedirectURLs: redirects, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
 	// On PostgreSQL several processes may serve one instance: their

@@ -15,11 +15,13 @@ import (
 	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
 	"github.com/conciergehq/concierge/internal/delivery"
+	"github.com/conciergehq/concierge/internal/domain"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/organization"
+	"github.com/conciergehq/concierge/internal/redirecturl"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -37,6 +39,10 @@ type API struct {
 	Messages    *delivery.Service
 	Sessions    *session.Service
 	Keys        *apikey.Keyring
+	// RedirectURLs are the registered redirect URLs; Domains the
+	// instance's one domain and its proxy checks.
+	RedirectURLs *redirecturl.Service
+	Domains      *domain.Service
 	// Templates are the JWT templates.
 	Templates *jwttemplate.Service
 	// Webhooks are the webhook endpoints and their deliveries.
@@ -162,6 +168,15 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/waitlist_entries/{waitlist_entry_id}/invite", handler(a.inviteWaitlistEntry))
 	mux.Handle("POST /v1/waitlist_entries/{waitlist_entry_id}/reject", handler(a.rejectWaitlistEntry))
 	mux.Handle("DELETE /v1/waitlist_entries/{waitlist_entry_id}", handler(a.deleteWaitlistEntry))
+	mux.Handle("GET /v1/redirect_urls", handler(a.listRedirectURLs))
+	mux.Handle("POST /v1/redirect_urls", handler(a.createRedirectURL))
+	mux.Handle("GET /v1/redirect_urls/{id}", handler(a.getRedirectURL))
+	mux.Handle("DELETE /v1/redirect_urls/{id}", handler(a.deleteRedirectURL))
+	mux.Handle("GET /v1/domains", handler(a.listInstanceDomains))
+	mux.Handle("POST /v1/domains", handler(a.createInstanceDomain))
+	mux.Handle("PATCH /v1/domains/{domain_id}", handler(a.updateInstanceDomain))
+	mux.Handle("DELETE /v1/domains/{domain_id}", handler(a.deleteInstanceDomain))
+	mux.Handle("POST /v1/proxy_checks", handler(a.createProxyCheck))
 	mux.Handle("GET /v1/invitations", handler(a.listInvitations))
 	mux.Handle("POST /v1/invitations", handler(a.createInvitation))
 	mux.Handle("POST /v1/invitations/bulk", handler(a.bulkCreateInvitations))

@@ -7,6 +7,7 @@ package dashboard
 
 import (
 	"github.com/conciergehq/concierge/internal/blocklist"
+	"github.com/conciergehq/concierge/internal/redirecturl"
 	"github.com/conciergehq/concierge/internal/waitlist"
 	"log/slog"
 
@@ -63,6 +64,8 @@ type Dashboard struct {
 	Waitlist    *waitlist.Service
 	Settings    *instance.Service
 	Keys        *apikey.Keyring
+	// RedirectURLs are the registered redirect URLs.
+	RedirectURLs *redirecturl.Service
 	// Wake tells the outbox that a message was queued.
 	Wake      func()
 	PublicURL string
@@ -212,6 +215,9 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("POST /dashboard/waitlist/{id}/invite", d.inviteWaitlist)
 	auth("POST /dashboard/waitlist/{id}/reject", d.rejectWaitlist)
 	auth("POST /dashboard/waitlist/{id}/delete", d.deleteWaitlist)
+	auth("GET /dashboard/redirect-urls", d.redirectURLs)
+	auth("POST /dashboard/redirect-urls", d.addRedirectURL)
+	auth("POST /dashboard/redirect-urls/{id}/delete", d.deleteRedirectURL)
 	auth("GET /dashboard/messages", d.messages)
 	auth("POST /dashboard/messages/{id}/retry", d.retryMessage)
 	auth("POST /dashboard/messages/test", d.testMessage)

@@ -26,6 +26,7 @@ import (
 	"github.com/conciergehq/concierge/internal/organization"
 	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/ratelimit"
+	"github.com/conciergehq/concierge/internal/redirecturl"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -46,6 +47,9 @@ type API struct {
 	// Origins returns the application origins that may call from a
 	// browser and be redirected back to (an instance setting).
 	Origins func(context.Context) []string
+	// RedirectURLs are the registered redirect URLs (custom schemes of
+	// native apps, or exact web URLs), allowed besides Origins.
+	RedirectURLs *redirecturl.Service
 
 	// Production instances set __client_uat on CookieDomain (the
 	// applications' registrable domain) and hand the handshake payload
@@ -542,18 +546,26 @@ func limit(l *ratelimit.Limiter, r *http.Request) error {
 	return e
 }
 
-// redirectAllowed reports whether a redirect_url leads to Concierge
-// itself or to an allowed application origin; relative paths are
-// Concierge's own.
+// RedirectAllowed reports whether a redirect_url leads to Concierge
+// itself, to an allowed application origin, or to a registered redirect
+// URL (or under one); relative paths are Concierge's own. Script, data
+// and file schemes are refused whatever is registered. It is the one
+// redirect check of sign-in, sign-up, OAuth, hosted pages and handshake.
 func (a *API) RedirectAllowed(ctx context.Context, raw string) bool {
+	if redirecturl.Dangerous(raw) {
+		return false
+	}
 	if strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "//") && !strings.HasPrefix(raw, "/\\") {
 		return true
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	if err != nil || u.User != nil {
 		return false
 	}
-	return a.originAllowed(ctx, u.Scheme+"://"+u.Host)
+	if (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && a.originAllowed(ctx, u.Scheme+"://"+u.Host) {
+		return true
+	}
+	return a.RedirectURLs != nil && a.RedirectURLs.Allowed(ctx, raw)
 }
 
 func contextWithClient(r *http.Request, c *session.Client) context.Context {

@@ -22,7 +22,7 @@ var (
 	errRedirectInvalid = errs.New(errs.Invalid, "invalid_redirect_url", "Invalid redirect URL",
 		"redirect_url must be the absolute http(s) URL of a page of your application.").WithParam("redirect_url")
 	errRedirectDomain = errs.New(errs.Invalid, "redirect_url_domain_mismatch", "Redirect URL not allowed",
-		"redirect_url must belong to your instance's domain: add its origin to the allowed origins.").WithParam("redirect_url")
+		"redirect_url must belong to your instance's domain: add its origin to the allowed origins, or register it as a redirect URL.").WithParam("redirect_url")
 	errSatellite = errs.New(errs.BadRequest, "satellite_domains_not_supported", "Satellite domains are not supported",
 		"Concierge serves applications on its own registrable domain (or through a proxy URL); satellite domains are not supported.")
 )
@@ -32,15 +32,16 @@ func (a *API) jar(secure bool) handshake.Jar {
 	return handshake.Jar{Production: a.Production, Domain: a.CookieDomain, Secure: secure, Suffix: handshake.Suffix(a.PublishableKey)}
 }
 
-// handshakeTarget checks redirect_url: an absolute URL on an allowed
-// origin, since in development the payload rides in its query string.
+// handshakeTarget checks redirect_url: an absolute http(s) URL that
+// RedirectAllowed accepts (an allowed origin or a registered URL), since
+// in development the payload rides in its query string.
 func (a *API) handshakeTarget(r *http.Request) (*url.URL, error) {
 	raw := r.URL.Query().Get("redirect_url")
 	u, err := url.Parse(raw)
 	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return nil, errRedirectInvalid
 	}
-	if !a.originAllowed(r.Context(), u.Scheme+"://"+u.Host) {
+	if !a.RedirectAllowed(r.Context(), raw) {
 		return nil, errRedirectDomain
 	}
 	return u, nil

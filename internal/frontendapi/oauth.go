@@ -27,7 +27,7 @@ func (a *API) oauthStart(r *http.Request, v url.Values) (session.OAuthStart, err
 	for _, u := range []string{st.RedirectURL, st.CompleteURL} {
 		if u != "" && !a.RedirectAllowed(r.Context(), u) {
 			return st, errs.New(errs.Invalid, "redirect_url_domain_mismatch", "Redirect URL not allowed",
-				"The redirect URL must belong to your application: add its origin to the allowed origins.").WithParam("redirect_url")
+				"The redirect URL must belong to your application: add its origin to the allowed origins, or register it as a redirect URL.").WithParam("redirect_url")
 		}
 	}
 	return st, nil

@@ -34,6 +34,9 @@ const (
 	JWTTemplate  = "jtmp_"
 	SignInToken  = "sit_"
 	ActorToken   = "act_"
+	RedirectURL  = "ru_"
+	Domain       = "dmn_"
+	ProxyCheck   = "pxc_"
 	// Webhooks: endpoints, events (Svix message IDs) and deliveries.
 	WebhookEndpoint = "ep_"
 	WebhookEvent    = "msg_"

@@ -37,23 +37,30 @@ type Dispatcher struct {
 // NewDispatcher returns a Dispatcher with Svix's time-out.
 func NewDispatcher(s *Service, log *slog.Logger) *Dispatcher {
 	d := &Dispatcher{Service: s, Log: log, Poll: time.Second, Timeout: 15 * time.Second, Workers: 4, Now: time.Now}
+	d.Client = SafeClient(d.Timeout, s.AllowPrivate)
+	return d
+}
+
+// SafeClient returns an HTTP client for addresses a user chose: it
+// refuses private addresses at dial time unless allowPrivate says so,
+// follows no redirects, and gives up after timeout.
+func SafeClient(timeout time.Duration, allowPrivate func(context.Context) bool) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
 		// The address is checked as connected, after any DNS answer: a
 		// name that resolved to a public address at save time cannot
 		// be pointed inward later.
-		if s.AllowPrivate != nil && s.AllowPrivate(context.Background()) {
+		if allowPrivate != nil && allowPrivate(context.Background()) {
 			return nil
 		}
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil || !Public(ap.Addr()) {
-			return errors.New("webhook endpoint resolves to a private address")
+			return errors.New("address resolves to a private address")
 		}
 		return nil
 	}}
-	d.Client = &http.Client{Timeout: d.Timeout, Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil,
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil,
 		MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return d
 }
 
 // Wake tells the dispatcher deliveries were queued; it never blocks.
