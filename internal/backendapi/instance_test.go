@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -237,6 +240,29 @@ func TestInstanceOrganizationSettings(t *testing.T) {
 		envelope(t, st, body, 422, "form_param_format_invalid")
 		if live, _ := e.app.Settings.Live(ctx); !live.Organizations || live.OrganizationMaxMemberships != 5 {
 			t.Fatalf("a refused PATCH changed the settings: %+v", live)
+		}
+	})
+}
+
+// TestInstanceThroughNodeSDK runs testdata/node/instance.mjs: the
+// instance API through @clerk/backend's InstanceAPI, success and 4xx.
+func TestInstanceThroughNodeSDK(t *testing.T) {
+	dir := filepath.Join("testdata", "node")
+	_, statErr := os.Stat(filepath.Join(dir, "node_modules", "@clerk", "backend"))
+	_, nodeErr := exec.LookPath("node")
+	if statErr != nil || nodeErr != nil {
+		if os.Getenv("CONCIERGE_TEST_NODE") != "" {
+			t.Fatalf("CONCIERGE_TEST_NODE is set but node or @clerk/backend is missing (run npm install in %s)", dir)
+		}
+		t.Skip("node or @clerk/backend not installed (npm install in " + dir + ")")
+	}
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		cmd := exec.Command("node", "instance.mjs", e.url, testKey)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "ok") {
+			t.Fatalf("node SDK check instance.mjs: %v\n%s", err, out)
 		}
 	})
 }
