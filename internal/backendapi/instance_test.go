@@ -15,6 +15,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/instancesettings"
 
 	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/instance"
 )
 
 // TestInstance: GET and PATCH /v1/instance through clerk-sdk-go and raw
@@ -264,5 +265,25 @@ func TestInstanceThroughNodeSDK(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "ok") {
 			t.Fatalf("node SDK check instance.mjs: %v\n%s", err, out)
 		}
+	})
+}
+
+// TestDisposableDomainsFile: CONCIERGE_DISPOSABLE_DOMAINS_FILE adds a
+// domain to the shipped list and takes one off; the restrictions set
+// from the environment apply from the start.
+func TestDisposableDomainsFile(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		path := filepath.Join(t.TempDir(), "disposable.txt")
+		if err := os.WriteFile(path, []byte("# ours\nthrowaway.example\n!mailinator.com\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e := newEnv(t, engine, withOrigins(appOrigin), func(c *envConfig) { c.opts.DisposableDomainsFile = path },
+			withSettings(map[string]string{instance.BlockDisposableEmailDomains: "true", instance.BlockEmailSubaddresses: "true"}))
+		e.app.Frontend.AttemptLimit, e.app.Frontend.SignInLimit, e.app.Frontend.SignUpLimit = nil, nil, nil
+		signUp := func(email string) url.Values { return url.Values{"email_address": {email}, "password": {pw}} }
+		e.browser().fails("POST", "/v1/client/sign_ups", signUp("a@throwaway.example"), 403, "not_allowed_access")
+		e.browser().fails("POST", "/v1/client/sign_ups", signUp("a@yopmail.com"), 403, "not_allowed_access")
+		e.browser().fails("POST", "/v1/client/sign_ups", signUp("a+b@example.com"), 403, "not_allowed_access")
+		e.browser().ok("POST", "/v1/client/sign_ups", signUp("a@mailinator.com"))
 	})
 }
