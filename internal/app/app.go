@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/conciergehq/concierge/internal/config"
 	"github.com/conciergehq/concierge/internal/dashboard"
 	"github.com/conciergehq/concierge/internal/delivery"
+	"github.com/conciergehq/concierge/internal/disposable"
 	"github.com/conciergehq/concierge/internal/frontendapi"
 	"github.com/conciergehq/concierge/internal/handshake"
 	"github.com/conciergehq/concierge/internal/instance"
@@ -74,6 +76,9 @@ type Options struct {
 	// BundleDir holds Clerk's browser bundles served at /npm/… ("" =
 	// none installed).
 	BundleDir string
+	// DisposableDomainsFile changes the shipped disposable-mail domain
+	// list ("" = the shipped list as it is).
+	DisposableDomainsFile string
 	// Session policy; zero values take Clerk's defaults.
 	TokenTTL, SessionLifetime, SessionInactivity time.Duration
 }
@@ -201,11 +206,15 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instance secrets: %w", err)
 	}
+	disposables, err := disposableList(o.DisposableDomainsFile)
+	if err != nil {
+		return nil, err
+	}
 	users := user.NewService(db)
 	users.Identifiers, users.Images, users.PublicURL = db, db, o.PublicURL
 	users.MFAKey = mfaKey
 	sessions := &session.Service{Store: db, Users: db, UserRules: users, Keys: keys, Invitations: invitations,
-		Lists: db, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
+		Lists: db, Disposable: disposables, Live: settings.Live, ClientKey: clientKey, CodeKey: codeKey,
 		Config: session.Config{Issuer: o.PublicURL, EmailDomain: o.EmailDomain},
 		OAuth:  social, External: db, Templates: templates, Orgs: db, Wake: disp.Wake, Now: time.Now}
 	fapi := frontendapi.New()
@@ -274,6 +283,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Templates:  templates,
 		Webhooks:   hooks,
 		SignUpJSON: frontendapi.SignUpJSON,
+		Settings:   settings,
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
 	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, RedirectURLs: redirects, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
@@ -346,6 +356,24 @@ func registrable(host string) string {
 	return host
 }
 
+// disposableList is the shipped disposable-mail domain list, changed by
+// the operator's file when there is one.
+func disposableList(path string) (*disposable.List, error) {
+	if path == "" {
+		return disposable.Default(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("CONCIERGE_DISPOSABLE_DOMAINS_FILE: %w", err)
+	}
+	defer f.Close()
+	l, err := disposable.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("CONCIERGE_DISPOSABLE_DOMAINS_FILE %s: %w", path, err)
+	}
+	return l, nil
+}
+
 // OptionsFrom maps the configuration to Options: the environment's values
 // become the initial instance settings.
 func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
@@ -360,7 +388,9 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 		instance.OrganizationCreate: cfg.OrganizationCreate, instance.OrganizationAdminDelete: cfg.OrganizationAdminDelete,
 		instance.OrganizationMaxMemberships: cfg.OrganizationMaxMemberships, instance.OrganizationCreatorRole: cfg.OrganizationCreatorRole,
 		instance.SecondFactors: cfg.SecondFactors, instance.ClientTrust: cfg.ClientTrust,
-		instance.MFARequired: cfg.MFARequired,
+		instance.MFARequired: cfg.MFARequired, instance.Blocklist: cfg.Blocklist,
+		instance.BlockEmailSubaddresses: cfg.BlockEmailSubaddresses, instance.BlockDisposableEmailDomains: cfg.BlockDisposableEmailDomains,
+		instance.SupportEmail: cfg.SupportEmail,
 	}
 	for k, d := range map[string]time.Duration{instance.SessionTokenTTL: cfg.SessionTokenTTL,
 		instance.SessionLifetime: cfg.SessionLifetime, instance.SessionInactivity: cfg.SessionInactivity} {
@@ -375,7 +405,7 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 	}
 	return Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
 		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log, Production: cfg.Production,
-		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir}, nil
+		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir, DisposableDomainsFile: cfg.DisposableDomainsFile}, nil
 }
 
 // EventRenderer renders webhook event payloads the way the Backend API

@@ -18,6 +18,7 @@ import (
 	"github.com/conciergehq/concierge/internal/domain"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/handshake"
+	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/organization"
@@ -58,6 +59,9 @@ type API struct {
 	// SignUpJSON renders a sign-up as the Frontend API does (its
 	// package owns that shape and imports this one).
 	SignUpJSON func(*session.SignUp) any
+	// Settings are the instance settings the /v1/instance routes read
+	// and change.
+	Settings *instance.Service
 	// PublicURL is Concierge's external base URL, for links in responses.
 	PublicURL string
 	// Production refuses testing tokens; TestingKey signs them.
@@ -214,6 +218,11 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/jwt_templates/{template_id}", handler(a.getJWTTemplate))
 	mux.Handle("PATCH /v1/jwt_templates/{template_id}", handler(a.updateJWTTemplate))
 	mux.Handle("DELETE /v1/jwt_templates/{template_id}", handler(a.deleteJWTTemplate))
+	mux.Handle("GET /v1/instance", handler(a.getInstance))
+	mux.Handle("PATCH /v1/instance", handler(a.updateInstance))
+	mux.Handle("PATCH /v1/instance/restrictions", handler(a.updateRestrictions))
+	mux.Handle("GET /v1/instance/organization_settings", handler(a.getOrganizationSettings))
+	mux.Handle("PATCH /v1/instance/organization_settings", handler(a.updateOrganizationSettings))
 	mux.Handle("POST /v1/testing_tokens", handler(a.createTestingToken))
 	mux.Handle("POST /v1/sign_in_tokens", handler(a.createTicketToken(signintoken.KindSignIn)))
 	mux.Handle("POST /v1/sign_in_tokens/{token_id}/revoke", handler(a.revokeTicketToken(signintoken.KindSignIn)))

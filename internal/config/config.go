@@ -57,6 +57,14 @@ type Config struct {
 	// ClientTrust and MFARequired are "true", "false" or "" (the
 	// settings').
 	ClientTrust, MFARequired string
+	// Blocklist, BlockEmailSubaddresses and BlockDisposableEmailDomains
+	// are the sign-up restrictions: "true", "false" or "" (the
+	// settings'). SupportEmail is an address or "".
+	Blocklist, BlockEmailSubaddresses, BlockDisposableEmailDomains string
+	SupportEmail                                                   string
+	// DisposableDomainsFile extends (or, with !domain lines, trims) the
+	// shipped list of disposable-mail domains.
+	DisposableDomainsFile string
 
 	// Delivery.
 	SMTPURL          string
@@ -115,6 +123,11 @@ var settings = []setting{
 	{"second-factors", "CONCIERGE_SECOND_FACTORS", "", "the second factors users may enrol in their profile, comma-separated: totp, phone_code, backup_code (all, the default), or none. A second factor a user has (enrolled or imported) is asked for at sign-in either way. An instance setting like sign-up-mode", false},
 	{"client-trust", "CONCIERGE_CLIENT_TRUST", "", "true (the default for a new instance): a user without a second factor signing in with a password on a browser never used for them gets a code by email (or SMS) to confirm it; false: not asked (an instance from before this setting keeps false). An instance setting like sign-up-mode", false},
 	{"mfa-required", "CONCIERGE_MFA_REQUIRED", "", "true: every user must have a second factor; a user without one signs in to a pending session (Clerk's setup-mfa task, which clerk-js's SignIn shows) until they add one; false (the default): optional. An instance setting like sign-up-mode", false},
+	{"blocklist", "CONCIERGE_BLOCKLIST", "", "true (the default): identifiers on the blocklist cannot sign up or sign in; false: the blocklist is kept but not applied (Clerk's Blocklist restriction). An instance setting like sign-up-mode", false},
+	{"block-email-subaddresses", "CONCIERGE_BLOCK_EMAIL_SUBADDRESSES", "", "true: sign-ups with an email address whose local part holds +, = or # are refused; false (the default): allowed. An instance setting like sign-up-mode", false},
+	{"block-disposable-email-domains", "CONCIERGE_BLOCK_DISPOSABLE_EMAIL_DOMAINS", "", "true: sign-ups from disposable-mail domains (a shipped list, see -disposable-domains-file) are refused; false (the default): allowed. An instance setting like sign-up-mode", false},
+	{"disposable-domains-file", "CONCIERGE_DISPOSABLE_DOMAINS_FILE", "", "file of disposable-mail domains, one a line (# comments), added to the shipped list; a line !domain takes a shipped domain off", false},
+	{"support-email", "CONCIERGE_SUPPORT_EMAIL", "", "contact address clerk-js shows users who need help (the environment's display_config.support_email); unset: none. An instance setting like sign-up-mode", false},
 	{"delete-self", "CONCIERGE_DELETE_SELF", "", "true (the default, as Clerk's): users may delete their own account (DELETE /v1/me); false: refused. An instance setting like sign-up-mode", false},
 	{"smtp-url", "CONCIERGE_SMTP_URL", "", "SMTP relay for email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465; optional ?auth=<mechanism>, ?tls=required. Unset: emails go to the development outbox (the log); also CONCIERGE_SMTP_URL_FILE", true},
 	{"email-domain", "CONCIERGE_EMAIL_DOMAIN", "", "domain emails are sent from, as <from_email_name>@<domain> (default: the public URL's host)", false},
@@ -222,6 +235,11 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		SecondFactors:               strings.ToLower(strings.TrimSpace(*vals["second-factors"])),
 		ClientTrust:                 strings.ToLower(strings.TrimSpace(*vals["client-trust"])),
 		MFARequired:                 strings.ToLower(strings.TrimSpace(*vals["mfa-required"])),
+		Blocklist:                   strings.ToLower(strings.TrimSpace(*vals["blocklist"])),
+		BlockEmailSubaddresses:      strings.ToLower(strings.TrimSpace(*vals["block-email-subaddresses"])),
+		BlockDisposableEmailDomains: strings.ToLower(strings.TrimSpace(*vals["block-disposable-email-domains"])),
+		DisposableDomainsFile:       strings.TrimSpace(*vals["disposable-domains-file"]),
+		SupportEmail:                strings.TrimSpace(*vals["support-email"]),
 		SMTPURL:                     strings.TrimSpace(*vals["smtp-url"]),
 		EmailDomain:                 strings.ToLower(strings.TrimSpace(*vals["email-domain"])),
 		SMSWebhookURL:               strings.TrimSpace(*vals["sms-webhook-url"]),
@@ -354,6 +372,8 @@ func (c *Config) validateDelivery(publicHost string) error {
 		{"CONCIERGE_ORGANIZATIONS", c.Organizations}, {"CONCIERGE_ORGANIZATION_DOMAINS", c.OrganizationDomains},
 		{"CONCIERGE_ORGANIZATION_CREATE", c.OrganizationCreate}, {"CONCIERGE_ORGANIZATION_ADMIN_DELETE", c.OrganizationAdminDelete},
 		{"CONCIERGE_CLIENT_TRUST", c.ClientTrust}, {"CONCIERGE_MFA_REQUIRED", c.MFARequired},
+		{"CONCIERGE_BLOCKLIST", c.Blocklist}, {"CONCIERGE_BLOCK_EMAIL_SUBADDRESSES", c.BlockEmailSubaddresses},
+		{"CONCIERGE_BLOCK_DISPOSABLE_EMAIL_DOMAINS", c.BlockDisposableEmailDomains},
 	} {
 		if b.v != "" && b.v != "true" && b.v != "false" {
 			return fmt.Errorf("%s %q: must be true or false", b.env, b.v)

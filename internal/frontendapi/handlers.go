@@ -68,7 +68,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 	env := map[string]any{
 		"object":         "environment",
 		"auth_config":    map[string]any{"object": "auth_config", "single_session_mode": false},
-		"display_config": displayConfig(a.PublicURL, app, r.Method == http.MethodPatch),
+		"display_config": displayConfig(a.PublicURL, app, live.SupportEmail, r.Method == http.MethodPatch),
 		"user_settings": map[string]any{
 			"attributes": map[string]any{
 				"email_address":     attr(true, required("email_address"), true, []string{"email_code"}, []string{"email_code"}),
@@ -111,7 +111,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 // development-browser token to every URL of another origin, and throw
 // without one (frontend-api.md §3.2): it gets no URLs, and uses its
 // defaults and the application's own props.
-func displayConfig(publicURL, app string, devKey bool) map[string]any {
+func displayConfig(publicURL, app, supportEmail string, devKey bool) map[string]any {
 	env := "production"
 	signIn, signUp, profile := publicURL+"/sign-in", publicURL+"/sign-up", publicURL+"/user"
 	if devKey {
@@ -122,8 +122,16 @@ func displayConfig(publicURL, app string, devKey bool) map[string]any {
 		"preferred_sign_in_strategy": "password", "branded": false, "show_devmode_warning": false,
 		"sign_in_url": signIn, "sign_up_url": signUp, "user_profile_url": profile, "home_url": "",
 		"after_sign_in_url": "", "after_sign_up_url": "", "after_sign_out_one_url": "", "after_sign_out_all_url": "",
-		"captcha_public_key": nil,
+		"captcha_public_key": nil, "support_email": nullable(supportEmail),
 	}
+}
+
+// nullable is s, or JSON null when empty (Clerk's "not set").
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {

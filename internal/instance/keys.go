@@ -93,7 +93,8 @@ const MaxSessionClaimsBytes = 1200
 
 // Keys lists the settings in the order the dashboard shows them.
 var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, Organizations, OrganizationDomains,
-	OrganizationCreate, OrganizationMaxMemberships, OrganizationCreatorRole, OrganizationAdminDelete, SecondFactors, ClientTrust, MFARequired, SessionClaims, WebhookAllowPrivate, ApplicationName,
+	OrganizationCreate, OrganizationMaxMemberships, OrganizationCreatorRole, OrganizationAdminDelete, SecondFactors, ClientTrust, MFARequired,
+	Blocklist, BlockEmailSubaddresses, BlockDisposableEmailDomains, SessionClaims, WebhookAllowPrivate, ApplicationName, SupportEmail,
 	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
@@ -105,6 +106,7 @@ var defaults = map[string]string{
 	Organizations: "false", OrganizationDomains: "false", OrganizationCreate: "true", OrganizationMaxMemberships: "0",
 	OrganizationCreatorRole: "org:admin", OrganizationAdminDelete: "true",
 	SecondFactors: "totp,phone_code,backup_code", ClientTrust: "true", MFARequired: "false",
+	Blocklist: "true", BlockEmailSubaddresses: "false", BlockDisposableEmailDomains: "false", SupportEmail: "",
 }
 
 // secretKeys hold credentials: never logged, never shown back in full.
@@ -150,7 +152,8 @@ func Validate(key, value string) error {
 			return errs.ParamFormat(key, "organization_creator_role must be a role key, org:<name>.")
 		}
 	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate, Organizations, OrganizationDomains,
-		OrganizationCreate, OrganizationAdminDelete, ClientTrust, MFARequired:
+		OrganizationCreate, OrganizationAdminDelete, ClientTrust, MFARequired,
+		Blocklist, BlockEmailSubaddresses, BlockDisposableEmailDomains:
 		if value != "true" && value != "false" {
 			return errs.ParamFormat(key, key+" must be true or false.")
 		}
@@ -161,6 +164,10 @@ func Validate(key, value string) error {
 	case SessionTokenTTL:
 		if d, err := time.ParseDuration(value); err != nil || d < 30*time.Second || d > 24*time.Hour {
 			return errs.ParamFormat(key, "session_token_ttl must be a duration between 30s and 24h, such as 60s.")
+		}
+	case SupportEmail:
+		if !validSupportEmail(value) {
+			return errs.ParamFormat(key, "support_email must be an email address, or empty for none.")
 		}
 	case AllowedOrigins:
 		if _, err := ParseOrigins(value); err != nil {
@@ -270,6 +277,10 @@ type Live struct {
 	MFARequired bool
 	// SessionClaims are merged into session tokens (nil: none).
 	SessionClaims *jwttemplate.Claims
+	// Restrictions are the sign-up restrictions besides the mode.
+	Restrictions Restrictions
+	// SupportEmail is shown to users who need help ("" for none).
+	SupportEmail string
 }
 
 // SecondFactor reports whether users may enrol second factor f.
@@ -316,6 +327,9 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 	l.OrganizationMaxMemberships, _ = strconv.Atoi(get(OrganizationMaxMemberships))
 	l.SecondFactors, _ = ParseSecondFactors(get(SecondFactors))
 	l.ClientTrust, l.MFARequired = get(ClientTrust) == "true", get(MFARequired) == "true"
+	l.Restrictions = Restrictions{Blocklist: get(Blocklist) != "false", BlockEmailSubaddresses: get(BlockEmailSubaddresses) == "true",
+		BlockDisposableEmailDomains: get(BlockDisposableEmailDomains) == "true"}
+	l.SupportEmail = get(SupportEmail)
 	if v := strings.TrimSpace(get(SessionClaims)); v != "" {
 		l.SessionClaims, _ = jwttemplate.Parse(SessionClaims, json.RawMessage(v))
 	}

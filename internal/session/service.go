@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/conciergehq/concierge/internal/disposable"
 	"github.com/conciergehq/concierge/internal/signintoken"
 	"math/big"
 	"strings"
@@ -66,6 +67,9 @@ type Service struct {
 	// Tickets checks sign-in and actor tokens (the ticket strategy).
 	Tickets *signintoken.Service
 	Lists   signup.Lists
+	// Disposable is the disposable-mail domain list the
+	// block_disposable_email_domains restriction refuses (nil: none).
+	Disposable *disposable.List
 	// Live returns the instance settings in force: sign-up mode and
 	// requirements, session and token lifetimes, application name.
 	Live func(context.Context) (instance.Live, error)

@@ -180,7 +180,7 @@ func (s *Service) UpdateSignIn(ctx context.Context, c *Client, siID string, p Si
 func (s *Service) identify(ctx context.Context, si *SignIn, raw string) error {
 	value := normalizeIdentifier(raw)
 	// A blocked identifier is refused whether or not it has an account.
-	if err := signup.CheckBlocked(ctx, s.Lists, value); err != nil {
+	if err := s.checkBlocked(ctx, value); err != nil {
 		return err
 	}
 	u, _, err := s.Users.UserByIdentifier(ctx, value)
@@ -575,6 +575,19 @@ func (s *Service) blocked(ctx context.Context, u *user.User) error {
 		if i.Kind == user.EmailAddress || i.Kind == user.PhoneNumber || i.Kind == user.Web3Wallet {
 			values = append(values, i.Value)
 		}
+	}
+	return s.checkBlocked(ctx, values...)
+}
+
+// checkBlocked refuses values on the blocklist while the blocklist
+// restriction is on.
+func (s *Service) checkBlocked(ctx context.Context, values ...string) error {
+	live, err := s.Live(ctx)
+	if err != nil {
+		return err
+	}
+	if !live.Restrictions.Blocklist {
+		return nil
 	}
 	return signup.CheckBlocked(ctx, s.Lists, values...)
 }

@@ -247,7 +247,11 @@ func (s *Service) allowed(ctx context.Context, su *SignUp) error {
 	if err != nil {
 		return err
 	}
-	return signup.Allowed(ctx, live.SignUpMode, signup.Applicant{EmailAddress: su.EmailAddress, PhoneNumber: su.PhoneNumber,
+	rules := signup.Rules{Mode: live.SignUpMode, Restrictions: live.Restrictions}
+	if s.Disposable != nil {
+		rules.Disposable = s.Disposable.Contains
+	}
+	return signup.Allowed(ctx, rules, signup.Applicant{EmailAddress: su.EmailAddress, PhoneNumber: su.PhoneNumber,
 		Invited: su.InvitationID != "" || su.OrgInvitationID != ""}, s.Lists, s.Now().UnixMilli())
 }
 

@@ -34,7 +34,16 @@ type Lists interface {
 	HasPendingInvitation(ctx context.Context, email string, now int64) (bool, error)
 }
 
-// Allowed decides whether a may sign up under mode:
+// Rules are the instance's sign-up rules: its mode and restrictions.
+type Rules struct {
+	Mode string
+	instance.Restrictions
+	// Disposable reports whether an email address's domain is a
+	// disposable-mail one; consulted when BlockDisposableEmailDomains.
+	Disposable func(email string) bool
+}
+
+// Allowed decides whether a may sign up under the rules' mode:
 //
 //   - public: anyone;
 //   - restricted: an invited applicant, or one with an identifier on the
@@ -45,15 +54,25 @@ type Lists interface {
 //     waitlist, and an operator invites them from it).
 //
 // "Invited" means a valid ticket, or a pending invitation to the
-// applicant's email address. A refusal is a 403 with FAPI's code.
-func Allowed(ctx context.Context, mode string, a Applicant, l Lists, now int64) error {
-	if err := CheckBlocked(ctx, l, a.EmailAddress, a.PhoneNumber, a.Web3Wallet); err != nil {
+// applicant's email address. Before the mode, the restrictions: the
+// blocklist (when on) refuses everyone, invited or not; subaddresses and
+// disposable domains (when on) refuse applicants without a ticket (an
+// administrator who invited an address chose it). A refusal is a 403
+// with FAPI's code.
+func Allowed(ctx context.Context, rules Rules, a Applicant, l Lists, now int64) error {
+	mode := rules.Mode
+	if rules.Blocklist {
+		if err := CheckBlocked(ctx, l, a.EmailAddress, a.PhoneNumber, a.Web3Wallet); err != nil {
+			return err
+		}
+	}
+	if a.Invited {
+		return nil
+	}
+	if err := checkAddress(rules, a.EmailAddress); err != nil {
 		return err
 	}
 	if mode == instance.ModePublic {
-		return nil
-	}
-	if a.Invited {
 		return nil
 	}
 	if a.EmailAddress != "" {

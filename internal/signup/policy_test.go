@@ -73,7 +73,7 @@ func TestAllowed(t *testing.T) {
 			}
 			for mode, want := range map[string]string{instance.ModePublic: c.public, instance.ModeRestricted: c.restr,
 				instance.ModeInvitationOnly: c.invOnly, instance.ModeWaitlist: waitlist} {
-				err := signup.Allowed(ctx, mode, c.a, db, ms)
+				err := signup.Allowed(ctx, signup.Rules{Mode: mode, Restrictions: instance.Restrictions{Blocklist: true}}, c.a, db, ms)
 				got := ""
 				if err != nil {
 					e, ok := errs.As(err)
