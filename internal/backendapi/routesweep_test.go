@@ -74,15 +74,15 @@ var coreRoutes = []sweepRoute{
 	{method: "PATCH", path: "/v1/domains/dmn_x", body: map[string]any{}},
 	{method: "DELETE", path: "/v1/domains/dmn_x"},
 	{method: "POST", path: "/v1/proxy_checks", body: map[string]any{"domain_id": "dmn_x", "proxy_url": "https://example.test/__clerk"}},
-}
-
-// Served by other branches; enabled at merge (move them into coreRoutes).
-var pendingRoutes = []sweepRoute{
 	{method: "GET", path: "/v1/instance"},
 	{method: "PATCH", path: "/v1/instance", body: map[string]any{}},
 	{method: "PATCH", path: "/v1/instance/restrictions", body: map[string]any{}},
 	{method: "GET", path: "/v1/instance/organization_settings"},
 	{method: "PATCH", path: "/v1/instance/organization_settings", body: map[string]any{}},
+}
+
+// Served by other branches; enabled at merge (move them into coreRoutes).
+var pendingRoutes = []sweepRoute{
 	{method: "GET", path: "/v1/verify?token=x", frontend: true},
 }
 
