@@ -144,7 +144,7 @@ func TestFrontendUnknownPaths(t *testing.T) {
 		paths := []string{"/v1/client/nope", "/v1/client/sign_ins/sia_x/nope", "/v1/client/sign_ups/x/y/z",
 			"/v1/client/sessions/sess_x/tokens/a/b", "/v1/me/nope", "/v1/me/email_addresses/x/nope", "/v1/me/web3",
 			"/v1/me/phone_numbers/x/y/z", "/v1/environment/x", "/v1/dev_browser/x", "/v1/tickets/nope", "/v1/client/",
-			"/v1/me/organization_nope", "/v1/me/totp/nope", "/v1/me/backup_codes/x", "/v1/client/verify", "/v1/mex", "/v1/clientx"}
+			"/v1/me/organization_nope", "/v1/me/totp/nope", "/v1/me/backup_codes/x", "/v1/client/verify_nope", "/v1/mex", "/v1/clientx"}
 		for _, p := range paths {
 			for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
 				st, out, h := b.call(m, p, url.Values{"x": {"1"}})
