@@ -21,8 +21,9 @@ shared by every Concierge process on it):
   concierge keys retire <kid>    stop accepting tokens signed with an older key
 
 The database comes from -database or CONCIERGE_DATABASE, as for the server.
-Running servers pick changes up within 30 seconds. Retire a key only once
-the tokens it signed have expired (CONCIERGE_SESSION_TOKEN_TTL after rotating).
+Running servers pick changes up at once on PostgreSQL (within 30 seconds
+on SQLite). Retire a key only once the tokens it signed have expired
+(CONCIERGE_SESSION_TOKEN_TTL after rotating).
 `
 
 // keysCommand runs "concierge keys ...".

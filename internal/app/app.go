@@ -289,6 +289,31 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, RedirectURLs: redirects, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
 		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
+	// What another process changes (or this one: the same path), every
+	// cache here forgets at once; the caches' lifetimes remain the
+	// fallback should a notification be missed.
+	db.OnChange(o.Log, func(topic string) {
+		all := topic == sqlstore.ChangedAll
+		if all || topic == sqlstore.ChangedSettings {
+			settings.Forget()
+		}
+		if all || topic == sqlstore.ChangedSecretKeys {
+			api.Keys.Forget()
+		}
+		if all || topic == sqlstore.ChangedRedirectURLs {
+			redirects.Invalidate()
+		}
+		if all || topic == sqlstore.ChangedSigningKeys {
+			// A reload reads the database: not on the notifying goroutine.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := keys.Refresh(ctx); err != nil {
+					o.Log.Error("reloading signing keys failed", "err", err)
+				}
+			}()
+		}
+	})
 	// On PostgreSQL several processes may serve one instance: their
 	// per-address limits count together in the database. SQLite has one
 	// process, which counts in memory.

@@ -142,6 +142,10 @@ func (s *Service) all(ctx context.Context) (map[string]Setting, error) {
 	return all, nil
 }
 
+// Forget drops the cache: the next read loads the stored settings (as
+// when another process tells of a change).
+func (s *Service) Forget() { s.forget() }
+
 func (s *Service) forget() {
 	s.mu.Lock()
 	s.cached = nil

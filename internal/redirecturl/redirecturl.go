@@ -125,6 +125,9 @@ func (s *Service) all(ctx context.Context) ([]string, error) {
 	return urls, nil
 }
 
+// Invalidate drops the cached list (another process changed it).
+func (s *Service) Invalidate() { s.invalidate() }
+
 func (s *Service) invalidate() {
 	s.mu.Lock()
 	s.urls = nil

@@ -13,7 +13,7 @@ const insertSecretKeySQL = "INSERT INTO secret_keys (id, hash, hint, created_at)
 
 // CreateSecretKey stores a key's hash.
 func (db *DB) CreateSecretKey(ctx context.Context, k apikey.Key) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.txChanged(ctx, ChangedSecretKeys, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := db.in(tx).ExecContext(ctx, insertSecretKeySQL, k.ID, k.Hash, k.Hint, k.CreatedAt)
 		return err
 	})
@@ -58,7 +58,7 @@ func (db *DB) SecretKeys(ctx context.Context) ([]apikey.Key, error) {
 
 // RevokeSecretKey stops a key from being accepted.
 func (db *DB) RevokeSecretKey(ctx context.Context, id string, now int64) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.txChanged(ctx, ChangedSecretKeys, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := db.in(tx).ExecContext(ctx, "UPDATE secret_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id)
 		return err
 	})

@@ -41,6 +41,7 @@ type DB struct {
 	// rateLimitPurge is when this process last purged finished
 	// rate-limit windows (Unix ms).
 	rateLimitPurge atomic.Int64
+	changes        changes
 
 	closeOnce sync.Once
 }
@@ -188,7 +189,15 @@ func openPostgres(dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	return &DB{write: pool, read: pool, dialect: postgresDialect{}}, nil
+	var schema string
+	if err := pool.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db := &DB{write: pool, read: pool, dialect: postgresDialect{}}
+	// A channel name is at most 63 bytes; schema names are too.
+	db.changes.channel, db.changes.cfg = truncate("concierge_changes_"+schema, 63), cfg
+	return db, nil
 }
 
 // Engine returns SQLite or Postgres.
@@ -209,6 +218,7 @@ func (db *DB) Close() error {
 
 // close releases the pools once; Close may be called again.
 func (db *DB) close() error {
+	db.changes.close()
 	if db.batch != nil {
 		db.batch.close()
 	}
@@ -257,4 +267,11 @@ func (db *DB) Analyze(ctx context.Context) error {
 	}
 	_, err := db.write.ExecContext(ctx, "ANALYZE")
 	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

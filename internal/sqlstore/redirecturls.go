@@ -13,7 +13,7 @@ var _ redirecturl.Store = (*DB)(nil)
 // CreateRedirectURL stores a URL; the unique url column decides
 // concurrent duplicates.
 func (db *DB) CreateRedirectURL(ctx context.Context, u *redirecturl.RedirectURL) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.txChanged(ctx, ChangedRedirectURLs, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO redirect_urls (id, url, created_at, updated_at)
 			VALUES (?, ?, ?, ?)`, u.ID, u.URL, u.CreatedAt, u.UpdatedAt)
 		if db.dialect.isUnique(err) {
@@ -59,7 +59,7 @@ func (db *DB) RedirectURL(ctx context.Context, id string) (*redirecturl.Redirect
 
 // DeleteRedirectURL removes a URL.
 func (db *DB) DeleteRedirectURL(ctx context.Context, id string) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.txChanged(ctx, ChangedRedirectURLs, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := db.in(tx).ExecContext(ctx, "DELETE FROM redirect_urls WHERE id = ?", id)
 		if err != nil {
 			return err

@@ -29,7 +29,7 @@ func (db *DB) Settings(ctx context.Context) (map[string]instance.Setting, error)
 
 // PutSetting stores s, replacing any value of its key.
 func (db *DB) PutSetting(ctx context.Context, s instance.Setting) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.txChanged(ctx, ChangedSettings, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO instance_settings (key, value, source, updated_at)
 			VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE
 			SET value = excluded.value, source = excluded.source, updated_at = excluded.updated_at`,

@@ -29,7 +29,7 @@ func (db *DB) SigningKeys(ctx context.Context) ([]token.StoredKey, error) {
 
 // AddSigningKey stores a new key.
 func (db *DB) AddSigningKey(ctx context.Context, k token.StoredKey) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.txChanged(ctx, ChangedSigningKeys, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := db.in(tx).ExecContext(ctx, "INSERT INTO signing_keys (kid, private_key, created_at) VALUES (?, ?, ?)",
 			k.KID, k.PrivatePEM, k.CreatedAt)
 		return err
@@ -38,7 +38,7 @@ func (db *DB) AddSigningKey(ctx context.Context, k token.StoredKey) error {
 
 // RetireSigningKey marks a key retired.
 func (db *DB) RetireSigningKey(ctx context.Context, kid string, at int64) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.txChanged(ctx, ChangedSigningKeys, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := db.in(tx).ExecContext(ctx, "UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL", at, kid)
 		return err
 	})
