@@ -51,9 +51,11 @@ import (
 
 // Options is what App is built from.
 type Options struct {
-	PublicURL   string
-	SecretKey   string // accepted in addition to stored keys; may be empty
-	EmailDomain string
+	PublicURL string
+	SecretKey string // accepted in addition to stored keys; may be empty
+	// MetricsToken, if set, is what /metrics asks for (as a bearer token).
+	MetricsToken string
+	EmailDomain  string
 	// Email and SMS, when set, replace the transports the settings
 	// describe (tests use them).
 	Email, SMS delivery.Transport
@@ -317,15 +319,18 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	// On PostgreSQL several processes may serve one instance: their
 	// per-address limits count together in the database. SQLite has one
 	// process, which counts in memory.
+	limits := map[string]*ratelimit.Limiter{"fapi_sign_in": fapi.SignInLimit, "fapi_sign_up": fapi.SignUpLimit,
+		"fapi_attempt": fapi.AttemptLimit, "dashboard_sign_in": dash.SignInLimit}
 	if db.Engine() == sqlstore.Postgres {
-		for name, l := range map[string]*ratelimit.Limiter{"fapi_sign_in": fapi.SignInLimit, "fapi_sign_up": fapi.SignUpLimit,
-			"fapi_attempt": fapi.AttemptLimit, "dashboard_sign_in": dash.SignInLimit} {
+		for name, l := range limits {
 			l.Name, l.Shared = name, db
 		}
 	}
+	mets := newMetrics(db, disp, limits, time.Now)
 	return &App{
 		Handler: server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), Dashboard: dash.Handler(),
-			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Images: db, Log: o.Log}),
+			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Images: db, Log: o.Log,
+			Metrics: mets, MetricsToken: o.MetricsToken}),
 		Dashboard:  dash,
 		Operators:  operators,
 		Dispatcher: disp,
@@ -430,7 +435,8 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 	}
 	return Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
 		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log, Production: cfg.Production,
-		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir, DisposableDomainsFile: cfg.DisposableDomainsFile}, nil
+		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir, DisposableDomainsFile: cfg.DisposableDomainsFile,
+		MetricsToken: cfg.MetricsToken}, nil
 }
 
 // EventRenderer renders webhook event payloads the way the Backend API

@@ -29,10 +29,12 @@ type Config struct {
 	SQLiteSynchronous string
 	SQLiteCache       int64
 	SecretKey         string
-	PublicURL         string
-	LogLevel          slog.Level
-	LogFormat         string
-	ShutdownTimeout   time.Duration
+	// MetricsToken, if set, is the bearer token /metrics asks for.
+	MetricsToken    string
+	PublicURL       string
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
 
 	// Instance settings: initial values for what the dashboard edits.
 	SignUpMode string // "" = not set (public)
@@ -111,6 +113,7 @@ var settings = []setting{
 	{"log-level", "CONCIERGE_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"log-format", "CONCIERGE_LOG_FORMAT", "text", "text or json", false},
 	{"shutdown-timeout", "CONCIERGE_SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests", false},
+	{"metrics-token", "CONCIERGE_METRICS_TOKEN", "", "if set, /metrics (Prometheus) answers only requests with Authorization: Bearer <token>; also CONCIERGE_METRICS_TOKEN_FILE", true},
 	{"sign-up-mode", "CONCIERGE_SIGN_UP_MODE", "", "who may sign up: public (the default), restricted (allowlisted or invited), invitation_only or waitlist (invited; others join the waitlist); the initial value of an instance setting the dashboard can change", false},
 	{"app-name", "CONCIERGE_APP_NAME", "", "application name shown in emails and pages (default Concierge); an instance setting like sign-up-mode", false},
 	{"strict-enumeration-protection", "CONCIERGE_STRICT_ENUMERATION_PROTECTION", "", "true: a sign-in for an identifier with no account continues to the password or code step, so that it cannot tell which accounts exist; false (the default, as Clerk's): it is answered form_identifier_not_found. An instance setting like sign-up-mode", false},
@@ -219,6 +222,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 
 		SQLiteSynchronous: strings.ToLower(strings.TrimSpace(*vals["sqlite-synchronous"])),
 		SecretKey:         strings.TrimSpace(*vals["secret-key"]),
+		MetricsToken:      strings.TrimSpace(*vals["metrics-token"]),
 		PublicURL:         strings.TrimRight(*vals["public-url"], "/"),
 		LogFormat:         *vals["log-format"],
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,15 @@ type Dispatcher struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
+
+	// Counts of this process's attempts, for /metrics.
+	sent, retried, failed atomic.Uint64
+}
+
+// Attempts counts this process's delivery attempts by outcome: sent,
+// failed and retried (to be tried again), and failed for good.
+func (d *Dispatcher) Attempts() (sent, retried, failed uint64) {
+	return d.sent.Load(), d.retried.Load(), d.failed.Load()
 }
 
 // NewDispatcher returns a Dispatcher with production defaults: 12
@@ -144,15 +154,18 @@ func (d *Dispatcher) deliver(ctx context.Context, m *Message) {
 		m.Status, m.LastError = Sent, nil
 		sent := now.UnixMilli()
 		m.SentAt = &sent
+		d.sent.Add(1)
 		log.Debug("outbox: sent")
 	case IsPermanent(err) || m.Attempts >= d.MaxAttempts:
 		msg := oneLine(err)
 		m.Status, m.LastError = Failed, &msg
+		d.failed.Add(1)
 		log.Error("outbox: message failed, not retrying", "err", msg)
 	default:
 		msg := oneLine(err)
 		m.LastError = &msg
 		m.NextAttemptAt = now.Add(d.backoff(m.Attempts)).UnixMilli()
+		d.retried.Add(1)
 		log.Warn("outbox: attempt failed, will retry", "err", msg, "retry_at", time.UnixMilli(m.NextAttemptAt).UTC())
 	}
 	m.UpdatedAt = now.UnixMilli()

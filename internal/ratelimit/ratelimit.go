@@ -6,6 +6,7 @@ package ratelimit
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +29,8 @@ type Limiter struct {
 	// in memory for that event rather than refuse or wave it through.
 	Shared Store
 
+	refused atomic.Uint64
+
 	mu      sync.Mutex
 	windows map[string]*window
 	swept   time.Time
@@ -46,6 +49,17 @@ func New(limit int, w time.Duration) *Limiter {
 // Allow counts an event for key and reports whether it is within the
 // limit; if not, retryAfter is when the window ends.
 func (l *Limiter) Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration) {
+	ok, retryAfter = l.allow(ctx, key)
+	if !ok {
+		l.refused.Add(1)
+	}
+	return ok, retryAfter
+}
+
+// Refused counts the events this limiter refused in this process.
+func (l *Limiter) Refused() uint64 { return l.refused.Load() }
+
+func (l *Limiter) allow(ctx context.Context, key string) (bool, time.Duration) {
 	now := l.Now()
 	if l.Shared != nil {
 		n, start, err := l.Shared.CountEvent(ctx, l.Name+" "+key, now, l.Window)

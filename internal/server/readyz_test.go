@@ -26,7 +26,7 @@ func TestReadyz(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", check(db.Ping, "ok"))
 	mux.Handle("GET /readyz", check(db.Ready, "ready"))
-	srv := httptest.NewServer(withRequest(slog.New(slog.DiscardHandler), mux))
+	srv := httptest.NewServer(withRequest(slog.New(slog.DiscardHandler), nil, mux))
 	defer srv.Close()
 	status := func(p string) int {
 		res, err := http.Get(srv.URL + p)

@@ -16,6 +16,7 @@ import (
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/frontendapi"
 	"github.com/conciergehq/concierge/internal/images"
+	"github.com/conciergehq/concierge/internal/metrics"
 	"github.com/conciergehq/concierge/internal/respond"
 )
 
@@ -40,6 +41,10 @@ type Config struct {
 	// Images serves uploaded pictures at /images/, if set.
 	Images images.Store
 	Log    *slog.Logger
+	// Metrics, if set, counts every request and is served at /metrics,
+	// to requests bearing MetricsToken when that is set.
+	Metrics      *metrics.Metrics
+	MetricsToken string
 }
 
 // Handler returns the whole server's handler.
@@ -47,6 +52,9 @@ func Handler(c Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", check(c.DB.Ping, "ok"))
 	mux.Handle("GET /readyz", check(c.DB.Ready, "ready"))
+	if c.Metrics != nil {
+		mux.Handle("GET /metrics", c.Metrics.Handler(c.MetricsToken))
+	}
 	mux.Handle("GET /avatars/{file}", http.HandlerFunc(avatar))
 	mux.Handle("GET /avatars/avatar_placeholder/{file}", http.HandlerFunc(avatar))
 	if c.Images != nil {
@@ -71,7 +79,7 @@ func Handler(c Config) http.Handler {
 		mux.Handle("/dashboard/", c.Dashboard)
 	}
 	mux.Handle("/", backendapi.Fallback(mux))
-	return withRequest(c.Log, backendapi.CleanParams(frontendapi.Tunnel(mux)))
+	return withRequest(c.Log, c.Metrics, backendapi.CleanParams(frontendapi.Tunnel(mux)))
 }
 
 // check answers 200 {"status": ok} when probe succeeds within 2 s, else
@@ -134,7 +142,7 @@ func newRequestID() string {
 // withRequest gives each request an ID (echoed in Clerk-Trace-Id), logs
 // one line when it ends, and turns a panic into a logged 500. The query
 // string is not logged: it may hold email addresses.
-func withRequest(log *slog.Logger, next http.Handler) http.Handler {
+func withRequest(log *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rid := newRequestID()
@@ -158,10 +166,14 @@ func withRequest(log *slog.Logger, next http.Handler) http.Handler {
 			} else if status >= 500 {
 				level = slog.LevelError
 			}
+			took := time.Since(start)
 			reqLog.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", status), slog.Int("bytes", sw.bytes),
-				slog.Duration("duration", time.Since(start)))
+				slog.Duration("duration", took))
+			if m != nil {
+				m.Observe(r.Method, r.URL.Path, status, took)
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
