@@ -119,7 +119,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	hooksDone := make(chan struct{})
 	go func() { defer close(dispDone); a.Dispatcher.Run(dispCtx) }()
 	go func() { defer close(hooksDone); a.Webhooks.Run(dispCtx) }()
-	defer func() { stopDisp(); <-dispDone; <-hooksDone }()
+	janitorDone := make(chan struct{})
+	go func() { defer close(janitorDone); a.Janitor.Run(dispCtx) }()
+	defer func() { stopDisp(); <-dispDone; <-hooksDone; <-janitorDone }()
 
 	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine(),
 		"instance", cfg.InstanceType(), "publishable_key", sdk.PublishableKeyFor(cfg.PublicURL, cfg.Production),

@@ -31,8 +31,10 @@ import (
 	"github.com/conciergehq/concierge/internal/disposable"
 	"github.com/conciergehq/concierge/internal/frontendapi"
 	"github.com/conciergehq/concierge/internal/handshake"
+	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
+	"github.com/conciergehq/concierge/internal/janitor"
 	"github.com/conciergehq/concierge/internal/jwttemplate"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/operator"
@@ -98,6 +100,8 @@ type App struct {
 	Webhooks  *webhook.Dispatcher
 	Dashboard *dashboard.Dashboard
 	Operators *operator.Service
+	// Janitor purges what has outlived its use; run it like Dispatcher.
+	Janitor *janitor.Janitor
 }
 
 // envSettings merges the shorthand fields into the settings map.
@@ -334,12 +338,15 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Dashboard:  dash,
 		Operators:  operators,
 		Dispatcher: disp,
-		Settings:   settings,
-		API:        api,
-		Frontend:   fapi,
-		Keys:       keys,
-		OAuth:      social,
-		Webhooks:   hookDispatcher,
+		Janitor: &janitor.Janitor{Store: db, Policy: janitor.DefaultPolicy, Interval: time.Hour, Holder: id.Random(16), Log: o.Log,
+			// The sessions' clock, which tests move.
+			Now: func() time.Time { return sessions.Now() }},
+		Settings: settings,
+		API:      api,
+		Frontend: fapi,
+		Keys:     keys,
+		OAuth:    social,
+		Webhooks: hookDispatcher,
 	}, nil
 }
 
