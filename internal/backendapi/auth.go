@@ -34,8 +34,10 @@ func (a *API) requireSecretKey(next http.Handler) http.Handler {
 			if respond.Gone(w, r) {
 				return
 			}
-			respond.Error(w, r, errs.New(errs.Unavailable, "service_unavailable",
-				"Service unavailable", "The secret key could not be checked; try again shortly."))
+			e := errs.New(errs.Unavailable, "service_unavailable",
+				"Service unavailable", "The secret key could not be checked; try again shortly.")
+			e.RetryAfter = 5
+			respond.Error(w, r, e)
 			respond.Logger(r.Context()).Error("secret key check failed", "err", err)
 			return
 		}

@@ -71,7 +71,9 @@ type Service struct {
 
 	mu     sync.Mutex
 	cached map[string]Setting
-	at     time.Time
+	// last is the last successful read, kept through Forget.
+	last map[string]Setting
+	at   time.Time
 	// gen counts reloads of cached; live was parsed at liveGen.
 	gen, liveGen int
 	live         *Live
@@ -123,7 +125,9 @@ func (s *Service) Init(ctx context.Context, env map[string]string, log *slog.Log
 		}
 	}
 	s.forget()
-	return nil
+	// Read once now, so that a database away later finds a last read.
+	_, err = s.all(ctx)
+	return err
 }
 
 // all returns every stored setting, from the cache when it is fresh.
@@ -135,9 +139,15 @@ func (s *Service) all(ctx context.Context) (map[string]Setting, error) {
 	}
 	all, err := s.Store.Settings(ctx)
 	if err != nil {
+		// The database is away: the settings last read stand in, so that
+		// what needs no other read (origin checks, the environment)
+		// carries on, and the rest answers for itself.
+		if s.last != nil {
+			return s.last, nil
+		}
 		return nil, err
 	}
-	s.cached, s.at = all, time.Now()
+	s.cached, s.last, s.at = all, all, time.Now()
 	s.gen++
 	return all, nil
 }

@@ -114,7 +114,12 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	e, ok := errs.As(err)
 	if !ok || e.Kind == errs.Internal {
-		if errors.Is(err, context.DeadlineExceeded) {
+		if Unavailable != nil && Unavailable(err) {
+			Logger(r.Context()).Error("database unavailable", "err", err)
+			e = errs.New(errs.Unavailable, "service_unavailable", "Service unavailable",
+				"The service is briefly unavailable; try again shortly.")
+			e.RetryAfter = retryUnavailable
+		} else if errors.Is(err, context.DeadlineExceeded) {
 			Logger(r.Context()).Error("request timed out", "err", err)
 			e = errs.New(errs.Unavailable, "service_unavailable", "Service unavailable",
 				"The request took too long; try again shortly.")
@@ -123,7 +128,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 			e = errs.New(errs.Internal, "internal_clerk_error", "Oops, an unexpected error occurred", "")
 		}
 	}
-	if e.Kind == errs.TooManyRequests && e.RetryAfter > 0 {
+	if (e.Kind == errs.TooManyRequests || e.Kind == errs.Unavailable) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	JSON(w, Status(e.Kind), errorBody{
@@ -131,6 +136,14 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		TraceID: RequestID(r.Context()),
 	})
 }
+
+// Unavailable, if set, recognises errors that mean the database cannot
+// be reached just now (sqlstore.IsUnavailable): answered 503 with
+// Retry-After, not 500. Set once by the wiring, before serving.
+var Unavailable func(error) bool
+
+// retryUnavailable is the Retry-After of such a 503, in seconds.
+const retryUnavailable = 5
 
 // StatusClientClosed is the access log's status for a request whose
 // client went away before its answer (nginx's convention): not a 5xx, as
