@@ -79,7 +79,7 @@ func Handler(c Config) http.Handler {
 		mux.Handle("/dashboard/", c.Dashboard)
 	}
 	mux.Handle("/", backendapi.Fallback(mux))
-	return withRequest(c.Log, c.Metrics, backendapi.CleanParams(frontendapi.Tunnel(mux)))
+	return withRequest(c.Log, c.Metrics, bodyDeadline(backendapi.CleanParams(frontendapi.Tunnel(mux)), JSONBody, UploadBody))
 }
 
 // check answers 200 {"status": ok} when probe succeeds within 2 s, else
