@@ -83,7 +83,7 @@ func TestSoakMemory(t *testing.T) {
 	// A database larger than the page-cache budget. (These reads touch
 	// index pages and a few rows each, so they do not fill every
 	// connection's cache; that the budget is shared out among the
-	// connections is sqlstore's TestPragmas. This test is for leaks.)
+	// connections is sqlstore's TestSQLiteOptions. This test is for leaks.)
 	const seeded = 40000
 	db := filepath.Join(t.TempDir(), "soak.db")
 	seed := filepath.Join(t.TempDir(), "seed.jsonl")
