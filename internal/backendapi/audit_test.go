@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,6 +236,46 @@ func TestAuditBackendAPI(t *testing.T) {
 		}
 		if items != n {
 			t.Fatalf("the import reads %d records of %d users", items, n)
+		}
+	})
+}
+
+// TestAuditProfileAndRetention: a signed-in user's own profile change
+// through the Frontend API is recorded as the user's; signing in and out
+// is not a change and records nothing; the janitor purges events older
+// than the retention and keeps younger ones.
+func TestAuditProfileAndRetention(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		e := newEnv(t, engine, withOrigins(appOrigin))
+		e.app.Frontend.SignInLimit, e.app.Frontend.AttemptLimit = nil, nil
+		uid := e.userWithPassword("ada@example.com")
+		n := len(e.auditEvents(audit.Filter{}))
+		b := e.browser()
+		sid := b.signIn("ada@example.com", pw)
+		b.ok("POST", "/v1/client/sessions/"+sid+"/tokens", url.Values{})
+		if got := e.auditEvents(audit.Filter{}); len(got) != n {
+			t.Fatalf("signing in wrote events: %+v", got[:len(got)-n])
+		}
+		b.ok("PATCH", "/v1/me", url.Values{"first_name": {"Ada"}})
+		got := e.auditEvents(audit.Filter{ActorID: uid})
+		if len(got) != 1 || got[0].ActorKind != audit.User || got[0].Action != audit.UserUpdated || got[0].TargetID != uid ||
+			!strings.Contains(string(got[0].Detail), "first_name") {
+			t.Fatalf("profile change: %+v", got)
+		}
+		b.ok("POST", "/v1/client/sessions/"+sid+"/end", url.Values{})
+
+		// Retention: the janitor's clock moves, the events' times stay.
+		all := len(e.auditEvents(audit.Filter{}))
+		e.app.Janitor.Policy.Audit = 10 * 24 * time.Hour
+		e.clock.Set(9 * 24 * time.Hour)
+		if purged, _, err := e.app.Janitor.RunOnce(ctx); err != nil || purged["audit_events"] != 0 {
+			t.Fatalf("within the retention: %v %v", purged, err)
+		}
+		e.clock.Set(11 * 24 * time.Hour)
+		purged, ran, err := e.app.Janitor.RunOnce(ctx)
+		if err != nil || !ran || purged["audit_events"] != int64(all) || len(e.auditEvents(audit.Filter{})) != 0 {
+			t.Fatalf("past the retention: purged %v of %d, %v", purged, all, err)
 		}
 	})
 }

@@ -1,8 +1,11 @@
 package dashboard
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,4 +57,31 @@ func (d *Dashboard) audit(w http.ResponseWriter, r *http.Request) error {
 		data.Older = "/dashboard/audit?" + next.Encode()
 	}
 	return d.render(w, r, "audit", http.StatusOK, view{Title: "Audit log", Nav: "audit", Data: data})
+}
+
+// detailLines shows an event's detail object as "key: value" lines,
+// sorted by key, which wrap in a table cell where raw JSON would not.
+func detailLines(raw json.RawMessage) []string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return []string{string(raw)}
+	}
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			out = append(out, k+": "+x)
+		case []any:
+			parts := make([]string, len(x))
+			for i, p := range x {
+				parts[i] = fmt.Sprint(p)
+			}
+			out = append(out, k+": "+strings.Join(parts, ", "))
+		default:
+			b, _ := json.Marshal(x)
+			out = append(out, k+": "+string(b))
+		}
+	}
+	slices.Sort(out)
+	return out
 }

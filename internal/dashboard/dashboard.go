@@ -118,7 +118,8 @@ var funcs = template.FuncMap{
 		}
 		return *s
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":    func(a, b int) int { return a + b },
+	"detail": detailLines,
 	"clip": func(s string, n int) string {
 		if r := []rune(s); len(r) > n {
 			return string(r[:n]) + "…"
