@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/config"
 	"github.com/conciergehq/concierge/internal/operator"
 )
@@ -66,6 +67,8 @@ func operatorsCommand(ctx context.Context, args []string, getenv func(string) st
 		return fmt.Errorf("database: %w", err)
 	}
 	defer db.Close()
+	// Recorded in the audit log as the command line's doing.
+	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.System, ID: "concierge operators create"})
 	o, err := (&operator.Service{Store: db, Now: time.Now}).Create(ctx, *email, pw)
 	if err != nil {
 		return fmt.Errorf("operators create: %w", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge/internal/app"
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/config"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/sqlstore"
@@ -61,7 +62,9 @@ const exportUsage = `Usage: concierge export [-format jsonl|clerk-csv] [-output 
 Writes every user, with password digests and second factors, to FILE or
 standard output. jsonl (the default) is Clerk's user object per line plus
 password_digest, password_hasher, totp_secret and backup_codes, and imports
-back without loss; clerk-csv has the columns of Clerk's dashboard export.
+back without loss, followed by the audit log, one event a line with
+"object":"audit_event" (an import skips those lines); clerk-csv has the
+columns of Clerk's dashboard export, users only.
 The output is as secret as the database: keep it so.
 The database comes from -database or CONCIERGE_DATABASE, as for the server.
 `
@@ -137,6 +140,9 @@ func openForTransfer(ctx context.Context, rest []string, getenv func(string) str
 
 // importCommand runs "concierge import ...".
 func importCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	// Each committed batch is recorded in the audit log (user.imported)
+	// as the command line's doing.
+	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.System, ID: "concierge import"})
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "auto", "")
@@ -378,7 +384,8 @@ func exportCommand(ctx context.Context, args []string, getenv func(string) strin
 		w = tmp
 	}
 	start := time.Now()
-	n, err := (&transfer.Exporter{Store: db, Key: key}).Export(ctx, w, *format, nil)
+	exp := &transfer.Exporter{Store: db, Key: key, Audit: db}
+	n, err := exp.Export(ctx, w, *format, nil)
 	if err != nil {
 		if tmp != nil {
 			tmp.Close()
@@ -393,7 +400,7 @@ func exportCommand(ctx context.Context, args []string, getenv func(string) strin
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "exported %d users in %s\n", n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "exported %d users and %d audit events in %s\n", n, exp.Audited, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

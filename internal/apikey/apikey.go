@@ -76,21 +76,25 @@ func NewKey(key string, now time.Time) Key {
 // stream of wrong keys cannot hammer the database.
 type Keyring struct {
 	store  Store
-	static [][]byte
+	static []Key
 	ttl    time.Duration
 	now    func() time.Time
 
 	mu       sync.Mutex
-	hashes   [][]byte
+	keys     []Key
 	loadedAt time.Time
 }
+
+// ConfigKeyID is the ID the audit log gives a key from the configuration
+// (CONCIERGE_SECRET_KEY), which has no stored record.
+const ConfigKeyID = "config"
 
 // NewKeyring returns a keyring over store that also accepts each of static.
 func NewKeyring(store Store, static ...string) *Keyring {
 	k := &Keyring{store: store, ttl: 10 * time.Second, now: time.Now}
 	for _, s := range static {
 		if s != "" {
-			k.static = append(k.static, Hash(s))
+			k.static = append(k.static, Key{ID: ConfigKeyID, Hash: Hash(s), Hint: Hint(s)})
 		}
 	}
 	return k
@@ -98,25 +102,35 @@ func NewKeyring(store Store, static ...string) *Keyring {
 
 // Valid reports whether key is one of the instance's active secret keys.
 func (k *Keyring) Valid(ctx context.Context, key string) (bool, error) {
+	_, ok, err := k.Identify(ctx, key)
+	return ok, err
+}
+
+// Identify returns the record (ID and hint, for the audit log) of key if
+// it is one of the instance's active secret keys.
+func (k *Keyring) Identify(ctx context.Context, key string) (Key, bool, error) {
 	h := Hash(key)
 	// The configured keys need no database: they work while it is away.
-	if match(h, k.static) {
-		return true, nil
+	if i := match(h, k.static); i >= 0 {
+		return k.static[i], true, nil
 	}
-	hashes, fresh, err := k.snapshot(ctx, false)
+	keys, fresh, err := k.snapshot(ctx, false)
 	if err != nil {
-		return false, err
+		return Key{}, false, err
 	}
-	if match(h, hashes) {
-		return true, nil
+	if i := match(h, keys); i >= 0 {
+		return keys[i], true, nil
 	}
 	if fresh {
-		return false, nil
+		return Key{}, false, nil
 	}
-	if hashes, _, err = k.snapshot(ctx, true); err != nil {
-		return false, err
+	if keys, _, err = k.snapshot(ctx, true); err != nil {
+		return Key{}, false, err
 	}
-	return match(h, hashes), nil
+	if i := match(h, keys); i >= 0 {
+		return keys[i], true, nil
+	}
+	return Key{}, false, nil
 }
 
 // Forget drops the cached hashes, so that a key created or revoked in
@@ -124,38 +138,39 @@ func (k *Keyring) Valid(ctx context.Context, key string) (bool, error) {
 // within the cache's life).
 func (k *Keyring) Forget() {
 	k.mu.Lock()
-	k.hashes = nil
+	k.keys = nil
 	k.mu.Unlock()
 }
 
-// match compares h with every candidate, without stopping early, in
-// constant time per comparison.
-func match(h []byte, candidates [][]byte) bool {
-	found := 0
-	for _, c := range candidates {
-		found |= subtle.ConstantTimeCompare(h, c)
+// match compares h with every candidate's hash, without stopping early,
+// in constant time per comparison, and returns the index of the one that
+// matches, or -1.
+func match(h []byte, candidates []Key) int {
+	found := -1
+	for i, c := range candidates {
+		eq := subtle.ConstantTimeCompare(h, c.Hash)
+		found = subtle.ConstantTimeSelect(eq, i, found)
 	}
-	return found == 1
+	return found
 }
 
 // snapshot returns the cached hashes, reloading them when the cache has
 // expired, or on a miss when it is older than a second. fresh reports
 // whether the returned hashes were just loaded.
-func (k *Keyring) snapshot(ctx context.Context, miss bool) (hashes [][]byte, fresh bool, err error) {
+func (k *Keyring) snapshot(ctx context.Context, miss bool) (keys []Key, fresh bool, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	age := k.now().Sub(k.loadedAt)
-	if k.hashes != nil && age < k.ttl && (!miss || age < time.Second) {
-		return k.hashes, false, nil
+	if k.keys != nil && age < k.ttl && (!miss || age < time.Second) {
+		return k.keys, false, nil
 	}
-	keys, err := k.store.ActiveSecretKeys(ctx)
+	keys, err = k.store.ActiveSecretKeys(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	hs := make([][]byte, 0, len(keys))
-	for _, key := range keys {
-		hs = append(hs, key.Hash)
+	if keys == nil {
+		keys = []Key{} // loaded, and empty: not nil, which means not loaded
 	}
-	k.hashes, k.loadedAt = hs, k.now()
-	return hs, true, nil
+	k.keys, k.loadedAt = keys, k.now()
+	return keys, true, nil
 }

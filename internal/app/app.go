@@ -85,6 +85,9 @@ type Options struct {
 	DisposableDomainsFile string
 	// Session policy; zero values take Clerk's defaults.
 	TokenTTL, SessionLifetime, SessionInactivity time.Duration
+	// AuditRetention is how long the janitor keeps audit events (0: for
+	// ever; the configuration's default is a year).
+	AuditRetention time.Duration
 }
 
 // App is a wired Concierge.
@@ -294,7 +297,8 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	operators := &operator.Service{Store: db, Now: time.Now}
 	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, RedirectURLs: redirects, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
 		Allowlist: list, Settings: settings, Keys: api.Keys, Wake: disp.Wake, PublicURL: o.PublicURL, PublishableKey: fapi.PublishableKey, OAuth: social, Webhooks: hooks, EmailDomain: o.EmailDomain,
-		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs}
+		SignInLimit: ratelimit.New(5, 10*time.Second), Now: time.Now, Transfer: db, MFAKey: mfaKey, Organizations: orgs,
+		Audit: db}
 	// What another process changes (or this one: the same path), every
 	// cache here forgets at once; the caches' lifetimes remain the
 	// fallback should a notification be missed.
@@ -331,6 +335,8 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		}
 	}
 	mets := newMetrics(db, disp, limits, time.Now)
+	policy := janitor.DefaultPolicy
+	policy.Audit = o.AuditRetention
 	return &App{
 		Handler: server.Handler(server.Config{Backend: api, Frontend: fapi, Pages: fapi.Pages(), Dashboard: dash.Handler(),
 			Bundles: &bundles.Server{Dir: o.BundleDir, Log: o.Log}, DB: db, Images: db, Log: o.Log,
@@ -338,7 +344,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Dashboard:  dash,
 		Operators:  operators,
 		Dispatcher: disp,
-		Janitor: &janitor.Janitor{Store: db, Policy: janitor.DefaultPolicy, Interval: time.Hour, Holder: id.Random(16), Log: o.Log,
+		Janitor: &janitor.Janitor{Store: db, Policy: policy, Interval: time.Hour, Holder: id.Random(16), Log: o.Log,
 			// The sessions' clock, which tests move.
 			Now: func() time.Time { return sessions.Now() }},
 		Settings: settings,
@@ -443,7 +449,7 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 	return Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
 		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log, Production: cfg.Production,
 		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir, DisposableDomainsFile: cfg.DisposableDomainsFile,
-		MetricsToken: cfg.MetricsToken}, nil
+		MetricsToken: cfg.MetricsToken, AuditRetention: cfg.AuditRetention}, nil
 }
 
 // EventRenderer renders webhook event payloads the way the Backend API

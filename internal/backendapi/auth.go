@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/apikey"
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/respond"
 )
 
@@ -29,7 +31,7 @@ func (a *API) requireSecretKey(next http.Handler) http.Handler {
 			respond.Error(w, r, errKeyInvalid)
 			return
 		}
-		valid, err := a.Keys.Valid(r.Context(), key)
+		k, valid, err := a.Keys.Identify(r.Context(), key)
 		if err != nil {
 			if respond.Gone(w, r) {
 				return
@@ -45,7 +47,10 @@ func (a *API) requireSecretKey(next http.Handler) http.Handler {
 			respond.Error(w, r, errKeyInvalid)
 			return
 		}
-		next.ServeHTTP(w, r)
+		// What this request changes is recorded as this key's doing.
+		ctx := audit.WithActor(r.Context(), audit.Actor{Kind: audit.APIKey, ID: k.ID, Name: k.Hint,
+			IP: httpcheck.ClientIP(r), UserAgent: r.UserAgent()})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -30,7 +30,9 @@ type Config struct {
 	SQLiteCache       int64
 	SecretKey         string
 	// MetricsToken, if set, is the bearer token /metrics asks for.
-	MetricsToken    string
+	MetricsToken string
+	// AuditRetention is how long audit events are kept (0: for ever).
+	AuditRetention  time.Duration
 	PublicURL       string
 	LogLevel        slog.Level
 	LogFormat       string
@@ -113,6 +115,7 @@ var settings = []setting{
 	{"log-level", "CONCIERGE_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"log-format", "CONCIERGE_LOG_FORMAT", "text", "text or json", false},
 	{"shutdown-timeout", "CONCIERGE_SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests", false},
+	{"audit-retention", "CONCIERGE_AUDIT_RETENTION", "365d", "how long the audit log keeps an event before the janitor purges it: days (365d) or a duration (720h); 0 keeps events for ever", false},
 	{"metrics-token", "CONCIERGE_METRICS_TOKEN", "", "if set, /metrics (Prometheus) answers only requests with Authorization: Bearer <token>; also CONCIERGE_METRICS_TOKEN_FILE", true},
 	{"sign-up-mode", "CONCIERGE_SIGN_UP_MODE", "", "who may sign up: public (the default), restricted (allowlisted or invited), invitation_only or waitlist (invited; others join the waitlist); the initial value of an instance setting the dashboard can change", false},
 	{"app-name", "CONCIERGE_APP_NAME", "", "application name shown in emails and pages (default Concierge); an instance setting like sign-up-mode", false},
@@ -266,6 +269,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return Config{}, fmt.Errorf("CONCIERGE_SQLITE_CACHE %q: must be a size of at least 1MiB, e.g. 32MiB", *vals["sqlite-cache"])
 	}
 	c.SQLiteCache = cache
+	if c.AuditRetention, err = parseRetention(*vals["audit-retention"]); err != nil {
+		return Config{}, fmt.Errorf("CONCIERGE_AUDIT_RETENTION %q: must be 0 (for ever), a number of days such as 365d, or a duration of at least 1h such as 720h", *vals["audit-retention"])
+	}
 	switch t := strings.TrimSpace(*vals["instance-type"]); t {
 	case "development":
 	case "production":
@@ -414,6 +420,27 @@ func (c *Config) validateDelivery(publicHost string) error {
 		return fmt.Errorf("CONCIERGE_TWILIO_API_URL %q: must be an absolute http(s) URL", c.TwilioAPIURL)
 	}
 	return nil
+}
+
+// parseRetention reads a retention: "0" (for ever), days ("365d") or a
+// Go duration of at least an hour (the janitor runs hourly).
+func parseRetention(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "0" {
+		return 0, nil
+	}
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 1 || days > 100*365 {
+			return 0, fmt.Errorf("not a number of days: %q", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Hour {
+		return 0, fmt.Errorf("not a retention: %q", s)
+	}
+	return d, nil
 }
 
 // parseBytes reads a size: a number of bytes, or one with a KiB, MiB or

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -26,6 +27,21 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestAuditRetention: a year unless set; days or a duration; 0 keeps
+// events for ever.
+func TestAuditRetention(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 365 * 24 * time.Hour, "30d": 30 * 24 * time.Hour,
+		"720h": 720 * time.Hour, "0": 0} {
+		c, err := Load(nil, env(map[string]string{"CONCIERGE_AUDIT_RETENTION": v}), &bytes.Buffer{})
+		if err != nil || c.AuditRetention != want {
+			t.Errorf("%q: %v %v, want %v", v, c.AuditRetention, err, want)
+		}
+	}
+	if c, err := Load([]string{"-audit-retention", "7d"}, env(nil), &bytes.Buffer{}); err != nil || c.AuditRetention != 7*24*time.Hour {
+		t.Errorf("flag: %v %v", c.AuditRetention, err)
+	}
+}
+
 func TestPrecedenceAndFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "key")
 	os.WriteFile(file, []byte("sk_test_fromfilefromfilefromfilefromfile\n"), 0o600)
@@ -42,26 +58,28 @@ func TestPrecedenceAndFile(t *testing.T) {
 
 func TestInvalid(t *testing.T) {
 	for name, e := range map[string]map[string]string{
-		"addr":       {"CONCIERGE_ADDR": "8080"},
-		"database":   {"CONCIERGE_DATABASE": "mysql://x"},
-		"pg url":     {"CONCIERGE_DATABASE": "postgres://"},
-		"key prefix": {"CONCIERGE_SECRET_KEY": "pk_test_abcdefghijklmnopqrstuvwxyz0123"},
-		"key short":  {"CONCIERGE_SECRET_KEY": "sk_test_abc"},
-		"public url": {"CONCIERGE_PUBLIC_URL": "example.com"},
-		"log level":  {"CONCIERGE_LOG_LEVEL": "loud"},
-		"log format": {"CONCIERGE_LOG_FORMAT": "xml"},
-		"shutdown":   {"CONCIERGE_SHUTDOWN_TIMEOUT": "soon"},
-		"sync":       {"CONCIERGE_SQLITE_SYNCHRONOUS": "off"},
-		"cache":      {"CONCIERGE_SQLITE_CACHE": "lots"},
-		"cache tiny": {"CONCIERGE_SQLITE_CACHE": "4KiB"},
-		"mode":       {"CONCIERGE_SIGN_UP_MODE": "everyone"},
-		"app name":   {"CONCIERGE_APP_NAME": "two\nlines"},
-		"strict":     {"CONCIERGE_STRICT_ENUMERATION_PROTECTION": "yes"},
-		"delete":     {"CONCIERGE_DELETE_SELF": "1"},
-		"smtp":       {"CONCIERGE_SMTP_URL": "http://user:hunter2@mail.example.com"},
-		"domain":     {"CONCIERGE_EMAIL_DOMAIN": "user@example.com"},
-		"webhook":    {"CONCIERGE_SMS_WEBHOOK_URL": "gateway.example.com/sms"},
-		"twilio":     {"CONCIERGE_TWILIO_ACCOUNT_SID": "AC123"},
+		"addr":            {"CONCIERGE_ADDR": "8080"},
+		"database":        {"CONCIERGE_DATABASE": "mysql://x"},
+		"pg url":          {"CONCIERGE_DATABASE": "postgres://"},
+		"key prefix":      {"CONCIERGE_SECRET_KEY": "pk_test_abcdefghijklmnopqrstuvwxyz0123"},
+		"key short":       {"CONCIERGE_SECRET_KEY": "sk_test_abc"},
+		"public url":      {"CONCIERGE_PUBLIC_URL": "example.com"},
+		"log level":       {"CONCIERGE_LOG_LEVEL": "loud"},
+		"log format":      {"CONCIERGE_LOG_FORMAT": "xml"},
+		"shutdown":        {"CONCIERGE_SHUTDOWN_TIMEOUT": "soon"},
+		"sync":            {"CONCIERGE_SQLITE_SYNCHRONOUS": "off"},
+		"cache":           {"CONCIERGE_SQLITE_CACHE": "lots"},
+		"cache tiny":      {"CONCIERGE_SQLITE_CACHE": "4KiB"},
+		"retention":       {"CONCIERGE_AUDIT_RETENTION": "a year"},
+		"retention short": {"CONCIERGE_AUDIT_RETENTION": "5m"},
+		"mode":            {"CONCIERGE_SIGN_UP_MODE": "everyone"},
+		"app name":        {"CONCIERGE_APP_NAME": "two\nlines"},
+		"strict":          {"CONCIERGE_STRICT_ENUMERATION_PROTECTION": "yes"},
+		"delete":          {"CONCIERGE_DELETE_SELF": "1"},
+		"smtp":            {"CONCIERGE_SMTP_URL": "http://user:hunter2@mail.example.com"},
+		"domain":          {"CONCIERGE_EMAIL_DOMAIN": "user@example.com"},
+		"webhook":         {"CONCIERGE_SMS_WEBHOOK_URL": "gateway.example.com/sms"},
+		"twilio":          {"CONCIERGE_TWILIO_ACCOUNT_SID": "AC123"},
 		"sms twice": {"CONCIERGE_TWILIO_ACCOUNT_SID": "AC1", "CONCIERGE_TWILIO_AUTH_TOKEN": "t", "CONCIERGE_TWILIO_FROM": "+15005550006",
 			"CONCIERGE_SMS_WEBHOOK_URL": "https://gw.example.com"},
 	} {

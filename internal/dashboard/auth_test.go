@@ -12,7 +12,8 @@ import (
 
 var getRoutes = []string{"/dashboard", "/dashboard/users", "/dashboard/users/new", "/dashboard/users/user_x",
 	"/dashboard/sessions", "/dashboard/invitations", "/dashboard/allowlist", "/dashboard/messages",
-	"/dashboard/settings", "/dashboard/api-keys", "/dashboard/social", "/dashboard/webhooks", "/dashboard/import-export"}
+	"/dashboard/settings", "/dashboard/api-keys", "/dashboard/social", "/dashboard/webhooks", "/dashboard/import-export",
+	"/dashboard/audit"}
 
 var postRoutes = []string{"/dashboard/sign-out", "/dashboard/users", "/dashboard/users/user_x/metadata", "/dashboard/users/user_x/ban",
 	"/dashboard/users/user_x/unban", "/dashboard/users/user_x/lock", "/dashboard/users/user_x/unlock", "/dashboard/users/user_x/delete",

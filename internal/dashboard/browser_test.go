@@ -108,7 +108,8 @@ func (b *browser) shot(name string) {
 // TestDashboardInABrowser walks an operator's tasks in headless
 // Chromium: set-up, sign-in, find a user, edit their metadata (invalid
 // JSON refused), revoke a session, create and revoke an invitation,
-// change the sign-up mode and see sign-up obey it, see a failed message.
+// change the sign-up mode and see sign-up obey it, see a failed message,
+// and read it all back in the audit log.
 func TestDashboardInABrowser(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		e := newEnv(t, engine)
@@ -256,6 +257,22 @@ func TestDashboardInABrowser(t *testing.T) {
 		b.shot("messages")
 		b.do(chromedp.Click(chromedp.CSS(`tr[data-status="failed"] button`)))
 		b.see("Queued again.")
+
+		// The audit log: the operator's changes, newest first; the SMTP
+		// URL recorded as changed, without its value (a credential).
+		b.open("/dashboard/audit")
+		b.see("settings.updated")
+		b.see("invitation.revoked")
+		b.see("op@example.com")
+		if strings.Contains(b.text("#main"), "smtp://") {
+			t.Fatal("the audit page shows the SMTP URL")
+		}
+		b.shot("audit")
+		b.do(chromedp.Click(chromedp.CSS(`a[href="/dashboard/audit?action=session.revoked"]`)))
+		b.see(sess.ID)
+		if strings.Contains(b.text("#main"), "invitation.revoked") {
+			t.Fatal("the action filter shows other actions")
+		}
 	})
 }
 

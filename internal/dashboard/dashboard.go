@@ -1,6 +1,6 @@
 // Package dashboard serves the operators' web UI at /dashboard: users,
 // organizations and their roles, invitations, the allowlist, sessions,
-// the outbox, instance settings and API keys. Pages are server-rendered html/template with a little
+// the outbox, instance settings, API keys and the audit log. Pages are server-rendered html/template with a little
 // JavaScript where it helps; every page needs a signed-in operator and
 // every form a CSRF token.
 package dashboard
@@ -24,6 +24,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/allowlist"
 	"github.com/conciergehq/concierge/internal/apikey"
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/instance"
@@ -93,6 +94,8 @@ type Dashboard struct {
 
 	// Organizations are the instance's organizations and their members.
 	Organizations *organization.Service
+	// Audit is the audit log the audit page lists.
+	Audit audit.Store
 }
 
 // CookieName holds an operator's session.
@@ -115,7 +118,14 @@ var funcs = template.FuncMap{
 		}
 		return *s
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":    func(a, b int) int { return a + b },
+	"detail": detailLines,
+	"clip": func(s string, n int) string {
+		if r := []rune(s); len(r) > n {
+			return string(r[:n]) + "…"
+		}
+		return s
+	},
 }
 
 var pages = func() map[string]*template.Template {
@@ -232,6 +242,7 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("GET /dashboard/api-keys", d.apiKeys)
 	auth("POST /dashboard/api-keys", d.createKey)
 	auth("POST /dashboard/api-keys/{id}/revoke", d.revokeKey)
+	auth("GET /dashboard/audit", d.audit)
 	auth("GET /dashboard/import-export", d.transferPage)
 	upload("POST /dashboard/import-export/import", d.importUpload)
 	auth("POST /dashboard/import-export/export", d.exportDownload)
@@ -266,6 +277,11 @@ func (d *Dashboard) base(protected, upload bool, h handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxKey{}, sess)
+		if sess != nil {
+			// What the operator changes is recorded as theirs.
+			ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.Operator, ID: sess.Operator.ID, Name: sess.Operator.Email,
+				IP: httpcheck.ClientIP(r), UserAgent: r.UserAgent()})
+		}
 		if r.Method == http.MethodPost {
 			withFile := upload && isMultipart(r)
 			if withFile {

@@ -13,7 +13,9 @@ const impersonationSeconds = 30 * 60
 
 // impersonate mints an actor token naming the signed-in operator and
 // sends the operator to its link, which signs them in as the user (with
-// the act claim on every token of that session). Each use is logged.
+// the act claim on every token of that session). Each use is logged
+// and, as the actor token is stored, recorded in the audit log
+// (impersonation.started, in the same transaction).
 func (d *Dashboard) impersonate(w http.ResponseWriter, r *http.Request, userID string) error {
 	op := operatorOf(r).Operator
 	actor, err := json.Marshal(map[string]string{"sub": op.ID, "iss": "concierge-dashboard"})

@@ -256,7 +256,7 @@ func (d *Dashboard) exportDownload(w http.ResponseWriter, r *http.Request) error
 	extendDeadlines(w)
 	name := fmt.Sprintf("concierge-users-%s.%s", d.Now().UTC().Format("2006-01-02"), kind.Ext)
 	out := &download{w: w, contentType: kind.ContentType, name: name}
-	n, err := (&transfer.Exporter{Store: d.Transfer, Key: d.MFAKey}).Export(r.Context(), out, format, nil)
+	n, err := (&transfer.Exporter{Store: d.Transfer, Key: d.MFAKey, Audit: d.Audit}).Export(r.Context(), out, format, nil)
 	if err != nil {
 		if out.started {
 			// Part of the file is sent, with a 200: breaking the connection

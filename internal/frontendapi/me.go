@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -66,6 +68,9 @@ func (a *API) withMe(kind limitKind, fn meHandler) handler {
 		if err != nil {
 			return err
 		}
+		// What a user changes of their own account is recorded as theirs.
+		r = r.WithContext(audit.WithActor(r.Context(), audit.Actor{Kind: audit.User, ID: u.ID,
+			IP: httpcheck.ClientIP(r), UserAgent: r.UserAgent()}))
 		v, err := params(r)
 		if err != nil {
 			return err

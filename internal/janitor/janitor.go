@@ -1,7 +1,8 @@
 // Package janitor purges what has outlived its use — finished sign-in
 // and sign-up attempts, long-ended sessions, clients left with none,
-// expired tokens, nonces and rate-limit windows — on a schedule, under a
-// lease so that of several processes on one database one does it.
+// expired tokens, nonces and rate-limit windows, audit events past their
+// retention — on a schedule, under a lease so that of several processes
+// on one database one does it.
 package janitor
 
 import (
@@ -21,10 +22,18 @@ type Policy struct {
 	Sessions time.Duration
 	// Expired: tokens, nonces and states this long past their expiry.
 	Expired time.Duration
+	// Audit: audit events older than this (CONCIERGE_AUDIT_RETENTION);
+	// 0 keeps them for ever.
+	Audit time.Duration
 }
 
-// DefaultPolicy keeps a month of ended sessions.
-var DefaultPolicy = Policy{Attempts: 7 * 24 * time.Hour, Sessions: 30 * 24 * time.Hour, Expired: 24 * time.Hour}
+// DefaultAuditRetention is how long audit events are kept unless set: a
+// year, long enough to answer "who did this?" about last quarter.
+const DefaultAuditRetention = 365 * 24 * time.Hour
+
+// DefaultPolicy keeps a month of ended sessions and a year of audit events.
+var DefaultPolicy = Policy{Attempts: 7 * 24 * time.Hour, Sessions: 30 * 24 * time.Hour, Expired: 24 * time.Hour,
+	Audit: DefaultAuditRetention}
 
 // Store is what the janitor needs of the database.
 type Store interface {

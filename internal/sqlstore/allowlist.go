@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/conciergehq/concierge/internal/allowlist"
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
 )
 
@@ -37,7 +38,10 @@ func (db *DB) CreateAllowlistIdentifier(ctx context.Context, i *allowlist.Identi
 		if db.dialect.isUnique(err) {
 			return allowlist.Duplicate(i.Identifier)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.record(ctx, tx, audit.AllowlistCreated, "allowlist_identifier", i.ID, map[string]string{"identifier": i.Identifier})
 	})
 }
 
@@ -76,6 +80,6 @@ func (db *DB) DeleteAllowlistIdentifier(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return allowlist.NotFound(id)
 		}
-		return nil
+		return db.record(ctx, tx, audit.AllowlistDeleted, "allowlist_identifier", id, nil)
 	})
 }

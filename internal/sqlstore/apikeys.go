@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/conciergehq/concierge/internal/apikey"
+	"github.com/conciergehq/concierge/internal/audit"
 )
 
 var _ apikey.Store = (*DB)(nil)
@@ -14,8 +15,10 @@ const insertSecretKeySQL = "INSERT INTO secret_keys (id, hash, hint, created_at)
 // CreateSecretKey stores a key's hash.
 func (db *DB) CreateSecretKey(ctx context.Context, k apikey.Key) error {
 	return db.txChanged(ctx, ChangedSecretKeys, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := db.in(tx).ExecContext(ctx, insertSecretKeySQL, k.ID, k.Hash, k.Hint, k.CreatedAt)
-		return err
+		if _, err := db.in(tx).ExecContext(ctx, insertSecretKeySQL, k.ID, k.Hash, k.Hint, k.CreatedAt); err != nil {
+			return err
+		}
+		return db.record(ctx, tx, audit.APIKeyCreated, "api_key", k.ID, map[string]string{"hint": k.Hint})
 	})
 }
 
@@ -59,8 +62,14 @@ func (db *DB) SecretKeys(ctx context.Context) ([]apikey.Key, error) {
 // RevokeSecretKey stops a key from being accepted.
 func (db *DB) RevokeSecretKey(ctx context.Context, id string, now int64) error {
 	return db.txChanged(ctx, ChangedSecretKeys, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := db.in(tx).ExecContext(ctx, "UPDATE secret_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id)
-		return err
+		res, err := db.in(tx).ExecContext(ctx, "UPDATE secret_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // revoked already: nothing changed
+		}
+		return db.record(ctx, tx, audit.APIKeyRevoked, "api_key", id, nil)
 	})
 }
 

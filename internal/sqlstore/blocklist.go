@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/blocklist"
 )
 
@@ -20,7 +21,10 @@ func (db *DB) CreateBlocklistIdentifier(ctx context.Context, i *blocklist.Identi
 		if db.dialect.isUnique(err) {
 			return blocklist.Duplicate(i.Identifier)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.record(ctx, tx, audit.BlocklistCreated, "blocklist_identifier", i.ID, map[string]string{"identifier": i.Identifier})
 	})
 }
 
@@ -59,7 +63,7 @@ func (db *DB) DeleteBlocklistIdentifier(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return blocklist.NotFound(id)
 		}
-		return nil
+		return db.record(ctx, tx, audit.BlocklistDeleted, "blocklist_identifier", id, nil)
 	})
 }
 

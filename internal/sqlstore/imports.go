@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/transfer"
 	"github.com/conciergehq/concierge/internal/user"
@@ -124,6 +125,21 @@ func (db *DB) importBatch(ctx context.Context, tx *sql.Tx, b transfer.Batch) ([]
 	if b.Source != "" {
 		if _, err := db.in(tx).ExecContext(ctx, upsertCheckpointSQL, b.Source, b.Position, db.nowMillis()); err != nil {
 			return nil, err
+		}
+	}
+	// One event per batch, not per user: an import of a million users
+	// should not write a million audit rows.
+	if n := len(b.Users); n > 0 {
+		imported := 0
+		for _, r := range results {
+			if r.Outcome == transfer.Imported || r.Outcome == transfer.Updated {
+				imported++
+			}
+		}
+		if imported > 0 {
+			if err := db.record(ctx, tx, audit.UserImported, "import", b.Source, map[string]int{"users": imported, "position": int(b.Position)}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return results, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/webhook"
 )
@@ -69,6 +70,9 @@ func (db *DB) createInvitation(ctx context.Context, tx *sql.Tx, it invitation.Ne
 		return invitation.Duplicate(inv.EmailAddress)
 	}
 	if err != nil {
+		return err
+	}
+	if err := db.record(ctx, tx, audit.InvitationCreated, "invitation", inv.ID, map[string]string{"email_address": inv.EmailAddress}); err != nil {
 		return err
 	}
 	if err := db.emit(ctx, tx, webhook.InvitationCreated, inv); err != nil {
@@ -176,6 +180,9 @@ func (db *DB) RevokeInvitation(ctx context.Context, id string, now int64) (*invi
 		if _, err = c.ExecContext(ctx, "UPDATE invitations SET status = 'revoked', updated_at = ? WHERE id = ?", now, id); err != nil {
 			return err
 		}
+		if err := db.record(ctx, tx, audit.InvitationRevoked, "invitation", id, map[string]string{"email_address": inv.EmailAddress}); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.InvitationRevoked, inv)
 	})
 	return inv, err
@@ -205,7 +212,7 @@ func (db *DB) DeleteInvitation(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		return nil
+		return db.record(ctx, tx, audit.InvitationDeleted, "invitation", id, map[string]string{"email_address": email})
 	})
 }
 

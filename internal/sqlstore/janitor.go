@@ -54,6 +54,9 @@ func (db *DB) Purge(ctx context.Context, now time.Time, p janitor.Policy) (map[s
 		{"oauth_states", "digest", "expires_at < ?", []any{expired}},
 		{"rate_limits", "key", "window_start < ?", []any{now.Add(-rateLimitKeep).UnixMilli()}},
 	}
+	if p.Audit > 0 {
+		jobs = append(jobs, purge{"audit_events", "seq", "created_at < ?", []any{now.Add(-p.Audit).UnixMilli()}})
+	}
 	out := map[string]int64{}
 	for _, j := range jobs {
 		q := fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s LIMIT %d)", j.table, j.key, j.key, j.table, j.cond, purgeBatch)

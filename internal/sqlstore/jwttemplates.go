@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/jwttemplate"
 )
@@ -33,7 +34,10 @@ func (db *DB) CreateJWTTemplate(ctx context.Context, t *jwttemplate.Template, se
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := db.in(tx).ExecContext(ctx, "INSERT INTO jwt_templates (id, name, data, sealed_key, created_at) VALUES (?, ?, ?, ?, ?)",
 			t.ID, t.Name, string(data), sealedKey, t.CreatedAt)
-		return db.templateConflict(err)
+		if err != nil {
+			return db.templateConflict(err)
+		}
+		return db.record(ctx, tx, audit.JWTTemplateCreated, "jwt_template", t.ID, map[string]string{"name": t.Name})
 	})
 }
 
@@ -89,7 +93,7 @@ func (db *DB) UpdateJWTTemplate(ctx context.Context, t *jwttemplate.Template, se
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errTemplateNotFound(t.ID)
 		}
-		return nil
+		return db.record(ctx, tx, audit.JWTTemplateUpdated, "jwt_template", t.ID, map[string]string{"name": t.Name})
 	})
 }
 
@@ -103,6 +107,6 @@ func (db *DB) DeleteJWTTemplate(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errTemplateNotFound(id)
 		}
-		return nil
+		return db.record(ctx, tx, audit.JWTTemplateDeleted, "jwt_template", id, nil)
 	})
 }

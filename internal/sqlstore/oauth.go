@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/oauth"
 	"github.com/conciergehq/concierge/internal/user"
@@ -36,7 +37,10 @@ func (db *DB) PutOAuthProvider(ctx context.Context, s oauth.Stored) error {
 		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO oauth_providers (strategy, config, sealed, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (strategy) DO UPDATE SET config = excluded.config, sealed = excluded.sealed, updated_at = excluded.updated_at`,
 			s.Strategy, s.Config, s.Sealed, s.UpdatedAt)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.record(ctx, tx, audit.OAuthUpdated, "oauth_provider", s.Strategy, nil)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/operator"
 )
@@ -26,7 +27,10 @@ func (db *DB) CreateOperator(ctx context.Context, o *operator.Operator) error {
 		if db.dialect.isUnique(err) {
 			return errs.IdentifierExists("email", "email address")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.record(ctx, tx, audit.OperatorCreated, "operator", o.ID, map[string]string{"email": o.Email})
 	})
 }
 

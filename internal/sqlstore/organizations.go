@@ -47,6 +47,9 @@ func (db *DB) CreateOrganization(ctx context.Context, o *organization.Organizati
 		if err != nil {
 			return err
 		}
+		if err := db.recordEvent(ctx, tx, webhook.OrganizationCreated, o.ID, nil); err != nil {
+			return err
+		}
 		if err := db.emit(ctx, tx, webhook.OrganizationCreated, o); err != nil || creator == nil {
 			return err
 		}
@@ -61,6 +64,10 @@ func (db *DB) CreateOrganization(ctx context.Context, o *organization.Organizati
 // organization (with its count) and the user in the transaction only
 // when an endpoint takes the event.
 func (db *DB) emitMembership(ctx context.Context, tx *sql.Tx, typ string, m *organization.Membership) error {
+	if err := db.recordEvent(ctx, tx, typ, m.ID, map[string]string{"organization_id": m.OrganizationID,
+		"user_id": m.UserID, "role": m.Role}); err != nil {
+		return err
+	}
 	if want, err := db.wanted(ctx, tx, typ); err != nil || !want {
 		return err
 	}
@@ -151,6 +158,9 @@ func (db *DB) UpdateOrganization(ctx context.Context, id string, fn func(*organi
 			return err
 		}
 		out = o
+		if err := db.recordEvent(ctx, tx, webhook.OrganizationUpdated, o.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.OrganizationUpdated, o)
 	})
 	return out, err
@@ -167,6 +177,9 @@ func (db *DB) DeleteOrganization(ctx context.Context, id string) error {
 			return err
 		} else if n == 0 {
 			return organization.NotFound(id)
+		}
+		if err := db.recordEvent(ctx, tx, webhook.OrganizationDeleted, id, nil); err != nil {
+			return err
 		}
 		return db.emit(ctx, tx, webhook.OrganizationDeleted, &organization.Organization{ID: id})
 	})

@@ -40,6 +40,9 @@ func (db *DB) CreateDomain(ctx context.Context, d *organization.Domain) error {
 		if err != nil {
 			return err
 		}
+		if err := db.recordEvent(ctx, tx, webhook.OrgDomainCreated, d.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.OrgDomainCreated, d)
 	})
 }
@@ -105,6 +108,9 @@ func (db *DB) UpdateDomain(ctx context.Context, id string, fn func(*organization
 			}
 		}
 		out = d
+		if err := db.recordEvent(ctx, tx, webhook.OrgDomainUpdated, d.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.OrgDomainUpdated, d)
 	})
 	return out, err
@@ -126,6 +132,9 @@ func (db *DB) DeleteDomain(ctx context.Context, id string) (*organization.Domain
 			return err
 		}
 		out = d
+		if err := db.recordEvent(ctx, tx, webhook.OrgDomainDeleted, d.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.OrgDomainDeleted, d)
 	})
 	return out, err

@@ -81,6 +81,9 @@ func (db *DB) insertOrgInvitation(ctx context.Context, tx *sql.Tx, it organizati
 	if err != nil {
 		return err
 	}
+	if err := db.recordEvent(ctx, tx, webhook.OrgInvitationCreated, inv.ID, nil); err != nil {
+		return err
+	}
 	if err := db.emit(ctx, tx, webhook.OrgInvitationCreated, inv); err != nil {
 		return err
 	}
@@ -164,6 +167,9 @@ func (db *DB) RevokeOrgInvitation(ctx context.Context, orgID, id string, now int
 		}
 		inv.Status, inv.UpdatedAt = organization.InvitationRevoked, now
 		out = inv
+		if err := db.recordEvent(ctx, tx, webhook.OrgInvitationRevoked, inv.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.OrgInvitationRevoked, inv)
 	})
 	return out, err
@@ -214,6 +220,9 @@ func (db *DB) acceptOrgInvitation(ctx context.Context, tx *sql.Tx, id string, m 
 	} else if want {
 		inv, err := scanOrgInvitation(c.QueryRowContext(ctx, "SELECT "+orgInvitationColumns+" FROM organization_invitations i WHERE i.id = ?", id))
 		if err != nil {
+			return err
+		}
+		if err := db.recordEvent(ctx, tx, webhook.OrgInvitationAccepted, inv.ID, nil); err != nil {
 			return err
 		}
 		if err := db.emit(ctx, tx, webhook.OrgInvitationAccepted, inv); err != nil {

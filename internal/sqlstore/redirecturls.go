@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/redirecturl"
 )
 
@@ -19,7 +20,10 @@ func (db *DB) CreateRedirectURL(ctx context.Context, u *redirecturl.RedirectURL)
 		if db.dialect.isUnique(err) {
 			return redirecturl.Duplicate(u.URL)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.record(ctx, tx, audit.RedirectURLCreated, "redirect_url", u.ID, map[string]string{"url": u.URL})
 	})
 }
 
@@ -69,7 +73,7 @@ func (db *DB) DeleteRedirectURL(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return redirecturl.NotFound(id)
 		}
-		return nil
+		return db.record(ctx, tx, audit.RedirectURLDeleted, "redirect_url", id, nil)
 	})
 }
 

@@ -79,6 +79,9 @@ func (db *DB) CreateRole(ctx context.Context, r *organization.Role) error {
 		if err != nil {
 			return err
 		}
+		if err := db.recordEvent(ctx, tx, webhook.RoleCreated, r.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.RoleCreated, r)
 	})
 }
@@ -118,6 +121,9 @@ func (db *DB) UpdateRole(ctx context.Context, id string, fn func(*organization.R
 			}
 		}
 		out = r
+		if err := db.recordEvent(ctx, tx, webhook.RoleUpdated, r.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.RoleUpdated, r)
 	})
 	return out, old, err
@@ -147,6 +153,9 @@ func (db *DB) DeleteRole(ctx context.Context, id string) (*organization.Role, er
 			return err
 		}
 		out = r
+		if err := db.recordEvent(ctx, tx, webhook.RoleDeleted, r.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.RoleDeleted, r)
 	})
 	return out, err
@@ -189,6 +198,9 @@ func (db *DB) CreatePermission(ctx context.Context, p *organization.Permission) 
 		if err != nil {
 			return err
 		}
+		if err := db.recordEvent(ctx, tx, webhook.PermissionCreated, p.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.PermissionCreated, p)
 	})
 }
@@ -224,6 +236,9 @@ func (db *DB) UpdatePermission(ctx context.Context, id string, fn func(*organiza
 			}
 		}
 		out = p
+		if err := db.recordEvent(ctx, tx, webhook.PermissionUpdated, p.ID, nil); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, webhook.PermissionUpdated, p)
 	})
 	return out, err
@@ -246,6 +261,9 @@ func (db *DB) DeletePermission(ctx context.Context, id string) (*organization.Pe
 		}
 		out = p
 		if err := db.rewriteRolePermissions(ctx, tx, p.Key, ""); err != nil {
+			return err
+		}
+		if err := db.recordEvent(ctx, tx, webhook.PermissionDeleted, p.ID, nil); err != nil {
 			return err
 		}
 		return db.emit(ctx, tx, webhook.PermissionDeleted, p)

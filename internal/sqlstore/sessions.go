@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/invitation"
@@ -66,6 +67,9 @@ func (db *DB) CreateSession(ctx context.Context, c *session.Client, s *session.S
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c.LastActiveSessionID = &s.ID
 		if err := db.insertClient(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := db.record(ctx, tx, audit.SessionCreated, "session", s.ID, map[string]string{"user_id": s.UserID}); err != nil {
 			return err
 		}
 		return db.insertSession(ctx, tx, s)
@@ -396,6 +400,9 @@ func (db *DB) SetSessionStatus(ctx context.Context, id, status string, now int64
 		if out, err = scanSession(c.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE id = ?", id)); err != nil {
 			return err
 		}
+		if err := db.record(ctx, tx, "session."+status, "session", id, map[string]string{"user_id": out.UserID}); err != nil {
+			return err
+		}
 		return db.emit(ctx, tx, "session."+status, out)
 	})
 	return out, err
@@ -514,6 +521,10 @@ func (db *DB) AddIdentifier(ctx context.Context, idn *user.Identifier) error {
 			}
 			return err
 		}
+		if err := db.record(ctx, tx, audit.IdentifierAdd, "user", idn.UserID,
+			map[string]string{"identifier_id": idn.ID, "kind": string(idn.Kind)}); err != nil {
+			return err
+		}
 		return db.resyncSearch(ctx, tx, idn.UserID)
 	})
 }
@@ -574,6 +585,9 @@ func (db *DB) DeleteIdentifier(ctx context.Context, userID, identifierID string)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ResourceNotFound("not found", "No identifier was found with id "+identifierID)
+		}
+		if err := db.record(ctx, tx, audit.IdentifierDel, "user", userID, map[string]string{"identifier_id": identifierID}); err != nil {
+			return err
 		}
 		return db.resyncSearch(ctx, tx, userID)
 	})

@@ -3,7 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strings"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/instance"
 )
 
@@ -30,11 +33,29 @@ func (db *DB) Settings(ctx context.Context) (map[string]instance.Setting, error)
 // PutSetting stores s, replacing any value of its key.
 func (db *DB) PutSetting(ctx context.Context, s instance.Setting) error {
 	return db.txChanged(ctx, ChangedSettings, func(ctx context.Context, tx *sql.Tx) error {
+		// An audited change reads the value it replaces: a form that
+		// saves every setting records only those that changed.
+		_, audited := audit.ActorFrom(ctx)
+		var old sql.NullString
+		if audited {
+			err := db.in(tx).QueryRowContext(ctx, "SELECT value FROM instance_settings WHERE key = ?", s.Key).Scan(&old)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO instance_settings (key, value, source, updated_at)
 			VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE
 			SET value = excluded.value, source = excluded.source, updated_at = excluded.updated_at`,
 			s.Key, s.Value, s.Source, s.UpdatedAt)
-		return err
+		if err != nil || !audited || (old.Valid && old.String == s.Value) {
+			return err
+		}
+		detail := map[string]string{"key": s.Key}
+		// Credentials are recorded as changed, never with their value.
+		if !instance.Secret(s.Key) && !strings.HasPrefix(s.Key, "secret:") {
+			detail["value"] = s.Value
+		}
+		return db.record(ctx, tx, audit.SettingsUpdated, "settings", s.Key, detail)
 	})
 }
 

@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/signintoken"
 )
 
@@ -32,7 +34,20 @@ func (db *DB) CreateTicketToken(ctx context.Context, t *signintoken.Token) error
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := db.in(tx).ExecContext(ctx, "INSERT INTO ticket_tokens ("+ticketTokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			t.ID, t.Kind, t.UserID, actor, t.SessionMaxDuration, t.Status, t.ExpiresAt, t.CreatedAt, t.UpdatedAt)
-		return err
+		if err != nil {
+			return err
+		}
+		// An actor token is an impersonation: its target is the user to be
+		// signed in as, its detail the token and who is to act (its "sub").
+		if t.Kind == signintoken.KindActor {
+			var claim struct {
+				Sub string `json:"sub"`
+			}
+			json.Unmarshal(t.Actor, &claim)
+			return db.record(ctx, tx, audit.ImpersonationStarted, "user", t.UserID,
+				map[string]string{"actor_token_id": t.ID, "actor": claim.Sub})
+		}
+		return db.record(ctx, tx, audit.SignInTokenCreated, "user", t.UserID, map[string]string{"sign_in_token_id": t.ID})
 	})
 }
 
@@ -68,7 +83,10 @@ func (db *DB) RevokeTicketToken(ctx context.Context, kind, id string, now int64)
 		if errors.Is(err, sql.ErrNoRows) {
 			return signintoken.NotFound(kind, id)
 		}
-		return err
+		if err != nil || !ok {
+			return err
+		}
+		return db.record(ctx, tx, audit.TicketRevoked, "user", t.UserID, map[string]string{"token_id": id, "kind": kind})
 	})
 	return t, ok, err
 }

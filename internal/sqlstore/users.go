@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/user"
 	"github.com/conciergehq/concierge/internal/webhook"
@@ -137,7 +138,7 @@ func (db *DB) writeStatements() []string {
 	return append([]string{
 		insertUserSQL, insertIdentifierSQL, updateUserSQL, deleteUserSQL,
 		selectUserJoinedSQL + db.dialect.forUpdate(),
-		usernameTakenSQL, externalIDTakenSQL, db.dialect.deleteSearch(), insertSecretKeySQL,
+		usernameTakenSQL, externalIDTakenSQL, db.dialect.deleteSearch(), insertSecretKeySQL, insertAuditSQL,
 	}, db.dialect.searchStatements()...)
 }
 
@@ -183,6 +184,9 @@ func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *user.User) error {
 		}
 	}
 	if err := db.dialect.syncSearch(ctx, db.in(tx), u.ID, newSearchDoc(u), true); err != nil {
+		return err
+	}
+	if err := db.record(ctx, tx, audit.UserCreated, "user", u.ID, nil); err != nil {
 		return err
 	}
 	return db.emitUser(ctx, tx, webhook.UserCreated, u)
@@ -355,6 +359,10 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) err
 		if u.UpdatedAt == before.UpdatedAt {
 			return nil // bookkeeping (sign-in counters), not a change to tell of
 		}
+		action, detail := userChange(&before, u)
+		if err := db.record(ctx, tx, action, "user", u.ID, detail); err != nil {
+			return err
+		}
 		return db.emitUser(ctx, tx, webhook.UserUpdated, u)
 	})
 	return out, err
@@ -381,6 +389,9 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 		}
 		// Sessions outlive the user row as records, ended.
 		if err = db.endSessions(ctx, tx, "user_id = ?", "ended", db.nowMillis(), id); err != nil {
+			return err
+		}
+		if err := db.record(ctx, tx, audit.UserDeleted, "user", id, nil); err != nil {
 			return err
 		}
 		return db.emitUser(ctx, tx, webhook.UserDeleted, &user.User{ID: id})

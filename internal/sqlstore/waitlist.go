@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/invitation"
 	"github.com/conciergehq/concierge/internal/waitlist"
 	"github.com/conciergehq/concierge/internal/webhook"
@@ -209,6 +210,9 @@ func (db *DB) InviteWaitlistEntry(ctx context.Context, id string, inv invitation
 			WHERE id = ?`, inv.Invitation.ID, now, id); err != nil {
 			return err
 		}
+		if err := db.record(ctx, tx, audit.WaitlistInvited, "waitlist_entry", id, map[string]string{"invitation_id": inv.Invitation.ID}); err != nil {
+			return err
+		}
 		out, err = db.waitlistEntry(ctx, c, "id", id)
 		return err
 	})
@@ -243,6 +247,9 @@ func (db *DB) RejectWaitlistEntry(ctx context.Context, id string, now int64) (*w
 			now, id); err != nil {
 			return err
 		}
+		if err := db.record(ctx, tx, audit.WaitlistRejected, "waitlist_entry", id, nil); err != nil {
+			return err
+		}
 		out, err = db.waitlistEntry(ctx, c, "id", id)
 		return err
 	})
@@ -261,6 +268,6 @@ func (db *DB) DeleteWaitlistEntry(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return waitlist.NotFound(id)
 		}
-		return nil
+		return db.record(ctx, tx, audit.WaitlistDeleted, "waitlist_entry", id, nil)
 	})
 }

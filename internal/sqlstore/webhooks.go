@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/session"
@@ -221,10 +222,14 @@ func (db *DB) SaveEndpoint(ctx context.Context, ep *webhook.Endpoint, create boo
 		old = []byte(ep.OldSecret)
 	}
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		detail := map[string]string{"url": ep.URL}
 		if create {
 			_, err := db.in(tx).ExecContext(ctx, "INSERT INTO webhook_endpoints (id, data, secret, old_secret, created_at) VALUES (?, ?, ?, ?, ?)",
 				ep.ID, string(data), []byte(ep.Secret), old, ep.CreatedAt)
-			return err
+			if err != nil {
+				return err
+			}
+			return db.record(ctx, tx, audit.WebhookCreated, "webhook_endpoint", ep.ID, detail)
 		}
 		res, err := db.in(tx).ExecContext(ctx, "UPDATE webhook_endpoints SET data = ?, secret = ?, old_secret = ? WHERE id = ?",
 			string(data), []byte(ep.Secret), old, ep.ID)
@@ -234,7 +239,7 @@ func (db *DB) SaveEndpoint(ctx context.Context, ep *webhook.Endpoint, create boo
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ResourceNotFound("not found", "No webhook endpoint was found with id "+ep.ID)
 		}
-		return nil
+		return db.record(ctx, tx, audit.WebhookUpdated, "webhook_endpoint", ep.ID, detail)
 	})
 }
 
@@ -293,7 +298,7 @@ func (db *DB) DeleteEndpoint(ctx context.Context, epID string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ResourceNotFound("not found", "No webhook endpoint was found with id "+epID)
 		}
-		return nil
+		return db.record(ctx, tx, audit.WebhookDeleted, "webhook_endpoint", epID, nil)
 	})
 }
 

@@ -27,6 +27,10 @@ type Exporter struct {
 	Store Store
 	// Key opens sealed TOTP secrets (the instance's "mfa" secret).
 	Key []byte
+	// Audit, if set, is the audit log a JSON Lines export appends after
+	// the users (see AuditLine); Audited counts the events written.
+	Audit   AuditSource
+	Audited int64
 }
 
 // Export writes all users to w in format, in ID order, and returns how
@@ -71,10 +75,16 @@ func (e *Exporter) Export(ctx context.Context, w io.Writer, format string, progr
 			progress(n)
 		}
 		if len(users) < exportPage {
-			return n, flush()
+			break
 		}
 		after = users[len(users)-1].ID
 	}
+	if e.Audit != nil && format != FormatClerkCSV {
+		if err := e.exportAudit(ctx, w); err != nil {
+			return n, err
+		}
+	}
+	return n, flush()
 }
 
 // record is u as an export line.

@@ -61,6 +61,30 @@ func newJSONSource(r io.Reader, shape string) (*jsonSource, error) {
 }
 
 func (s *jsonSource) Next() (*Item, error) {
+	for {
+		raw, err := s.nextRaw()
+		if err != nil {
+			return nil, err
+		}
+		// An export's audit events follow its users: not users to import.
+		if isAuditLine(raw) {
+			continue
+		}
+		s.seq++
+		it := &Item{Seq: s.seq, Line: s.line, Raw: []string{string(raw)}}
+		if s.dec != nil {
+			it.Line = int(s.seq)
+		}
+		if s.shape == "" {
+			s.shape = guessShape(raw)
+		}
+		it.Rec, it.Err = decodeShape(s.shape, raw)
+		return it, nil
+	}
+}
+
+// nextRaw reads the next record's JSON.
+func (s *jsonSource) nextRaw() ([]byte, error) {
 	var raw []byte
 	if s.dec != nil {
 		if !s.dec.More() {
@@ -84,16 +108,7 @@ func (s *jsonSource) Next() (*Item, error) {
 			}
 		}
 	}
-	s.seq++
-	it := &Item{Seq: s.seq, Line: s.line, Raw: []string{string(raw)}}
-	if s.dec != nil {
-		it.Line = int(s.seq)
-	}
-	if s.shape == "" {
-		s.shape = guessShape(raw)
-	}
-	it.Rec, it.Err = decodeShape(s.shape, raw)
-	return it, nil
+	return raw, nil
 }
 
 func (s *jsonSource) readLine() ([]byte, error) {

@@ -1,0 +1,194 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"reflect"
+	"strings"
+
+	"github.com/conciergehq/concierge/internal/audit"
+	"github.com/conciergehq/concierge/internal/user"
+)
+
+var _ audit.Store = (*DB)(nil)
+
+const insertAuditSQL = `INSERT INTO audit_events (actor_kind, actor_id, actor_name, action, target_type, target_id,
+	ip, user_agent, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// userAgentMax bounds a stored user agent: it is the client's to choose.
+const userAgentMax = 512
+
+// record writes an audit event in tx, the transaction of the change it
+// describes, when ctx carries an actor (see audit.WithActor); changes
+// without one (start-up, the janitor, sign-in bookkeeping) are not
+// recorded. detail, if not nil, is marshalled to a small JSON object:
+// callers put names and IDs there, never secrets.
+func (db *DB) record(ctx context.Context, tx *sql.Tx, action, targetType, targetID string, detail any) error {
+	a, ok := audit.ActorFrom(ctx)
+	if !ok {
+		return nil
+	}
+	d := []byte("{}")
+	if detail != nil {
+		var err error
+		if d, err = json.Marshal(detail); err != nil {
+			return err
+		}
+	}
+	actorID := a.ID
+	if actorID == "" && a.Kind == audit.User && targetType == "user" {
+		actorID = targetID // a sign-up: the new user acts on themselves
+	}
+	_, err := db.in(tx).ExecContext(ctx, insertAuditSQL, string(a.Kind), actorID, a.Name, action, targetType, targetID,
+		a.IP, audit.Clip(a.UserAgent, userAgentMax), string(d), db.nowMillis())
+	return err
+}
+
+const auditColumns = "seq, actor_kind, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail, created_at"
+
+func scanAudit(r interface{ Scan(...any) error }) (*audit.Event, error) {
+	var e audit.Event
+	var kind, detail string
+	if err := r.Scan(&e.Seq, &kind, &e.ActorID, &e.ActorName, &e.Action, &e.TargetType, &e.TargetID,
+		&e.IP, &e.UserAgent, &detail, &e.CreatedAt); err != nil {
+		return nil, err
+	}
+	e.ActorKind, e.Detail = audit.ActorKind(kind), json.RawMessage(detail)
+	return &e, nil
+}
+
+// AuditEvents lists the events f selects, newest first. A filter on the
+// target or the actor ID walks its index in seq order, so a page costs
+// its own rows whatever the log's size.
+func (db *DB) AuditEvents(ctx context.Context, f audit.Filter) ([]*audit.Event, error) {
+	var conds []string
+	var args []any
+	for _, c := range []struct {
+		col, v string
+	}{{"actor_kind", string(f.ActorKind)}, {"actor_id", f.ActorID}, {"action", f.Action},
+		{"target_type", f.TargetType}, {"target_id", f.TargetID}} {
+		if c.v != "" {
+			conds, args = append(conds, c.col+" = ?"), append(args, c.v)
+		}
+	}
+	if f.Before > 0 {
+		conds, args = append(conds, "seq < ?"), append(args, f.Before)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	return db.queryAudit(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+" ORDER BY seq DESC LIMIT ?",
+		append(args, f.PageSize())...)
+}
+
+// ExportAuditEvents returns up to limit events after seq after, oldest
+// first.
+func (db *DB) ExportAuditEvents(ctx context.Context, after int64, limit int) ([]*audit.Event, error) {
+	return db.queryAudit(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+}
+
+func (db *DB) queryAudit(ctx context.Context, query string, args ...any) ([]*audit.Event, error) {
+	rows, err := db.reader().QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*audit.Event{}
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// bookkeeping are the users columns sign-ins change by themselves: not
+// what an audit entry lists as changed.
+var bookkeeping = map[string]bool{"updated_at": true, "last_sign_in_at": true, "last_active_at": true,
+	"failed_attempts": true, "lockout_until": true, "totp_last_step": true,
+	// Denormalised copies of the primary identifiers' values.
+	"primary_email_address": true, "primary_phone_number": true, "primary_web3_wallet": true}
+
+// secretColumns are listed by what they hold, never with a value.
+var secretColumns = map[string]string{"password_digest": "password", "password_hasher": "password",
+	"password_last_updated_at": "password", "totp_secret": "totp", "totp_pending": "totp",
+	"backup_codes": "backup_codes", "mfa_phones": "second_factor_phones"}
+
+var userColumnNames = func() []string {
+	cols := strings.Split(insertColumns, ",")
+	for i := range cols {
+		cols[i] = strings.TrimSpace(cols[i])
+	}
+	return cols
+}()
+
+// userChange names what an update of a user did: banned and locked get
+// actions of their own, anything else is user.updated with the names of
+// the changed fields (never their values), from the row values the
+// update writes anyway.
+func userChange(before, after *user.User) (action string, detail map[string]any) {
+	switch {
+	case after.Banned != before.Banned && after.Banned:
+		action = audit.UserBanned
+	case after.Banned != before.Banned:
+		action = audit.UserUnbanned
+	case after.Locked != before.Locked && after.Locked:
+		action = audit.UserLocked
+	case after.Locked != before.Locked:
+		action = audit.UserUnlocked
+	default:
+		action = audit.UserUpdated
+	}
+	a, b := userValues(before), userValues(after)
+	var fields []string
+	seen := map[string]bool{}
+	for i, col := range userColumnNames {
+		if bookkeeping[col] || reflect.DeepEqual(a[i], b[i]) {
+			continue
+		}
+		if s, ok := secretColumns[col]; ok {
+			col = s
+		}
+		if !seen[col] {
+			seen[col] = true
+			fields = append(fields, col)
+		}
+	}
+	if len(after.Identifiers) != len(before.Identifiers) {
+		fields = append(fields, "identifiers")
+	}
+	if len(fields) == 0 {
+		return action, nil
+	}
+	return action, map[string]any{"fields": fields}
+}
+
+// fromEvent is the audit action and target type of a webhook event type
+// ("organizationMembership.created": "organization_membership.created",
+// "organization_membership"), where the two name the same change.
+func fromEvent(typ string) (action, targetType string) {
+	object, verb, _ := strings.Cut(typ, ".")
+	var b strings.Builder
+	for _, r := range object {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String() + "." + verb, b.String()
+}
+
+// recordEvent records the change a webhook event of type typ tells of,
+// on the object with id targetID.
+func (db *DB) recordEvent(ctx context.Context, tx *sql.Tx, typ, targetID string, detail any) error {
+	if _, ok := audit.ActorFrom(ctx); !ok {
+		return nil
+	}
+	action, target := fromEvent(typ)
+	return db.record(ctx, tx, action, target, targetID, detail)
+}
