@@ -45,16 +45,19 @@ type Actor struct {
 // Actions: <target type>.<verb>. Stored as text, so new ones need no
 // migration; these are the ones Concierge writes.
 const (
-	UserCreated   = "user.created"
-	UserUpdated   = "user.updated"
-	UserDeleted   = "user.deleted"
-	UserBanned    = "user.banned"
-	UserUnbanned  = "user.unbanned"
-	UserLocked    = "user.locked"
-	UserUnlocked  = "user.unlocked"
-	UserImported  = "user.imported"
-	IdentifierAdd = "identifier.created"
-	IdentifierDel = "identifier.deleted"
+	UserCreated  = "user.created"
+	UserUpdated  = "user.updated"
+	UserDeleted  = "user.deleted"
+	UserBanned   = "user.banned"
+	UserUnbanned = "user.unbanned"
+	UserLocked   = "user.locked"
+	UserUnlocked = "user.unlocked"
+	UserImported = "user.imported"
+	// Identifier events target the user who holds the identifier.
+	IdentifierAdd        = "identifier.created"
+	IdentifierDel        = "identifier.deleted"
+	IdentifierVerified   = "identifier.verified"
+	IdentifierUnverified = "identifier.unverified"
 
 	SessionCreated = "session.created"
 	SessionRevoked = "session.revoked"
@@ -100,6 +103,7 @@ const (
 	OAuthUpdated       = "oauth_provider.updated"
 	SignInTokenCreated = "sign_in_token.created"
 	TicketRevoked      = "ticket_token.revoked"
+	WaitlistCreated    = "waitlist_entry.created"
 	WaitlistInvited    = "waitlist_entry.invited"
 	WaitlistRejected   = "waitlist_entry.rejected"
 	WaitlistDeleted    = "waitlist_entry.deleted"
