@@ -79,6 +79,7 @@ const (
 	MembershipDeleted   = "organization_membership.deleted"
 	OrgInvitationCreate = "organization_invitation.created"
 	OrgInvitationRevoke = "organization_invitation.revoked"
+	OrgInvitationAccept = "organization_invitation.accepted"
 	OrgDomainCreated    = "organization_domain.created"
 	OrgDomainUpdated    = "organization_domain.updated"
 	OrgDomainDeleted    = "organization_domain.deleted"
