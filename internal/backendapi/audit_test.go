@@ -147,6 +147,8 @@ func TestAuditBackendAPI(t *testing.T) {
 			{"POST", "/v1/blocklist_identifiers", map[string]any{"identifier": "spam@example.net"}, audit.BlocklistCreated},
 			{"POST", "/v1/invitations", map[string]any{"email_address": "grace@example.com"}, audit.InvitationCreated},
 			{"POST", "/v1/organizations", map[string]any{"name": "Acme"}, audit.OrganizationCreated},
+			{"POST", "/v1/waitlist_entries", map[string]any{"email_address": "later@example.com"}, audit.WaitlistCreated},
+			{"POST", "/v1/email_addresses", map[string]any{"user_id": u.ID, "email_address": "ada@example.org", "verified": true}, audit.IdentifierAdd},
 			{"POST", "/v1/jwt_templates", map[string]any{"name": "hasura", "claims": map[string]any{"x": "y"}}, audit.JWTTemplateCreated},
 			{"PATCH", "/v1/instance", map[string]any{"support_email": "help@example.com"}, audit.SettingsUpdated},
 			{"POST", "/v1/actor_tokens", map[string]any{"user_id": u.ID, "actor": map[string]any{"sub": "user_support"}}, audit.ImpersonationStarted},

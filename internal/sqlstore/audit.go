@@ -35,12 +35,11 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, action, targetType, target
 		if d, err = json.Marshal(detail); err != nil {
 			return err
 		}
+		if string(d) == "null" { // a nil map: nothing to add
+			d = []byte("{}")
+		}
 	}
-	actorID := a.ID
-	if actorID == "" && a.Kind == audit.User && targetType == "user" {
-		actorID = targetID // a sign-up: the new user acts on themselves
-	}
-	_, err := db.in(tx).ExecContext(ctx, insertAuditSQL, string(a.Kind), actorID, a.Name, action, targetType, targetID,
+	_, err := db.in(tx).ExecContext(ctx, insertAuditSQL, string(a.Kind), a.ID, a.Name, action, targetType, targetID,
 		a.IP, audit.Clip(a.UserAgent, userAgentMax), string(d), db.nowMillis())
 	return err
 }

@@ -16,7 +16,7 @@ func TestAuditActionsFromEvents(t *testing.T) {
 		webhook.OrganizationCreated: audit.OrganizationCreated, webhook.OrganizationDeleted: audit.OrganizationDeleted,
 		webhook.MembershipCreated: audit.MembershipCreated, webhook.MembershipUpdated: audit.MembershipUpdated,
 		webhook.MembershipDeleted: audit.MembershipDeleted, webhook.OrgInvitationCreated: audit.OrgInvitationCreate,
-		webhook.OrgInvitationRevoked: audit.OrgInvitationRevoke, webhook.OrgDomainUpdated: audit.OrgDomainUpdated,
+		webhook.OrgInvitationRevoked: audit.OrgInvitationRevoke, webhook.OrgInvitationAccepted: audit.OrgInvitationAccept, webhook.OrgDomainUpdated: audit.OrgDomainUpdated,
 		webhook.RoleCreated: audit.RoleCreated, webhook.PermissionDeleted: audit.PermissionDeleted,
 	} {
 		action, target := fromEvent(typ)

@@ -554,6 +554,9 @@ func (db *DB) VerifyIdentifier(ctx context.Context, userID, identifierID, strate
 			identifierID, value, now, userID); err != nil {
 			return err
 		}
+		if err := db.record(ctx, tx, audit.IdentifierVerified, "user", userID, map[string]string{"identifier_id": identifierID, "strategy": strategy}); err != nil {
+			return err
+		}
 		// The search row does not change; the user does.
 		return db.emitUserByID(ctx, tx, webhook.UserUpdated, userID)
 	})
@@ -617,6 +620,9 @@ func (db *DB) UnverifyIdentifier(ctx context.Context, userID, identifierID strin
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ResourceNotFound("not found", "No identifier was found with id "+identifierID)
+		}
+		if err := db.record(ctx, tx, audit.IdentifierUnverified, "user", userID, map[string]string{"identifier_id": identifierID}); err != nil {
+			return err
 		}
 		return db.emitUserByID(ctx, tx, webhook.UserUpdated, userID)
 	})

@@ -359,9 +359,12 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) err
 		if u.UpdatedAt == before.UpdatedAt {
 			return nil // bookkeeping (sign-in counters), not a change to tell of
 		}
-		action, detail := userChange(&before, u)
-		if err := db.record(ctx, tx, action, "user", u.ID, detail); err != nil {
-			return err
+		// What changed is worked out only for a change someone answers for.
+		if _, audited := audit.ActorFrom(ctx); audited {
+			action, detail := userChange(&before, u)
+			if err := db.record(ctx, tx, action, "user", u.ID, detail); err != nil {
+				return err
+			}
 		}
 		return db.emitUser(ctx, tx, webhook.UserUpdated, u)
 	})

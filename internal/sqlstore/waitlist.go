@@ -102,11 +102,18 @@ func (db *DB) JoinWaitlist(ctx context.Context, items []waitlist.Join) ([]*waitl
 			if err != nil {
 				return err
 			}
-			if n, err := res.RowsAffected(); err != nil {
+			n, err := res.RowsAffected()
+			if err != nil {
 				return err
-			} else if n == 1 && it.Email != nil {
+			}
+			if n == 1 && it.Email != nil {
 				// Only a new entry is confirmed: joining again sends nothing.
 				if err := db.insertMessage(ctx, tx, it.Email); err != nil {
+					return err
+				}
+			}
+			if n == 1 {
+				if err := db.record(ctx, tx, audit.WaitlistCreated, "waitlist_entry", e.ID, map[string]string{"email_address": e.EmailAddress}); err != nil {
 					return err
 				}
 			}
