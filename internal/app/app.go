@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/conciergehq/concierge/internal/blocklist"
 	"github.com/conciergehq/concierge/internal/domain"
+	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/redirecturl"
 	"github.com/conciergehq/concierge/internal/signintoken"
 	"log/slog"
@@ -240,6 +241,8 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 	sessions.OrgInvitations = orgs
 	tickets := &signintoken.Service{Store: db, Users: db, Key: ticketKey, PublicURL: o.PublicURL, Now: time.Now}
 	sessions.Tickets = tickets
+	// Links keep the sessions' time (a test's clock replaces it).
+	sessions.EmailLinks = &emaillink.Service{Store: db, BaseURL: o.PublicURL, Now: func() time.Time { return sessions.Now() }}
 	fapi.Organizations = orgs
 	passkeys := &passkey.Service{Store: db, Now: time.Now, RP: func(ctx context.Context) (passkey.RP, error) {
 		live, err := settings.Live(ctx)

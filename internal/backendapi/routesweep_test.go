@@ -79,12 +79,11 @@ var coreRoutes = []sweepRoute{
 	{method: "PATCH", path: "/v1/instance/restrictions", body: map[string]any{}},
 	{method: "GET", path: "/v1/instance/organization_settings"},
 	{method: "PATCH", path: "/v1/instance/organization_settings", body: map[string]any{}},
+	{method: "GET", path: "/v1/verify?token=x", frontend: true},
 }
 
 // Served by other branches; enabled at merge (move them into coreRoutes).
-var pendingRoutes = []sweepRoute{
-	{method: "GET", path: "/v1/verify?token=x", frontend: true},
-}
+var pendingRoutes = []sweepRoute{}
 
 var _ = pendingRoutes // listed for the merge, not swept on this branch
 

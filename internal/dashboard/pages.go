@@ -280,6 +280,8 @@ var settingLabels = map[string][2]string{
 	instance.SecondFactors:               {"Second factors", "What users may add in their profile, comma-separated: totp (an authenticator app), phone_code (SMS codes), backup_code; or none. A second factor a user already has is asked for at sign-in either way."},
 	instance.ClientTrust:                 {"New-device check", "true (the default for new instances): a user without a second factor who signs in with a password on a browser never used for them confirms it with a code sent by email or SMS; false: not asked."},
 	instance.MFARequired:                 {"Second factor required", "true: every user must add a second factor; until they do, their session is pending (clerk-js shows its setup-mfa step) and servers treat it as signed out. false (the default): optional."},
+	instance.EmailLink:                   {"Email links", "true: users may sign in with a link emailed to them (\"magic link\"), and sign-ups and added addresses are verified by a link instead of a code; false (the default): codes only."},
+	instance.EmailLinkSameClient:         {"Email links: same browser only", "true: a link opened in another browser than the one that asked for it is refused (client_mismatch); false (Clerk's default): it signs in the browser that asked for it."},
 	instance.OrganizationAdminDelete:     {"Admins delete organizations", "true (Clerk's default): a new organization's admins may delete it; false: they may not."},
 	instance.Blocklist:                   {"Blocklist", "true (the default): identifiers on the blocklist cannot sign up or sign in; false: the blocklist is kept but not applied."},
 	instance.BlockEmailSubaddresses:      {"Block email subaddresses", "true: sign-ups with an address holding +, = or # before the @ (ada+news@example.com) are refused, unless invited; false (Clerk's default): allowed."},
@@ -309,6 +311,8 @@ var settingOptions = map[string][]string{
 	instance.OrganizationCreate:          {"true", "false"},
 	instance.OrganizationAdminDelete:     {"true", "false"},
 	instance.WebhookAllowPrivate:         {"false", "true"},
+	instance.EmailLink:                   {"false", "true"},
+	instance.EmailLinkSameClient:         {"false", "true"},
 }
 
 func (d *Dashboard) settingRows(r *http.Request) ([]settingRow, error) {

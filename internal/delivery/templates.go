@@ -73,3 +73,9 @@ type Code struct {
 	AppName string
 	Code    string
 }
+
+// Link is what the email-link templates show.
+type Link struct {
+	AppName string
+	URL     string
+}

@@ -189,6 +189,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /v1/me/phone_numbers/{id}/prepare_verification", a.withMe(noLimit, a.preparePhone))
 	h("POST /v1/me/phone_numbers/{id}/attempt_verification", a.withMe(limitAttempt, a.attemptPhone))
 	h("GET /v1/tickets/accept", a.acceptTicket)
+	h("GET /v1/verify", a.verifyEmailLink)
 	h("GET /v1/me/organization_memberships", a.withOrgs(a.myMemberships))
 	h("DELETE /v1/me/organization_memberships/{organization_id}", a.withOrgs(a.leaveOrganization))
 	h("GET /v1/me/organization_invitations", a.withOrgs(a.myOrgInvitations))

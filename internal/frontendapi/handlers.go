@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/invitation"
@@ -38,6 +39,10 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 		return map[string]any{"enabled": enabled, "required": required, "used_for_first_factor": firstFactor,
 			"first_factors": factors, "used_for_second_factor": false, "second_factors": []string{},
 			"verifications": verifications, "verify_at_sign_up": len(verifications) > 0}
+	}
+	emailFactors := []string{"email_code"}
+	if live.EmailLink && a.Sessions.EmailLinks != nil {
+		emailFactors = []string{"email_code", emaillink.Strategy}
 	}
 	// A second factor users may enrol: an attribute of its own (the
 	// authenticator app, backup codes) or a use of the phone number.
@@ -71,7 +76,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 		"display_config": displayConfig(a.PublicURL, app, live.SupportEmail, r.Method == http.MethodPatch),
 		"user_settings": map[string]any{
 			"attributes": map[string]any{
-				"email_address":     attr(true, required("email_address"), true, []string{"email_code"}, []string{"email_code"}),
+				"email_address":     attr(true, required("email_address"), true, emailFactors, emailFactors),
 				"phone_number":      phone,
 				"username":          attr(true, false, true, []string{}, []string{}),
 				"first_name":        attr(true, false, false, []string{}, []string{}),
@@ -95,6 +100,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			"attack_protection": map[string]any{
 				"enumeration_protection": map[string]any{"enabled": live.StrictEnumeration},
 				"user_lockout":           map[string]any{"enabled": true, "max_attempts": user.MaxAttempts, "duration_in_minutes": user.LockoutDuration / 60000},
+				"email_link":             map[string]any{"require_same_client": live.EmailLinkSameClient},
 			},
 		},
 		"organization_settings": organizationSettings(live),
@@ -230,7 +236,7 @@ func (a *API) envelopeResponseClient(w http.ResponseWriter, r *http.Request, cli
 func signUpParams(v url.Values) session.SignUpParams {
 	p := session.SignUpParams{EmailAddress: opt(v, "email_address"), PhoneNumber: opt(v, "phone_number"),
 		Username: opt(v, "username"), Password: opt(v, "password"), FirstName: opt(v, "first_name"),
-		LastName: opt(v, "last_name"), Strategy: v.Get("strategy"), Ticket: v.Get("ticket")}
+		LastName: opt(v, "last_name"), Strategy: v.Get("strategy"), Ticket: v.Get("ticket"), RedirectURL: v.Get("redirect_url")}
 	if m := v.Get("unsafe_metadata"); m != "" {
 		p.UnsafeMetadata = json.RawMessage(m)
 	}
@@ -254,22 +260,36 @@ func (a *API) createSignUp(w http.ResponseWriter, r *http.Request, c *session.Cl
 	case session.IsOAuth(v.Get("strategy")):
 		return a.oauthSignUp(w, r, c, v)
 	}
+	if err := a.linkRedirect(r.Context(), v); err != nil {
+		return err
+	}
 	su, tok, err := a.Sessions.CreateSignUp(r.Context(), c, signUpParams(v))
 	return a.signUpResponse(w, r, c, su, tok, err)
 }
 
 func (a *API) updateSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	if err := a.linkRedirect(r.Context(), v); err != nil {
+		return err
+	}
 	su, tok, err := a.Sessions.UpdateSignUp(r.Context(), c, r.PathValue("id"), signUpParams(v))
 	return a.signUpResponse(w, r, c, su, tok, err)
 }
 
 func (a *API) getSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
 	su, err := a.Sessions.SignUp(r.Context(), c, r.PathValue("id"))
-	return a.signUpResponse(w, r, c, su, "", err)
+	if err != nil {
+		return err
+	}
+	// An email link opened in another browser completes here.
+	su, tok, err := a.Sessions.SettleSignUp(r.Context(), c, su)
+	return a.signUpResponse(w, r, c, su, tok, err)
 }
 
 func (a *API) prepareSignUp(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
-	su, err := a.Sessions.PrepareSignUp(r.Context(), c, r.PathValue("id"), v.Get("strategy"))
+	if err := a.linkRedirect(r.Context(), v); err != nil {
+		return err
+	}
+	su, err := a.Sessions.PrepareSignUp(r.Context(), c, r.PathValue("id"), v.Get("strategy"), v.Get("redirect_url"))
 	return a.signUpResponse(w, r, c, su, "", err)
 }
 
@@ -291,28 +311,42 @@ func (a *API) signUpResponse(w http.ResponseWriter, r *http.Request, c *session.
 func signInParams(v url.Values) session.SignInParams {
 	return session.SignInParams{Identifier: v.Get("identifier"), Strategy: v.Get("strategy"), Password: v.Get("password"),
 		Code: v.Get("code"), EmailAddressID: v.Get("email_address_id"), PhoneNumberID: v.Get("phone_number_id"), Ticket: v.Get("ticket"),
-		PublicKeyCredential: v.Get("public_key_credential")}
+		PublicKeyCredential: v.Get("public_key_credential"), RedirectURL: v.Get("redirect_url")}
 }
 
 func (a *API) createSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
 	if session.IsOAuth(v.Get("strategy")) {
 		return a.oauthSignIn(w, r, c, v)
 	}
+	if err := a.linkRedirect(r.Context(), v); err != nil {
+		return err
+	}
 	si, tok, err := a.Sessions.CreateSignIn(r.Context(), c, signInParams(v))
 	return a.signInResponse(w, r, c, si, tok, err)
 }
 
 func (a *API) updateSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	if err := a.linkRedirect(r.Context(), v); err != nil {
+		return err
+	}
 	si, tok, err := a.Sessions.UpdateSignIn(r.Context(), c, r.PathValue("id"), signInParams(v))
 	return a.signInResponse(w, r, c, si, tok, err)
 }
 
 func (a *API) getSignIn(w http.ResponseWriter, r *http.Request, c *session.Client, _ url.Values) error {
 	si, err := a.Sessions.SignIn(r.Context(), c, r.PathValue("id"))
-	return a.signInResponse(w, r, c, si, "", err)
+	if err != nil {
+		return err
+	}
+	// An email link opened in another browser completes here.
+	si, tok, err := a.Sessions.SettleSignIn(r.Context(), c, si)
+	return a.signInResponse(w, r, c, si, tok, err)
 }
 
 func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request, c *session.Client, v url.Values) error {
+	if err := a.linkRedirect(r.Context(), v); err != nil {
+		return err
+	}
 	si, err := a.Sessions.PrepareFirstFactor(r.Context(), c, r.PathValue("id"), signInParams(v))
 	return a.signInResponse(w, r, c, si, "", err)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -44,6 +45,8 @@ type verificationJSON struct {
 	// A provider's verification: where it leads, and why it failed.
 	ExternalURL *string        `json:"external_verification_redirect_url,omitempty"`
 	Error       map[string]any `json:"error,omitempty"`
+	// VerifiedAtClient is the client that opened an email link.
+	VerifiedAtClient string `json:"verified_at_client,omitempty"`
 }
 
 type factorJSON struct {
@@ -233,6 +236,12 @@ func verificationOut(v *session.Verification, supported []string) *verificationJ
 	}
 	if v != nil && v.Passkey != nil {
 		out.Object, out.Nonce, out.NextAction = "verification_passkey", &v.Passkey.Options, nil
+	}
+	if v != nil && v.Strategy == emaillink.Strategy {
+		out.Object, out.VerifiedAtClient = "verification_email_link", v.VerifiedAtClient
+		if supported != nil {
+			out.SupportedStrategies = append(supported, emaillink.Strategy)
+		}
 	}
 	if v != nil && session.IsOAuth(v.Strategy) {
 		out.Object = "verification_oauth"

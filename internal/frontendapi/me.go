@@ -8,6 +8,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/backendapi"
+	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
@@ -178,7 +179,10 @@ func (a *API) deleteEmail(w http.ResponseWriter, r *http.Request, _ *session.Ses
 	return a.envelope(w, r, clientOf(r).ID, map[string]any{"object": "email_address", "id": id, "deleted": true})
 }
 
-func (a *API) prepareEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, _ url.Values) error {
+func (a *API) prepareEmail(w http.ResponseWriter, r *http.Request, _ *session.Session, u *user.User, v url.Values) error {
+	if v.Get("strategy") == emaillink.Strategy {
+		return a.prepareEmailLink(w, r, u, v)
+	}
 	if _, err := a.Sessions.PrepareEmail(r.Context(), a.Profile, clientOf(r), u, r.PathValue("id")); err != nil {
 		return err
 	}

@@ -421,7 +421,7 @@ func (a *API) nextSignUpStep(w http.ResponseWriter, r *http.Request, c *session.
 	if unverified := su.UnverifiedFields(); len(unverified) > 0 && unverified[0] == "phone_number" {
 		p.Strategy, p.Identifier = "phone_code", su.PhoneNumber
 	}
-	if _, err := a.Sessions.PrepareSignUp(r.Context(), c, su.ID, p.Strategy); err != nil {
+	if _, err := a.Sessions.PrepareSignUp(r.Context(), c, su.ID, p.Strategy, ""); err != nil {
 		if e, ok := errs.As(err); !ok || e.Kind != errs.TooManyRequests {
 			return a.pageError(w, r, "sign_up", p, err)
 		}

@@ -79,6 +79,16 @@ const (
 	// session of a user without one is pending, with Clerk's setup-mfa
 	// task, until they add one. Off by default.
 	MFARequired = "mfa_required"
+	// EmailLink offers email links ("magic links"): a first factor for
+	// sign-in, and the way sign-ups and added addresses are verified
+	// ("true"). Off by default; email codes are offered either way.
+	EmailLink = "email_link"
+	// EmailLinkSameClient refuses an email link opened in another
+	// browser than the one that asked for it (client_mismatch), Clerk's
+	// "require the same device and browser" ("true"). Off by default,
+	// as Clerk's: a link opened elsewhere completes the sign-in on the
+	// browser that asked for it.
+	EmailLinkSameClient = "email_link_require_same_client"
 )
 
 // The second factors SecondFactors may list.
@@ -94,7 +104,7 @@ const MaxSessionClaimsBytes = 1200
 // Keys lists the settings in the order the dashboard shows them.
 var Keys = []string{SignUpMode, RequiredIdentifiers, StrictEnumerationProtection, DeleteSelf, Organizations, OrganizationDomains,
 	OrganizationCreate, OrganizationMaxMemberships, OrganizationCreatorRole, OrganizationAdminDelete, SecondFactors, ClientTrust, MFARequired,
-	Blocklist, BlockEmailSubaddresses, BlockDisposableEmailDomains, SessionClaims, WebhookAllowPrivate, ApplicationName, SupportEmail,
+	EmailLink, EmailLinkSameClient, Blocklist, BlockEmailSubaddresses, BlockDisposableEmailDomains, SessionClaims, WebhookAllowPrivate, ApplicationName, SupportEmail,
 	SessionLifetime, SessionInactivity, SessionTokenTTL, AllowedOrigins, SMTPURL, SMSWebhookURL, SMSWebhookSecret, SMSFrom, TwilioAccountSID, TwilioAuthToken, TwilioFrom}
 
 var defaults = map[string]string{
@@ -106,6 +116,7 @@ var defaults = map[string]string{
 	Organizations: "false", OrganizationDomains: "false", OrganizationCreate: "true", OrganizationMaxMemberships: "0",
 	OrganizationCreatorRole: "org:admin", OrganizationAdminDelete: "true",
 	SecondFactors: "totp,phone_code,backup_code", ClientTrust: "true", MFARequired: "false",
+	EmailLink: "false", EmailLinkSameClient: "false",
 	Blocklist: "true", BlockEmailSubaddresses: "false", BlockDisposableEmailDomains: "false", SupportEmail: "",
 }
 
@@ -152,7 +163,7 @@ func Validate(key, value string) error {
 			return errs.ParamFormat(key, "organization_creator_role must be a role key, org:<name>.")
 		}
 	case StrictEnumerationProtection, DeleteSelf, WebhookAllowPrivate, Organizations, OrganizationDomains,
-		OrganizationCreate, OrganizationAdminDelete, ClientTrust, MFARequired,
+		OrganizationCreate, OrganizationAdminDelete, ClientTrust, MFARequired, EmailLink, EmailLinkSameClient,
 		Blocklist, BlockEmailSubaddresses, BlockDisposableEmailDomains:
 		if value != "true" && value != "false" {
 			return errs.ParamFormat(key, key+" must be true or false.")
@@ -275,6 +286,9 @@ type Live struct {
 	// MFARequired makes sessions of users without a second factor
 	// pending.
 	MFARequired bool
+	// EmailLink offers email links; EmailLinkSameClient refuses one
+	// opened on another client than the one that asked for it.
+	EmailLink, EmailLinkSameClient bool
 	// SessionClaims are merged into session tokens (nil: none).
 	SessionClaims *jwttemplate.Claims
 	// Restrictions are the sign-up restrictions besides the mode.
@@ -327,6 +341,7 @@ func (s *Service) Live(ctx context.Context) (Live, error) {
 	l.OrganizationMaxMemberships, _ = strconv.Atoi(get(OrganizationMaxMemberships))
 	l.SecondFactors, _ = ParseSecondFactors(get(SecondFactors))
 	l.ClientTrust, l.MFARequired = get(ClientTrust) == "true", get(MFARequired) == "true"
+	l.EmailLink, l.EmailLinkSameClient = get(EmailLink) == "true", get(EmailLinkSameClient) == "true"
 	l.Restrictions = Restrictions{Blocklist: get(Blocklist) != "false", BlockEmailSubaddresses: get(BlockEmailSubaddresses) == "true",
 		BlockDisposableEmailDomains: get(BlockDisposableEmailDomains) == "true"}
 	l.SupportEmail = get(SupportEmail)

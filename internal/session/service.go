@@ -18,6 +18,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/conciergehq/concierge/internal/delivery"
+	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/instance"
@@ -85,6 +86,8 @@ type Service struct {
 	External External
 	// Passkeys runs passkey sign-ins (nil: none).
 	Passkeys *passkey.Service
+	// EmailLinks issues and opens email links (nil: none offered).
+	EmailLinks *emaillink.Service
 	// Wake is called after a code was queued.
 	Wake func()
 	Now  func() time.Time

@@ -140,6 +140,10 @@ type Verification struct {
 	// Passkey is a passkey sign-in's ceremony: the options the browser
 	// gets as the nonce, and the challenge to check its answer against.
 	Passkey *passkey.Ceremony `json:"passkey,omitempty"`
+	// VerifiedAtClient is the client whose browser opened an email link
+	// ("" for one without a client): clerk-js compares it with its own
+	// to tell a link opened in another tab from one opened elsewhere.
+	VerifiedAtClient string `json:"verified_at_client,omitempty"`
 }
 
 // SignIn is a sign-in attempt.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/identifier"
@@ -67,6 +68,9 @@ type SignInParams struct {
 	Ticket string
 	// PublicKeyCredential is a passkey's answer (the browser's JSON).
 	PublicKeyCredential string
+	// RedirectURL is where an email link sends the browser that opens
+	// it (checked by the caller).
+	RedirectURL string
 }
 
 // Factor is one way to prove a sign-in, as supported_first_factors lists.
@@ -210,7 +214,7 @@ func (s *Service) signInStep(ctx context.Context, c *Client, si *SignIn, p SignI
 		return si, "", nil
 	case "password":
 		return s.AttemptFirstFactor(ctx, c, si.ID, p)
-	case "email_code", "phone_code", passkey.Strategy:
+	case "email_code", "phone_code", passkey.Strategy, emaillink.Strategy:
 		si, err := s.PrepareFirstFactor(ctx, c, si.ID, p)
 		return si, "", err
 	}
@@ -243,13 +247,17 @@ func (s *Service) Factors(ctx context.Context, si *SignIn) ([]Factor, *user.User
 			f = append(f, Factor{Strategy: "email_code", SafeIdentifier: si.Identifier, EmailAddressID: fake, Primary: true},
 				Factor{Strategy: ResetPasswordEmailCode, SafeIdentifier: si.Identifier, EmailAddressID: fake, Primary: true})
 		}
-		return f, nil, nil
+		f, err := s.withLinks(ctx, f)
+		return f, nil, err
 	}
 	u, err := s.Users.User(ctx, si.UserID)
 	if err != nil {
 		return nil, nil, err
 	}
-	f := userFactors(u)
+	f, err := s.withLinks(ctx, userFactors(u))
+	if err != nil {
+		return nil, nil, err
+	}
 	if s.Passkeys != nil && len(passkey.Of(u)) > 0 {
 		f = append([]Factor{{Strategy: passkey.Strategy}}, f...)
 	}
@@ -326,6 +334,9 @@ func (s *Service) PrepareFirstFactor(ctx context.Context, c *Client, siID string
 	to := target.SafeIdentifier
 	if si.UserID == "" {
 		to = "" // nobody to send to; the answer looks the same
+	}
+	if p.Strategy == emaillink.Strategy {
+		return s.prepareLinkSignIn(ctx, si, to, p.RedirectURL)
 	}
 	if si.FirstFactor == nil {
 		si.FirstFactor = &Verification{}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/identifier"
@@ -51,6 +52,9 @@ type SignUpParams struct {
 	EmailAddress, PhoneNumber, Username, Password, FirstName, LastName *string
 	UnsafeMetadata                                                     json.RawMessage
 	Strategy, Ticket                                                   string
+	// RedirectURL is where an email link sends the browser (checked by
+	// the caller).
+	RedirectURL string
 }
 
 // MissingFields lists the required fields a sign-up lacks.
@@ -219,8 +223,8 @@ func (s *Service) applySignUp(ctx context.Context, c *Client, su *SignUp, p Sign
 	if err := s.Store.SaveSignUp(ctx, su); err != nil {
 		return nil, "", err
 	}
-	if p.Strategy == "email_code" || p.Strategy == "phone_code" {
-		su, err := s.PrepareSignUp(ctx, c, su.ID, p.Strategy)
+	if p.Strategy == "email_code" || p.Strategy == "phone_code" || p.Strategy == emaillink.Strategy {
+		su, err := s.PrepareSignUp(ctx, c, su.ID, p.Strategy, p.RedirectURL)
 		return su, "", err
 	}
 	return su, "", nil
@@ -256,7 +260,7 @@ func (s *Service) allowed(ctx context.Context, su *SignUp) error {
 }
 
 // PrepareSignUp sends a code to the sign-up's email address or phone.
-func (s *Service) PrepareSignUp(ctx context.Context, c *Client, suID, strategy string) (*SignUp, error) {
+func (s *Service) PrepareSignUp(ctx context.Context, c *Client, suID, strategy, redirectURL string) (*SignUp, error) {
 	su, err := s.SignUp(ctx, c, suID)
 	if err != nil {
 		return nil, err
@@ -274,6 +278,9 @@ func (s *Service) PrepareSignUp(ctx context.Context, c *Client, suID, strategy s
 	if (*v).Status == "verified" {
 		return nil, errs.New(errs.BadRequest, "verification_already_verified", "Already verified", "This was already verified.")
 	}
+	if strategy == emaillink.Strategy {
+		return s.prepareLinkSignUp(ctx, su, redirectURL)
+	}
 	if err := s.sendCode(ctx, *v, su.ID, strategy, to, s.Now()); err != nil {
 		return nil, err
 	}
@@ -283,10 +290,13 @@ func (s *Service) PrepareSignUp(ctx context.Context, c *Client, suID, strategy s
 
 func (su *SignUp) verification(strategy string) (**Verification, string, error) {
 	switch {
-	case strategy == "email_code" && su.EmailAddress != "":
+	case (strategy == "email_code" || strategy == emaillink.Strategy) && su.EmailAddress != "":
 		return &su.Email, su.EmailAddress, nil
 	case strategy == "phone_code" && su.PhoneNumber != "":
 		return &su.Phone, su.PhoneNumber, nil
+	case strategy == emaillink.Strategy:
+		return nil, "", errs.New(errs.BadRequest, "verification_strategy_invalid", "Invalid strategy",
+			"There is no email address to verify on this sign-up.").WithParam("strategy")
 	case strategy == "email_code" || strategy == "phone_code":
 		return nil, "", errs.New(errs.BadRequest, "verification_strategy_invalid", "Invalid strategy",
 			"There is no "+strings.TrimSuffix(strategy, "_code")+" to verify on this sign-up.").WithParam("strategy")

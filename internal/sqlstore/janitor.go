@@ -52,6 +52,7 @@ func (db *DB) Purge(ctx context.Context, now time.Time, p janitor.Policy) (map[s
 		{"operator_sessions", "token_hash", "expires_at < ?", []any{expired}},
 		{"handshake_nonces", "digest", "expires_at < ?", []any{expired}},
 		{"oauth_states", "digest", "expires_at < ?", []any{expired}},
+		{"email_links", "token_hash", "expire_at < ?", []any{expired}},
 		{"rate_limits", "key", "window_start < ?", []any{now.Add(-rateLimitKeep).UnixMilli()}},
 	}
 	if p.Audit > 0 {
