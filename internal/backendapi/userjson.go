@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/passkey"
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -123,8 +124,11 @@ func verification(i *user.Identifier) *verificationJSON {
 		return nil
 	}
 	obj := "verification_otp"
-	if i.VerificationStrategy == user.StrategyAdmin {
+	switch i.VerificationStrategy {
+	case user.StrategyAdmin:
 		obj = "verification_admin"
+	case emaillink.Strategy:
+		obj = "verification_email_link"
 	}
 	return &verificationJSON{Object: obj, Status: i.VerificationStatus, Strategy: i.VerificationStrategy}
 }

@@ -221,7 +221,7 @@ func (s *Service) OpenEmailLink(ctx context.Context, p Profile, opener *Client, 
 	default:
 		out.Status = emaillink.Failed
 	}
-	if e, ok := errs.As(err); ok && e.Kind != errs.Internal {
+	if e, ok := errs.As(err); ok && e.Kind != errs.Internal && e.Kind != errs.Unavailable {
 		// The attempt cannot go on (the user was banned, the address
 		// taken meanwhile…): the browser is told the link failed.
 		out.Status, out.Token, out.CreatedSessionID, err = emaillink.Failed, "", "", nil
