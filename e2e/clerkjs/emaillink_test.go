@@ -166,3 +166,31 @@ func TestEmailLinkSignUp(t *testing.T) {
 		}
 	})
 }
+
+// TestEmailLinkAddedAddress: with email links on, UserProfile verifies
+// an added address by a link; opened in another browser, the profile
+// shows it verified.
+func TestEmailLinkAddedAddress(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		e.alice()
+		if err := e.a.Settings.Set(context.Background(), instance.EmailLink, "true"); err != nil {
+			t.Fatal(err)
+		}
+		e.load()
+		e.signIn("alice@example.com", alicePassword)
+		e.waitJS(`window.Clerk.user`)
+		eval[bool](e, `document.getElementById('app').innerHTML = '', true`)
+		e.mount("mountUserProfile")
+		e.clickText("Add email address")
+		e.typeInto(`input[name="emailAddress"]`, "alicia@work.example")
+		e.clickText("Add")
+		link := e.emailLink(1, "alicia@work.example")
+
+		other := e.freshBrowser()
+		other.do(chromedp.Navigate(link))
+		other.waitJS(`location.search.includes('__clerk_status=verified')`)
+		e.waitJS(`Clerk.user.emailAddresses.some(a => a.emailAddress === 'alicia@work.example' && a.verification.status === 'verified')`)
+		e.shot("email-link-profile")
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,6 +171,35 @@ func TestEmailLinkSignIn(t *testing.T) {
 		asker.ok("GET", path, nil) // read again: still the one session
 		if s := get(asker.ok("GET", "/v1/client", nil), "response", "sessions").([]any); len(s) != 1 {
 			t.Fatalf("sessions after polling twice: %d", len(s))
+		}
+
+		// A browser that reads its client, not its sign-in (it was
+		// closed meanwhile), is signed in by that too.
+		away := e.browser()
+		linkSignIn(t, away, "ada@example.com", redirect)
+		emails++
+		wantLanding(t, e.browser().open(emailLink(t, mail, emails, "ada@example.com")), redirect, "verified", false)
+		before = away.cookie("__client").Value
+		out = away.ok("GET", "/v1/client", nil)
+		if s := get(out, "response", "sessions").([]any); len(s) != 1 || get(out, "response", "sign_in") != nil ||
+			away.cookie("__client").Value == before {
+			t.Fatalf("client after the link: %v", get(out, "response"))
+		}
+
+		// Readings racing after a link opened elsewhere complete the
+		// sign-in once: one session.
+		racer := e.browser()
+		path = linkSignIn(t, racer, "ada@example.com", redirect)
+		emails++
+		wantLanding(t, e.browser().open(emailLink(t, mail, emails, "ada@example.com")), redirect, "verified", false)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() { defer wg.Done(); racer.call("GET", path, nil) }()
+		}
+		wg.Wait()
+		if s := get(racer.ok("GET", "/v1/client", nil), "response", "sessions").([]any); len(s) != 1 {
+			t.Fatalf("%d sessions after racing readings", len(s))
 		}
 
 		// Expired: ten minutes later the link no longer works, and the

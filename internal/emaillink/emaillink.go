@@ -66,6 +66,9 @@ type Store interface {
 	// UseEmailLink marks an unused link used at now; ok is false when it
 	// was used already (by a concurrent opening, say).
 	UseEmailLink(ctx context.Context, tokenHash string, now int64) (ok bool, err error)
+	// SettleEmailLink marks a used link's attempt completed (once: ok is
+	// false when it was already).
+	SettleEmailLink(ctx context.Context, tokenHash string, now int64) (ok bool, err error)
 }
 
 // Digest is how a token is stored and looked up: tokens are 256 random

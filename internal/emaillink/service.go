@@ -55,3 +55,9 @@ func (s *Service) Open(ctx context.Context, token string) (*Link, string, error)
 func (s *Service) Spend(ctx context.Context, l *Link) (bool, error) {
 	return s.Store.UseEmailLink(ctx, l.TokenHash, s.Now().UnixMilli())
 }
+
+// Settle claims the completion of the attempt a used link verified, for
+// the browser that asked for it: false when another reading claimed it.
+func (s *Service) Settle(ctx context.Context, tokenHash string) (bool, error) {
+	return s.Store.SettleEmailLink(ctx, tokenHash, s.Now().UnixMilli())
+}

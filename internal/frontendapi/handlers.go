@@ -151,6 +151,16 @@ func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// An email link opened elsewhere while this browser was away
+	// completes its sign-in or sign-up here.
+	if tok, done, err := a.Sessions.SettleClient(r.Context(), c); err != nil {
+		return err
+	} else if done {
+		a.setToken(w, r, tok)
+		if c, err = a.Sessions.Client(r.Context(), c.ID); err != nil {
+			return err
+		}
+	}
 	cj, err := a.clientOut(r.Context(), c)
 	if err != nil {
 		return err

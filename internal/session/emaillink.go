@@ -398,6 +398,13 @@ func (s *Service) SettleSignIn(ctx context.Context, c *Client, si *SignIn) (*Sig
 	if si.Status != NeedsFirstFactor || si.UserID == "" || v == nil || v.Strategy != emaillink.Strategy || v.Status != "verified" {
 		return si, "", nil
 	}
+	if ok, err := s.EmailLinks.Settle(ctx, v.CodeHash); err != nil || !ok {
+		// Another reading completes it: answer the sign-in as stored.
+		if err == nil {
+			si, err = s.Store.SignIn(ctx, si.ID)
+		}
+		return si, "", err
+	}
 	return s.completeLinkSignIn(ctx, c, si)
 }
 
@@ -409,5 +416,40 @@ func (s *Service) SettleSignUp(ctx context.Context, c *Client, su *SignUp) (*Sig
 		len(su.MissingFields()) > 0 || len(su.UnverifiedFields()) > 0 {
 		return su, "", nil
 	}
+	if ok, err := s.EmailLinks.Settle(ctx, v.CodeHash); err != nil || !ok {
+		if err == nil {
+			su, err = s.Store.SignUp(ctx, su.ID)
+		}
+		return su, "", err
+	}
 	return s.completeSignUp(ctx, c, su)
+}
+
+// SettleClient completes the current sign-in or sign-up of c (loaded
+// with its attempts) whose email link was opened elsewhere, for a
+// browser that reads its client rather than the attempt (it was closed
+// while the link was opened, say). It returns the new client token and
+// whether anything completed.
+func (s *Service) SettleClient(ctx context.Context, c *Client) (string, bool, error) {
+	if si := c.SignIn; si != nil && si.Status == NeedsFirstFactor && si.FirstFactor != nil &&
+		si.FirstFactor.Strategy == emaillink.Strategy && si.FirstFactor.Status == "verified" {
+		si, tok, err := s.SettleSignIn(ctx, c, si)
+		return tok, err == nil && si.Status != NeedsFirstFactor, ignoreClientFacing(err)
+	}
+	if su := c.SignUp; su != nil && su.Status == MissingRequirements && su.Email != nil &&
+		su.Email.Strategy == emaillink.Strategy && su.Email.Status == "verified" {
+		su, tok, err := s.SettleSignUp(ctx, c, su)
+		return tok, err == nil && su.Status == Complete, ignoreClientFacing(err)
+	}
+	return "", false, nil
+}
+
+// ignoreClientFacing drops an error a client could be shown (the user
+// was banned meanwhile…): reading the client goes on without the
+// completion, whose own reading reports it.
+func ignoreClientFacing(err error) error {
+	if e, ok := errs.As(err); ok && e.Kind != errs.Internal && e.Kind != errs.Unavailable {
+		return nil
+	}
+	return err
 }

@@ -48,3 +48,20 @@ func (db *DB) UseEmailLink(ctx context.Context, tokenHash string, now int64) (bo
 	})
 	return ok, err
 }
+
+// SettleEmailLink marks the completion of a used link's attempt: one
+// conditional update, so that two readings of the attempt racing
+// complete it once.
+func (db *DB) SettleEmailLink(ctx context.Context, tokenHash string, now int64) (bool, error) {
+	var ok bool
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := db.in(tx).ExecContext(ctx, "UPDATE email_links SET settled_at = ? WHERE token_hash = ? AND used_at IS NOT NULL AND settled_at IS NULL", now, tokenHash)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		ok = n == 1
+		return err
+	})
+	return ok, err
+}

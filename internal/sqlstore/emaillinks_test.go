@@ -13,7 +13,7 @@ import (
 
 // TestStoreEmailLinks: the email link store on both engines — a link
 // read back by its digest, spent exactly once however many openings
-// race, and an unknown digest as not found.
+// race, settled once after that, and an unknown digest as not found.
 func TestStoreEmailLinks(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		ctx := context.Background()
@@ -26,6 +26,9 @@ func TestStoreEmailLinks(t *testing.T) {
 		got, err := db.EmailLink(ctx, l.TokenHash)
 		if err != nil || *got != *l {
 			t.Fatalf("read back: %+v %v", got, err)
+		}
+		if ok, err := db.SettleEmailLink(ctx, l.TokenHash, 4); ok || err != nil {
+			t.Fatalf("an unused link settled: %v %v", ok, err)
 		}
 		var wins atomic.Int32
 		var wg sync.WaitGroup
@@ -48,6 +51,11 @@ func TestStoreEmailLinks(t *testing.T) {
 		}
 		if got, err := db.EmailLink(ctx, l.TokenHash); err != nil || got.UsedAt == nil || *got.UsedAt != 5 {
 			t.Fatalf("after use: %+v %v", got, err)
+		}
+		for i, want := range []bool{true, false} {
+			if ok, err := db.SettleEmailLink(ctx, l.TokenHash, 6); ok != want || err != nil {
+				t.Fatalf("settle %d: %v %v", i, ok, err)
+			}
 		}
 		if _, err := db.EmailLink(ctx, emaillink.Digest("other")); func() bool { e, ok := errs.As(err); return !ok || e.Kind != errs.NotFound }() {
 			t.Fatalf("unknown digest: %v", err)

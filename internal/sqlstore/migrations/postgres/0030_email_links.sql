@@ -2,7 +2,8 @@
 -- kept, only its SHA-256 (token_hash). purpose is sign_in, sign_up or
 -- verification; attempt_id the sign-in, sign-up or identifier it
 -- verifies; client_id the client that asked for it (where a sign-in or
--- sign-up completes). used_at makes a link single-use.
+-- sign-up completes). used_at makes a link single-use; settled_at makes
+-- the completion of a link opened elsewhere happen once.
 CREATE TABLE email_links (
     token_hash    TEXT    PRIMARY KEY,
     purpose       TEXT    NOT NULL,
@@ -13,6 +14,7 @@ CREATE TABLE email_links (
     redirect_url  TEXT    NOT NULL DEFAULT '',
     expire_at     BIGINT NOT NULL,
     used_at       BIGINT,
+    settled_at    BIGINT,
     created_at    BIGINT NOT NULL
 );
 CREATE INDEX email_links_expire_at ON email_links (expire_at);
