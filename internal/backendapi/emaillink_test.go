@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/smtptest"
@@ -321,7 +322,7 @@ func TestEmailLinkAddedAddress(t *testing.T) {
 		mail := smtptest.Start(t)
 		e := newEnv(t, engine, withSMTP(mail), withOrigins(appOrigin), withSettings(map[string]string{instance.EmailLink: "true"}))
 		e.app.Frontend.AttemptLimit, e.app.Frontend.SignInLimit = nil, nil
-		e.userWithPassword("ada@example.com")
+		userID := e.userWithPassword("ada@example.com")
 		b := e.browser()
 		b.signIn("ada@example.com", pw)
 		out := b.ok("POST", "/v1/me/email_addresses/", url.Values{"email_address": {"ada.work@example.com"}})
@@ -335,6 +336,12 @@ func TestEmailLinkAddedAddress(t *testing.T) {
 		out = b.ok("GET", "/v1/me/email_addresses/"+id, nil)
 		if get(out, "response", "verification", "status") != "verified" {
 			t.Fatalf("address after the link: %v", get(out, "response"))
+		}
+		// Audited as the user's, as a code's proof is.
+		ev := e.auditEvents(audit.Filter{Action: audit.IdentifierVerified})
+		if len(ev) != 1 || ev[0].ActorKind != audit.User || ev[0].ActorID != userID || ev[0].TargetID != userID || ev[0].IP == "" ||
+			!strings.Contains(string(ev[0].Detail), id) || !strings.Contains(string(ev[0].Detail), "email_link") {
+			t.Fatalf("audit: %+v", ev)
 		}
 		wantLanding(t, b.open(link), redirect, "failed", false)
 	})

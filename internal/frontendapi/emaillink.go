@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/emaillink"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -51,7 +53,8 @@ func (a *API) prepareEmailLink(w http.ResponseWriter, r *http.Request, u *user.U
 // for this browser, __clerk_created_session. A token that is not one of
 // ours has nowhere to go and is a 400.
 func (a *API) verifyEmailLink(w http.ResponseWriter, r *http.Request) error {
-	out, err := a.Sessions.OpenEmailLink(r.Context(), a.Profile, clientOf(r), r.URL.Query().Get("token"))
+	out, err := a.Sessions.OpenEmailLink(r.Context(), a.Profile, clientOf(r), r.URL.Query().Get("token"),
+		audit.Actor{IP: httpcheck.ClientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		return err
 	}

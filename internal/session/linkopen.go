@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/errs"
 )
@@ -28,8 +29,10 @@ type LinkOutcome struct {
 // is the client of the browser that opened it (nil for none). An unknown
 // token is emaillink.ErrInvalid; a used, expired or superseded one, or
 // one refused by the same-client rule, is an outcome, not an error, as
-// the browser is sent on to say so.
-func (s *Service) OpenEmailLink(ctx context.Context, p Profile, opener *Client, token string) (*LinkOutcome, error) {
+// the browser is sent on to say so. who is the browser (its IP and
+// user agent): an added address's verification is audited as its user's,
+// as when a code proves it.
+func (s *Service) OpenEmailLink(ctx context.Context, p Profile, opener *Client, token string, who audit.Actor) (*LinkOutcome, error) {
 	if s.EmailLinks == nil {
 		return nil, emaillink.ErrInvalid
 	}
@@ -69,7 +72,8 @@ func (s *Service) OpenEmailLink(ctx context.Context, p Profile, opener *Client, 
 	case emaillink.PurposeSignUp:
 		err = s.linkSignUp(ctx, l, openerID, same, out)
 	case emaillink.PurposeVerification:
-		err = s.linkVerification(ctx, p, l, openerID, out)
+		who.Kind, who.ID = audit.User, l.UserID
+		err = s.linkVerification(audit.WithActor(ctx, who), p, l, openerID, out)
 	default:
 		out.Status = emaillink.Failed
 	}
