@@ -82,11 +82,6 @@ var coreRoutes = []sweepRoute{
 	{method: "GET", path: "/v1/verify?token=x", frontend: true},
 }
 
-// Served by other branches; enabled at merge (move them into coreRoutes).
-var pendingRoutes = []sweepRoute{}
-
-var _ = pendingRoutes // listed for the merge, not swept on this branch
-
 // routerMiss reports whether an answer is the router's own "no such
 // route" (Fallback): 405, or 404 naming the path ("The requested
 // resource … was not found."), unlike a resource's 404 ("No user was
