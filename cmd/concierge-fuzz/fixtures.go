@@ -65,7 +65,14 @@ func (f *fixtures) tokens() (client, signUp, testing, cookie, csrf string) {
 func (f *fixtures) setup(ctx context.Context, cfg *config, round int) {
 	s := &setupClient{ctx: ctx, cfg: cfg, http: &http.Client{Timeout: cfg.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	tag := fmt.Sprintf("fz%d-%d", cfg.seed, round)
+	// The run's nonce keeps names apart from an earlier run's on the
+	// same server.
+	tag := fmt.Sprintf("fz%d-%s-%d", cfg.seed, cfg.nonce, round)
+	if cfg.appOrigin != "" {
+		// The run changes the instance's settings: the browser-like
+		// calls need their origin back.
+		s.bapi("PATCH", "/v1/instance", map[string]any{"allowed_origins": []string{cfg.appOrigin}})
+	}
 	mail := func(who string) string { return who + "-" + tag + "@example.com" }
 	var users []string
 	for _, who := range []string{"owner", "member"} {
@@ -163,8 +170,16 @@ func (f *fixtures) signIn(ctx context.Context, cfg *config, user string) string 
 	return tok
 }
 
-// resignIn signs a client in again as the newest user that still exists.
+// resignIn signs a client in again as the newest user that still
+// exists, and the operator too (the run signs out of the dashboard).
 func (f *fixtures) resignIn(ctx context.Context, cfg *config) {
+	s := &setupClient{ctx: ctx, cfg: cfg, http: &http.Client{Timeout: cfg.timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if cookie, csrf := s.operator(); cookie != "" {
+		f.mu.Lock()
+		f.operatorCookie, f.csrf = cookie, csrf
+		f.mu.Unlock()
+	}
 	users := f.pool("user_id")
 	for i := len(users) - 1; i >= 0 && i >= len(users)-3; i-- {
 		if f.signIn(ctx, cfg, users[i]) != "" {
@@ -223,29 +238,38 @@ func (s *setupClient) fapi(tok, path string, form url.Values) (map[string]any, s
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// operator signs in to the dashboard with the run's operator account,
+// operator signs in to the dashboard with the run's operator account
+// (setting the dashboard up with it first if it has no operator yet),
 // returning the session cookie and its CSRF token.
 func (s *setupClient) operator() (cookie, csrf string) {
 	if s.cfg.operatorEmail == "" {
 		return "", ""
 	}
 	form := url.Values{"email": {s.cfg.operatorEmail}, "password": {s.cfg.operatorPassword}}
-	req, _ := http.NewRequest("POST", s.cfg.url+"/dashboard/sign-in", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", s.cfg.origin())
-	res, _ := s.send(req)
-	if res == nil {
-		return "", ""
-	}
-	for _, c := range res.Cookies() {
-		if c.Name == "__concierge_operator" && c.Value != "" {
-			cookie = c.Name + "=" + c.Value
+	for _, path := range []string{"/dashboard/sign-in", "/dashboard/setup"} {
+		if path == "/dashboard/setup" {
+			form.Set("secret_key", s.cfg.secretKey)
+		}
+		req, _ := http.NewRequest("POST", s.cfg.url+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", s.cfg.origin())
+		res, _ := s.send(req)
+		if res == nil {
+			return "", ""
+		}
+		for _, c := range res.Cookies() {
+			if c.Name == "__concierge_operator" && c.Value != "" {
+				cookie = c.Name + "=" + c.Value
+			}
+		}
+		if cookie != "" {
+			break
 		}
 	}
 	if cookie == "" {
 		return "", ""
 	}
-	req, _ = http.NewRequest("GET", s.cfg.url+"/dashboard/users", nil)
+	req, _ := http.NewRequest("GET", s.cfg.url+"/dashboard/users", nil)
 	req.Header.Set("Cookie", cookie)
 	res, err := s.http.Do(req.WithContext(s.ctx))
 	if err != nil {

@@ -87,7 +87,7 @@ func TestQuick(t *testing.T) {
 		if len(rep.failures) > 0 {
 			t.Errorf("%d failures", len(rep.failures))
 		}
-		if rep.requests < 100 {
+		if rep.requests < 50 {
 			t.Errorf("only %d requests", rep.requests)
 		}
 		logs.mu.Lock()

@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,6 +44,8 @@ type config struct {
 	concurrency                     int
 	timeout                         time.Duration
 	replay                          int64
+	// nonce tells this run's fixtures from an earlier run's.
+	nonce string
 	// only keeps the routes whose pattern contains it.
 	only    string
 	verbose bool
@@ -90,6 +93,7 @@ func main() {
 		os.Exit(2)
 	}
 	c.url = strings.TrimSuffix(c.url, "/")
+	c.nonce = strconv.FormatInt(time.Now().Unix()%1e6, 36)
 	if c.n == 0 && c.duration == 0 {
 		c.n = 2000
 	}
@@ -117,7 +121,7 @@ func replay(ctx context.Context, c *config, out io.Writer) int {
 	target, _ := url.Parse(c.url)
 	q := g.request(uint64(c.replay))
 	k := &conn{target: target, timeout: c.timeout}
-	o := k.do(q)
+	o := k.do(ctx, q)
 	k.close()
 	fmt.Fprintf(out, "request %d (%s):\n%s\n", c.replay, strings.Join(q.mutations, ", "), q.dump())
 	fmt.Fprintf(out, "status %d err %v\n%s\n", o.status, o.err, short(string(o.body), 2000))

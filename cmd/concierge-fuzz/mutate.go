@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -29,6 +30,7 @@ var mutators = []mutator{
 	{"one-odd-field", oneOddField},
 	{"unknown-fields", unknownFields},
 	{"odd-top-level", oddTopLevel},
+	{"many-entries", manyEntries},
 	{"form-body", func(_ *rand.Rand, d *draft, _ *generator) { d.encoding = "form"; ensureFields(d) }},
 	{"multipart-body", func(_ *rand.Rand, d *draft, _ *generator) { d.encoding = "multipart"; ensureFields(d) }},
 	{"broken-multipart", brokenMultipart},
@@ -119,11 +121,12 @@ func hugeJSON(rng *rand.Rand, d *draft, _ *generator) {
 		b = []byte(`{"` + field + `":"` + strings.Repeat("a", size) + `"}`)
 	case 1:
 		b = []byte(`{"` + field + `":[` + strings.Repeat(`"a@example.com",`, size/16) + `"x@example.com"]}`)
-	default:
+	default: // many keys, each unique, with long values
 		var s strings.Builder
 		s.WriteString(`{"` + field + `":{`)
+		long := `":"` + strings.Repeat("v", 90) + `",`
 		for i := 0; s.Len() < size; i++ {
-			fmt.Fprintf(&s, `"k%d":%d,`, i, i)
+			s.WriteString(`"k` + strconv.Itoa(i) + long)
 		}
 		s.WriteString(`"end":0}}`)
 		b = []byte(s.String())
@@ -134,7 +137,8 @@ func hugeJSON(rng *rand.Rand, d *draft, _ *generator) {
 // oddValues are values of every JSON type and edge, for wrongTypes.
 var oddValues = []any{
 	nil, true, false, 0, -1, 1.5, 1e300, -1e300, 9007199254740993, json.Number("1e400"),
-	json.Number("-9223372036854775809"), json.Number("18446744073709551616"), "", " ", "x", "null", "true", "0",
+	json.Number("-9223372036854775809"), json.Number("18446744073709551616"), json.Number("9223372036854775807"),
+	json.Number("-9223372036854775808"), strings.Repeat("a", 3000) + "@example.com", "a@" + strings.Repeat("b", 300) + ".com", "", " ", "x", "null", "true", "0",
 	"-1", "1e999", strings.Repeat("x", 5000), "\u0000", "a\u0000b", "\u202e\u0301", "😀", "<script>", "'; DROP TABLE users;--",
 	"%", "_", "\\", "../../etc/passwd", "user_", "2024-13-45T99:99:99Z", []any{}, []any{nil}, []any{1, "a", nil, []any{}},
 	map[string]any{}, map[string]any{"": nil}, map[string]any{"a": map[string]any{"b": []any{}}},
@@ -164,6 +168,28 @@ func unknownFields(rng *rand.Rand, d *draft, _ *generator) {
 			"password_hasher", "instance_id", "", " ", "a.b", "a[b]", "ü", strings.Repeat("k", 3000)})
 		d.fields[k] = pick(rng, oddValues)
 	}
+}
+
+// manyEntries sends many of everything: a bulk call's array of
+// thousands, or a field listing thousands of addresses.
+func manyEntries(rng *rand.Rand, d *draft, _ *generator) {
+	ensureFields(d)
+	n := pick(rng, []int{101, 1000, 5000})
+	if rng.IntN(2) == 0 {
+		// Entries of a few fields: a bulk call's, not the whole draft's.
+		one := map[string]any{}
+		for _, k := range sortedKeys(d.fields)[:min(3, len(d.fields))] {
+			one[k] = d.fields[k]
+		}
+		b, _ := json.Marshal(one)
+		setBody(d, []byte("["+strings.Repeat(string(b)+",", n-1)+string(b)+"]"), "application/json")
+		return
+	}
+	addrs := make([]any, n)
+	for i := range addrs {
+		addrs[i] = fmt.Sprintf("many%d@example.com", i)
+	}
+	d.fields[pick(rng, []string{"email_address", "emails", "entries", "phone_number", "identifiers", "user_ids", "permissions"})] = addrs
 }
 
 func oddTopLevel(rng *rand.Rand, d *draft, _ *generator) {

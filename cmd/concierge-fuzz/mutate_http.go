@@ -67,10 +67,10 @@ func pathShape(rng *rand.Rand, d *draft, _ *generator) {
 func oddQuery(rng *rand.Rand, d *draft, g *generator) {
 	keys := []string{"limit", "offset", "order_by", "query", "email_address", "phone_number", "username", "user_id",
 		"organization_id", "status", "client_id", "session_id", "created_at_after", "created_at_before",
-		"last_active_at_since", "starting_after", "ending_before", "include_members_count", "paginated", "redirect_url",
+		"last_active_at_since", "last_active_at_before", "last_active_at_after", "last_sign_in_at_after", "starting_after", "ending_before", "include_members_count", "paginated", "redirect_url",
 		"sign_in_force_redirect_url", "_method", "_is_native", "__clerk_db_jwt", "__clerk_testing_token", "__clerk_api_version",
 		"_clerk_js_version", "token", "ticket", "code", "state", "next", "roles", "provider", "orderBy", "external_id", "banned"}
-	values := []string{"", "0", "-1", "-9223372036854775808", "9223372036854775808", "99999999999999999999999", "1e3",
+	values := []string{"", "0", "-1", "-9223372036854775808", "9223372036854775807", "9223372036854775808", "2147483648", "99999999999999999999999", "1e3",
 		"0x10", "1.5", "NaN", "true", "yes", "%zz", "%", "%00", "%ff", "a%00b", "+created_at", "-", "+", "-no_such",
 		"created_at;DROP", "%27", "%25%25", "_", strings.Repeat("x", 10000), "javascript:alert(1)", "https://evil.example/",
 		"//evil.example", "https://fuzz.example.com/", "DELETE", "PATCH", "PUT", "GET", "OPTIONS", "x", "user_x", "[]",

@@ -100,9 +100,9 @@ func run(ctx context.Context, c *config, log io.Writer) (*report, error) {
 				}
 				q := g.request(i)
 				t0 := time.Now()
-				o := k.do(q)
+				o := k.do(ctx, q)
 				took := time.Since(t0)
-				if ctx.Err() != nil && o.err != nil {
+				if o.err != nil && ended(ctx) {
 					return // the run ended under this request
 				}
 				mu.Lock()
@@ -137,6 +137,13 @@ func run(ctx context.Context, c *config, log io.Writer) (*report, error) {
 	fx.mu.RUnlock()
 	sort.Slice(rep.failures, func(i, j int) bool { return rep.failures[i].index < rep.failures[j].index })
 	return rep, nil
+}
+
+// ended reports whether the run is over (its deadline may have cut a
+// request off a moment before the context says so).
+func ended(ctx context.Context) bool {
+	end, ok := ctx.Deadline()
+	return ctx.Err() != nil || ok && !time.Now().Before(end)
 }
 
 // print writes the summary: requests, answers by status, failures.

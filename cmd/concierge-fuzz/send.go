@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -128,16 +129,17 @@ func (k *conn) close() {
 // do sends q and reads the answer. A request on a kept-alive connection
 // that the server had already closed (idle) is retried once on a fresh
 // one, so that only the server's answer to this request counts.
-func (k *conn) do(q *request) outcome {
+// A request still running when ctx ends is cut off then.
+func (k *conn) do(ctx context.Context, q *request) outcome {
 	reused := k.c != nil
-	o := k.try(q)
+	o := k.try(ctx, q)
 	if o.err != nil && reused && o.status == 0 && !o.cut && !isTimeout(o.err) {
-		o = k.try(q)
+		o = k.try(ctx, q)
 	}
 	return o
 }
 
-func (k *conn) try(q *request) outcome {
+func (k *conn) try(ctx context.Context, q *request) outcome {
 	if k.c == nil {
 		if err := k.dial(); err != nil {
 			return outcome{err: fmt.Errorf("dial: %w", err)}
@@ -146,7 +148,11 @@ func (k *conn) try(q *request) outcome {
 	// Requests whose framing is itself the mutation may leave the
 	// connection unusable: those close it.
 	closeAfter := q.has("Transfer-Encoding") || q.has("Content-Length") || q.method == "CONNECT"
-	k.c.SetDeadline(time.Now().Add(k.timeout))
+	deadline := time.Now().Add(k.timeout)
+	if end, ok := ctx.Deadline(); ok && end.Before(deadline) {
+		deadline = end
+	}
+	k.c.SetDeadline(deadline)
 	// Write and read at once: a server that answers early (413) and
 	// closes must not lose its answer to our write failing.
 	wrote := make(chan error, 1)
