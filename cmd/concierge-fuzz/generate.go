@@ -152,6 +152,11 @@ func (g *generator) plausible(rng *rand.Rand, rt route) *draft {
 	if rt.surface == dashboardUI && csrf != "" {
 		d.fields["csrf"] = csrf
 	}
+	// The upload routes take a picture (the same mutator sends odd ones
+	// anywhere).
+	if strings.HasSuffix(rt.path, "/profile_image") || strings.HasSuffix(rt.path, "/logo") {
+		imageUpload(rng, d, g)
+	}
 	return d
 }
 

@@ -34,6 +34,7 @@ var mutators = []mutator{
 	{"form-body", func(_ *rand.Rand, d *draft, _ *generator) { d.encoding = "form"; ensureFields(d) }},
 	{"multipart-body", func(_ *rand.Rand, d *draft, _ *generator) { d.encoding = "multipart"; ensureFields(d) }},
 	{"broken-multipart", brokenMultipart},
+	{"image-upload", imageUpload},
 	{"content-type", contentType},
 	{"invalid-utf8", invalidUTF8},
 	{"gzip", gzipBody},

@@ -73,7 +73,7 @@ func oddQuery(rng *rand.Rand, d *draft, g *generator) {
 	values := []string{"", "0", "-1", "-9223372036854775808", "9223372036854775807", "9223372036854775808", "2147483648", "99999999999999999999999", "1e3",
 		"0x10", "1.5", "NaN", "true", "yes", "%zz", "%", "%00", "%ff", "a%00b", "+created_at", "-", "+", "-no_such",
 		"created_at;DROP", "%27", "%25%25", "_", strings.Repeat("x", 10000), "javascript:alert(1)", "https://evil.example/",
-		"//evil.example", "https://fuzz.example.com/", "DELETE", "PATCH", "PUT", "GET", "OPTIONS", "x", "user_x", "[]",
+		"//evil.example", "https://fuzz.example.com/", "DELETE", "PATCH", "PUT", "GET", "OPTIONS", "HEAD", "CONNECT", "FOO", "x", "user_x", "[]",
 		"%5B%5D", "2024-01-01", "1700000000000", "-1700000000000",
 	}
 	for n := 1 + rng.IntN(4); n > 0; n-- {
