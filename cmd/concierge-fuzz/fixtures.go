@@ -29,6 +29,10 @@ type fixtures struct {
 	// the run was given an operator account.
 	operatorCookie, csrf string
 	made                 int // resources made, for the summary
+	// failed are the set-up's own requests answered ≥ 500: they count
+	// as the run's failures (a set-up racing the run's deletions found
+	// one).
+	failed []failure
 }
 
 func (f *fixtures) add(id string, keys ...string) {
@@ -63,7 +67,7 @@ func (f *fixtures) tokens() (client, signUp, testing, cookie, csrf string) {
 // setup makes one round of resources; round keeps names unique across
 // rounds. What fails is skipped: the run goes on with what exists.
 func (f *fixtures) setup(ctx context.Context, cfg *config, round int) {
-	s := &setupClient{ctx: ctx, cfg: cfg, http: &http.Client{Timeout: cfg.timeout,
+	s := &setupClient{ctx: ctx, cfg: cfg, fx: f, http: &http.Client{Timeout: cfg.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	// The run's nonce keeps names apart from an earlier run's on the
 	// same server.
@@ -146,13 +150,14 @@ type setupClient struct {
 	ctx  context.Context
 	cfg  *config
 	http *http.Client
+	fx   *fixtures
 }
 
 // signIn signs a new native client in as user with a sign-in token,
 // returning its client token: the run's frontend calls end sessions and
 // delete clients, so this is redone often.
 func (f *fixtures) signIn(ctx context.Context, cfg *config, user string) string {
-	s := &setupClient{ctx: ctx, cfg: cfg, http: &http.Client{Timeout: cfg.timeout}}
+	s := &setupClient{ctx: ctx, cfg: cfg, fx: f, http: &http.Client{Timeout: cfg.timeout}}
 	ticket := str(s.bapi("POST", "/v1/sign_in_tokens", map[string]any{"user_id": user}), "token")
 	out, tok := s.fapi("", "/v1/client/sign_ins", url.Values{"strategy": {"ticket"}, "ticket": {ticket}})
 	client, _ := out["client"].(map[string]any)
@@ -173,7 +178,7 @@ func (f *fixtures) signIn(ctx context.Context, cfg *config, user string) string 
 // resignIn signs a client in again as the newest user that still
 // exists, and the operator too (the run signs out of the dashboard).
 func (f *fixtures) resignIn(ctx context.Context, cfg *config) {
-	s := &setupClient{ctx: ctx, cfg: cfg, http: &http.Client{Timeout: cfg.timeout,
+	s := &setupClient{ctx: ctx, cfg: cfg, fx: f, http: &http.Client{Timeout: cfg.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if cookie, csrf := s.operator(); cookie != "" {
 		f.mu.Lock()
@@ -195,6 +200,12 @@ func (s *setupClient) send(req *http.Request) (*http.Response, map[string]any) {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(res.Body, 4<<20))
+	if res.StatusCode >= 500 && s.fx != nil {
+		q := &request{method: req.Method, target: req.URL.RequestURI(), route: "set-up", mutations: []string{"set-up, not mutated"}}
+		s.fx.mu.Lock()
+		s.fx.failed = append(s.fx.failed, failure{request: q, outcome: outcome{status: res.StatusCode, body: raw}})
+		s.fx.mu.Unlock()
+	}
 	var m map[string]any
 	json.Unmarshal(raw, &m)
 	return res, m

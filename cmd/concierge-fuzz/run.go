@@ -32,7 +32,11 @@ func (f failure) String() string {
 	if f.outcome.err != nil {
 		what = fmt.Sprintf("status %d, %v", f.outcome.status, f.outcome.err)
 	}
-	return fmt.Sprintf("request %d (%s): %s\n%sanswer: %s\n", f.index, strings.Join(f.request.mutations, ", "), what,
+	name := fmt.Sprintf("request %d", f.index)
+	if f.request.route == "set-up" {
+		name = "set-up request"
+	}
+	return fmt.Sprintf("%s (%s): %s\n%sanswer: %s\n", name, strings.Join(f.request.mutations, ", "), what,
 		f.request.dump(), short(string(f.outcome.body), 500))
 }
 
@@ -134,6 +138,7 @@ func run(ctx context.Context, c *config, log io.Writer) (*report, error) {
 	rep.took = time.Since(start)
 	fx.mu.RLock()
 	rep.fixtures = fx.made
+	rep.failures = append(rep.failures, fx.failed...)
 	fx.mu.RUnlock()
 	sort.Slice(rep.failures, func(i, j int) bool { return rep.failures[i].index < rep.failures[j].index })
 	return rep, nil
