@@ -81,6 +81,13 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Handler returns the /v1 routes, each behind the secret key.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
+	a.routes(mux)
+	// The server checks paths and queries (CleanParams) before routing.
+	return a.requireSecretKey(mux)
+}
+
+// routes is the route table, registered on mux.
+func (a *API) routes(mux Mux) {
 	mux.Handle("GET /v1/users", handler(a.listUsers))
 	mux.Handle("GET /v1/users/count", handler(a.countUsers))
 	mux.Handle("POST /v1/users", handler(a.createUser))
@@ -229,8 +236,6 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /v1/actor_tokens", handler(a.createTicketToken(signintoken.KindActor)))
 	mux.Handle("POST /v1/actor_tokens/{token_id}/revoke", handler(a.revokeTicketToken(signintoken.KindActor)))
 	mux.Handle("/v1/", Fallback(mux))
-	// The server checks paths and queries (CleanParams) before routing.
-	return a.requireSecretKey(mux)
 }
 
 var errParamsMalformed = errs.New(errs.BadRequest, "malformed_request_parameters", "Malformed request parameters",
@@ -264,7 +269,7 @@ var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, h
 // envelope rather than Go's plain text. catchAll are the patterns it is
 // registered under, which do not count as the path existing; nor do
 // patterns without a method (other catch-alls).
-func Fallback(mux *http.ServeMux, catchAll ...string) http.Handler {
+func Fallback(mux Router, catchAll ...string) http.Handler {
 	return handler(func(w http.ResponseWriter, r *http.Request) error {
 		var allowed []string
 		for _, m := range probeMethods {

@@ -167,6 +167,13 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 // Handler returns /dashboard and its pages.
 func (d *Dashboard) Handler() http.Handler {
 	mux := http.NewServeMux()
+	d.routes(mux)
+	return mux
+}
+
+// routes is the route table, registered on mux (an http.ServeMux, or a
+// recorder for Patterns).
+func (d *Dashboard) routes(mux interface{ Handle(string, http.Handler) }) {
 	open := func(p string, h handler) { mux.Handle(p, d.base(false, false, h)) }
 	auth := func(p string, h handler) { mux.Handle(p, d.base(true, false, h)) }
 	// upload is auth for a form that carries a file (see readFields).
@@ -246,7 +253,19 @@ func (d *Dashboard) Handler() http.Handler {
 	auth("GET /dashboard/import-export", d.transferPage)
 	upload("POST /dashboard/import-export/import", d.importUpload)
 	auth("POST /dashboard/import-export/export", d.exportDownload)
-	return mux
+}
+
+// patternList records the patterns registered on it.
+type patternList []string
+
+func (l *patternList) Handle(pattern string, _ http.Handler) { *l = append(*l, pattern) }
+
+// Patterns lists the dashboard's route patterns in the route table's
+// order (for cmd/concierge-fuzz).
+func Patterns() []string {
+	var l patternList
+	(&Dashboard{}).routes(&l)
+	return l
 }
 
 // base sets the pages' security headers, checks form posts (origin,

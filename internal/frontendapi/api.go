@@ -105,7 +105,7 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Routes registers the Frontend API's routes on mux.
-func (a *API) Routes(mux *http.ServeMux) {
+func (a *API) Routes(mux backendapi.Mux) {
 	routes := map[string]bool{}
 	h := func(pattern string, fn handler) {
 		routes[pattern] = true
@@ -571,4 +571,12 @@ func (a *API) RedirectAllowed(ctx context.Context, raw string) bool {
 
 func contextWithClient(r *http.Request, c *session.Client) context.Context {
 	return context.WithValue(r.Context(), clientKey, c)
+}
+
+// Patterns lists the Frontend API's route patterns, its catch-alls
+// included, in the route table's order (for cmd/concierge-fuzz).
+func Patterns() []string {
+	rec := backendapi.NewRecorder()
+	New().Routes(rec)
+	return rec.Patterns
 }

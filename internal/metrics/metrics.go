@@ -72,7 +72,7 @@ func (m *Metrics) Collect(c Collector) {
 
 // Observe counts one answered request.
 func (m *Metrics) Observe(method, path string, status int, d time.Duration) {
-	route := Route(path)
+	route, method := Route(path), Method(method)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.routes[route] {
@@ -92,6 +92,18 @@ func (m *Metrics) Observe(method, path string, status int, d time.Duration) {
 	}
 	h.sum += d.Seconds()
 	h.n++
+}
+
+// Method is the method label: HTTP's own methods as they are, any other
+// token a client sends as "other", so that random methods cannot grow
+// the series (routes × methods × statuses) without bound.
+func Method(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // Route is path with its IDs replaced by {id}: the route label, of few

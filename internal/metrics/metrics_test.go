@@ -27,6 +27,26 @@ func TestRoute(t *testing.T) {
 }
 
 // Random paths past maxRoutes count as "other": memory stays bounded.
+// TestMethodBound: methods that are not HTTP's own count as "other":
+// a client sending random ones adds no series (the fuzzer's were kept,
+// thousands of them, each with every route and status).
+func TestMethodBound(t *testing.T) {
+	m := New()
+	for i := range 1000 {
+		m.Observe(fmt.Sprintf("M%d", i), "/v1/users", 405, time.Millisecond)
+	}
+	m.Observe("get", "/v1/users", 405, time.Millisecond)
+	m.Observe("GET", "/v1/users", 200, time.Millisecond)
+	if len(m.requests) != 2 || len(m.latency) != 2 {
+		t.Fatalf("%d request series, %d latency series", len(m.requests), len(m.latency))
+	}
+	var b bytes.Buffer
+	m.Write(context.Background(), &b)
+	if !strings.Contains(b.String(), `route="/v1/users",method="other",status="405"} 1001`) {
+		t.Fatalf("no other:\n%s", b.String())
+	}
+}
+
 func TestRouteBound(t *testing.T) {
 	m := New()
 	for i := range maxRoutes + 100 {

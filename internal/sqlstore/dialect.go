@@ -20,6 +20,9 @@ type dialect interface {
 	// isUnique reports whether err is a unique-constraint violation,
 	// judged by the driver's error code.
 	isUnique(err error) bool
+	// isForeignKey reports whether err is a foreign-key violation: a
+	// row referred to was deleted meanwhile.
+	isForeignKey(err error) bool
 	// forUpdate is appended to a SELECT that a transaction will update.
 	forUpdate() string
 	// lockRows is appended to a single-table SELECT that a transaction
@@ -59,6 +62,11 @@ func (sqliteDialect) isUnique(err error) bool {
 	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
+func (sqliteDialect) isForeignKey(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 type postgresDialect struct{}
 
 func (postgresDialect) name() string { return Postgres }
@@ -94,4 +102,9 @@ func (postgresDialect) rebind(q string) string {
 func (postgresDialect) isUnique(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && e.Code == "23505"
+}
+
+func (postgresDialect) isForeignKey(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23503"
 }

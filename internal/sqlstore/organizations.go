@@ -89,6 +89,13 @@ func (db *DB) insertMembership(ctx context.Context, tx *sql.Tx, m *organization.
 	if db.dialect.isUnique(err) {
 		return organization.ErrAlreadyMember
 	}
+	// The services check the user exists before, outside the
+	// transaction: one deleted since is not found, not a failure. (The
+	// organization cannot have gone: every caller holds its lock or has
+	// just created it.)
+	if db.dialect.isForeignKey(err) {
+		return errUserNotFound(m.UserID)
+	}
 	return err
 }
 
