@@ -5,6 +5,10 @@
 // requests per second and latency percentiles as a Markdown table.
 //
 //	go run ./cmd/concierge-bench -engine sqlite -users 100000
+//
+// With -ceiling it measures each workload against what the machine does
+// without Concierge (see ceiling.go), the server in a process of its own;
+// -quick is a seconds-long ceiling run that checks for errors only.
 package main
 
 import (
@@ -30,6 +34,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/password"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/sqlstore"
 	"github.com/conciergehq/concierge/internal/user"
@@ -41,6 +46,9 @@ const key = "sk_test_benchbenchbenchbenchbenchbenchbench"
 var profile io.Writer
 
 func main() {
+	if os.Getenv(serveEnv) != "" {
+		os.Exit(serveMain())
+	}
 	engine := flag.String("engine", "sqlite", "sqlite or postgres")
 	dsn := flag.String("dsn", "", "database (default: a fresh SQLite file in a temp dir; required for postgres: a URL to a fresh, empty database)")
 	n := flag.Int("users", 100_000, "users to seed")
@@ -52,7 +60,30 @@ func main() {
 	reuse := flag.Bool("reuse", false, "the database given by -dsn was seeded by an earlier run with the same -users: skip seeding")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
 	importFile := flag.String("write-import", "", "write -users users to this file as Clerk's export CSV (for timing concierge import) and exit")
+	ceilingMode := flag.Bool("ceiling", false, "measure every workload against its ceiling (ignores -ops and -concurrency; see -clients)")
+	clientsList := flag.String("clients", "32,1", "with -ceiling: the client counts, comma-separated")
+	quick := flag.Bool("quick", false, "a few seconds' ceiling run on few users that fails on errors only, never on speed")
 	flag.Parse()
+	if *ceilingMode || *quick {
+		c := ceilingRun{engine: *engine, dsn: *dsn, users: *n, reuse: *reuse, dur: *dur, sync: *sqliteSync,
+			cost: password.DefaultCost, out: os.Stdout}
+		for _, f := range strings.Split(*clientsList, ",") {
+			var k int
+			if _, err := fmt.Sscan(f, &k); err != nil || k < 1 {
+				fmt.Fprintf(os.Stderr, "concierge-bench: bad -clients %q\n", *clientsList)
+				os.Exit(2)
+			}
+			c.clients = append(c.clients, k)
+		}
+		if *quick {
+			c = c.quick()
+		}
+		if err := c.check(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "concierge-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *importFile != "" {
 		if err := writeImportFile(*importFile, *n); err != nil {
 			fmt.Fprintln(os.Stderr, "concierge-bench:", err)
@@ -301,6 +332,12 @@ func (r *result) pct(p int) time.Duration {
 
 // drive runs mk from conc goroutines for dur and collects latencies.
 func drive(client *http.Client, mk request, dur time.Duration, conc int) *result {
+	return driveAtLeast(client, mk, dur, conc, 0)
+}
+
+// driveAtLeast is drive, but each goroutine goes on past dur until it has
+// made minEach requests (the quick mode's slowest workloads under -race).
+func driveAtLeast(client *http.Client, mk request, dur time.Duration, conc, minEach int) *result {
 	var mu sync.Mutex
 	res := &result{}
 	var wg sync.WaitGroup
@@ -317,16 +354,20 @@ func drive(client *http.Client, mk request, dur time.Duration, conc int) *result
 			r := rand.New(rand.NewPCG(seed, seed*7+1))
 			var lat []time.Duration
 			errors := 0
-			for time.Now().Before(deadline) {
+			for made := 0; time.Now().Before(deadline) || made < minEach; made++ {
 				req, err := mk(r)
 				if err != nil {
 					errors++
 					continue
 				}
+				rctx := ctx
+				if made < minEach {
+					rctx = context.Background()
+				}
 				t0 := time.Now()
-				resp, err := client.Do(req.WithContext(ctx))
+				resp, err := client.Do(req.WithContext(rctx))
 				if err != nil {
-					if ctx.Err() != nil {
+					if rctx.Err() != nil {
 						break
 					}
 					errors++
