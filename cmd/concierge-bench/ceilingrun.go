@@ -32,7 +32,11 @@ type ceilingRun struct {
 	cost        int
 	// minEach is how many requests each client makes at least.
 	minEach int
-	out     io.Writer
+	// only, if set, names the workloads to run (with their ceilings).
+	only map[string]bool
+	// cpuprofile, if set, is where the server writes a CPU profile.
+	cpuprofile string
+	out        io.Writer
 }
 
 // ceilingReport is what a run found; the quick test fails on its errors.
@@ -61,15 +65,18 @@ func (r ceilingRow) cpuPer() time.Duration {
 }
 
 // ceilingGroups pairs each ceiling with the workloads measured against it.
+// A group runs longer times the duration: at 32 clients one bcrypt
+// round takes seconds on two cores, and a short run holds too few.
 var ceilingGroups = []struct {
 	ceiling   string
 	workloads []string
+	longer    int
 }{
-	{"json", nil},
-	{"read", []string{"get", "email"}},
-	{"list", []string{"list100"}},
-	{"insert", []string{"create"}},
-	{"bcrypt", []string{"signin", "create_pw"}},
+	{"json", nil, 1},
+	{"read", []string{"get", "email"}, 1},
+	{"list", []string{"list100"}, 1},
+	{"insert", []string{"create"}, 1},
+	{"bcrypt", []string{"signin", "create_pw"}, 3},
 }
 
 func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
@@ -101,7 +108,8 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 	if err := seedCeiling(ctx, c.engine, ceilingDSN(c.engine, c.dsn), s.ids); err != nil {
 		return nil, err
 	}
-	ch, err := startChild(serveConfig{Engine: c.engine, DSN: c.dsn, Synchronous: c.sync, BcryptCost: c.cost, SampleID: s.ids[len(s.ids)/2]})
+	ch, err := startChild(serveConfig{Engine: c.engine, DSN: c.dsn, Synchronous: c.sync, BcryptCost: c.cost, SampleID: s.ids[len(s.ids)/2],
+		CPUProfile: c.cpuprofile})
 	if err != nil {
 		return nil, err
 	}
@@ -121,19 +129,26 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(c.out, "\n%d users, %s, %d cores (GOMAXPROCS %d), %s per workload, bcrypt cost %d; server in its own process\n\n",
-		c.users, c.engine, runtime.NumCPU(), runtime.GOMAXPROCS(0), c.dur, c.cost)
+	fmt.Fprintf(c.out, "\n%d users, %s, %d cores (GOMAXPROCS %d), %s per workload (bcrypt's %s), bcrypt cost %d; server in its own process\n\n",
+		c.users, c.engine, runtime.NumCPU(), runtime.GOMAXPROCS(0), c.dur, 3*c.dur, c.cost)
 	fmt.Fprintln(c.out, "| workload | clients | req/s | p50 | p99 | server CPU/req | errors | ceiling | ceiling req/s | % of ceiling |")
 	fmt.Fprintln(c.out, "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
 	for _, clients := range c.clients {
 		for _, g := range ceilingGroups {
-			ceil, err := c.measure(ch, client, reqs, "ceiling:"+g.ceiling, "", clients)
+			if !c.selected(g.ceiling, g.workloads) {
+				continue
+			}
+			dur := c.dur * time.Duration(max(g.longer, 1))
+			ceil, err := c.measure(ch, client, reqs, "ceiling:"+g.ceiling, "", clients, dur)
 			if err != nil {
 				return nil, err
 			}
 			rep.add(c.out, ceil, nil)
 			for _, w := range g.workloads {
-				row, err := c.measure(ch, client, reqs, w, g.ceiling, clients)
+				if c.only != nil && !c.only[w] {
+					continue
+				}
+				row, err := c.measure(ch, client, reqs, w, g.ceiling, clients, dur)
 				if err != nil {
 					return nil, err
 				}
@@ -150,12 +165,12 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 	return rep, nil
 }
 
-func (c ceilingRun) measure(ch *child, client *http.Client, reqs map[string]request, name, ceiling string, clients int) (ceilingRow, error) {
+func (c ceilingRun) measure(ch *child, client *http.Client, reqs map[string]request, name, ceiling string, clients int, dur time.Duration) (ceilingRow, error) {
 	before, err := ch.cpu()
 	if err != nil {
 		return ceilingRow{}, err
 	}
-	res := driveAtLeast(client, reqs[name], c.dur, clients, c.minEach)
+	res := driveWith(client, reqs[name], dur, clients, driveOptions{minEach: c.minEach, drain: true})
 	after, err := ch.cpu()
 	if err != nil {
 		return ceilingRow{}, err
@@ -275,4 +290,18 @@ func (c ceilingRun) check(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// selected tells whether a group runs: its ceiling or one of its workloads
+// is named by -only (or -only is not set).
+func (c ceilingRun) selected(ceiling string, workloads []string) bool {
+	if c.only == nil || c.only[ceiling] {
+		return true
+	}
+	for _, w := range workloads {
+		if c.only[w] {
+			return true
+		}
+	}
+	return false
 }

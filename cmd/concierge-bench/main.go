@@ -58,10 +58,11 @@ func main() {
 		"operations to run, comma-separated; name@N runs one with N clients")
 	sqliteSync = flag.String("sqlite-synchronous", "full", "SQLite's synchronous mode for the writer: full or normal (CONCIERGE_SQLITE_SYNCHRONOUS)")
 	reuse := flag.Bool("reuse", false, "the database given by -dsn was seeded by an earlier run with the same -users: skip seeding")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file (with -ceiling: of the server process)")
 	importFile := flag.String("write-import", "", "write -users users to this file as Clerk's export CSV (for timing concierge import) and exit")
 	ceilingMode := flag.Bool("ceiling", false, "measure every workload against its ceiling (ignores -ops and -concurrency; see -clients)")
 	clientsList := flag.String("clients", "32,1", "with -ceiling: the client counts, comma-separated")
+	only := flag.String("only", "", "with -ceiling: run only these workloads (get, email, list100, create, signin, create_pw) and their ceilings")
 	quick := flag.Bool("quick", false, "a few seconds' ceiling run on few users that fails on errors only, never on speed")
 	flag.Parse()
 	if *ceilingMode || *quick {
@@ -75,6 +76,13 @@ func main() {
 			}
 			c.clients = append(c.clients, k)
 		}
+		if *only != "" {
+			c.only = map[string]bool{}
+			for _, w := range strings.Split(*only, ",") {
+				c.only[strings.TrimSpace(w)] = true
+			}
+		}
+		c.cpuprofile = *cpuprofile
 		if *quick {
 			c = c.quick()
 		}
@@ -332,12 +340,22 @@ func (r *result) pct(p int) time.Duration {
 
 // drive runs mk from conc goroutines for dur and collects latencies.
 func drive(client *http.Client, mk request, dur time.Duration, conc int) *result {
-	return driveAtLeast(client, mk, dur, conc, 0)
+	return driveWith(client, mk, dur, conc, driveOptions{})
 }
 
-// driveAtLeast is drive, but each goroutine goes on past dur until it has
-// made minEach requests (the quick mode's slowest workloads under -race).
-func driveAtLeast(client *http.Client, mk request, dur time.Duration, conc, minEach int) *result {
+type driveOptions struct {
+	// minEach: each goroutine goes on past the duration until it has made
+	// this many requests (the quick mode's slowest workloads under -race).
+	minEach int
+	// drain: at the end, the requests in flight are waited for instead of
+	// dropped, and counted, so that a server never carries the work of
+	// one run into the next (a bcrypt is not stopped by a hang-up).
+	drain bool
+}
+
+// driveWith is drive with options.
+func driveWith(client *http.Client, mk request, dur time.Duration, conc int, o driveOptions) *result {
+	minEach := o.minEach
 	var mu sync.Mutex
 	res := &result{}
 	var wg sync.WaitGroup
@@ -347,6 +365,9 @@ func driveAtLeast(client *http.Client, mk request, dur time.Duration, conc, minE
 	// generator's end does: the server must not count them as its faults.
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	if o.drain {
+		ctx = context.Background()
+	}
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func(seed uint64) {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,8 @@ type serveConfig struct {
 	Engine, DSN, Synchronous string
 	BcryptCost               int
 	SampleID                 string
+	// CPUProfile, if set, receives a CPU profile of the whole serve.
+	CPUProfile string
 }
 
 // serveAddrs is the child's first line on stdout; serveTally its last.
@@ -70,7 +73,7 @@ func serve(c serveConfig, stop io.Reader, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	tally := &serverTally{}
+	tally := &serverTally{show: os.Stderr}
 	log := slog.New(tally.handler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,6 +107,17 @@ func serve(c serveConfig, stop io.Reader, out io.Writer) error {
 	}
 	defer ceil.close()
 
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	srvCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{}, 2)
