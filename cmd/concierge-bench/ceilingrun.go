@@ -129,8 +129,9 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(c.out, "\n%d users, %s, %d cores (GOMAXPROCS %d), %s per workload (bcrypt's %s), bcrypt cost %d; server in its own process\n\n",
-		c.users, c.engine, runtime.NumCPU(), runtime.GOMAXPROCS(0), c.dur, 3*c.dur, c.cost)
+	fmt.Fprintf(c.out, "\n%d users, %s, %d cores (GOMAXPROCS %d), %s per workload (bcrypt's %s), bcrypt cost %d; server in its own process;\n"+
+		"the ceilings answer %d bytes (a user) and %d bytes (a page of 100), as Concierge did\n\n",
+		c.users, c.engine, runtime.NumCPU(), runtime.GOMAXPROCS(0), c.dur, 3*c.dur, c.cost, ch.addrs.UserBytes, ch.addrs.PageBytes)
 	fmt.Fprintln(c.out, "| workload | clients | req/s | p50 | p99 | server CPU/req | errors | ceiling | ceiling req/s | % of ceiling |")
 	fmt.Fprintln(c.out, "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
 	for _, clients := range c.clients {

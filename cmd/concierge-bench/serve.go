@@ -45,7 +45,11 @@ type serveConfig struct {
 }
 
 // serveAddrs is the child's first line on stdout; serveTally its last.
-type serveAddrs struct{ Concierge, Ceiling string }
+type serveAddrs struct {
+	Concierge, Ceiling string
+	// UserBytes and PageBytes are the sizes of the ceilings' answers.
+	UserBytes, PageBytes int
+}
 
 type serveTally struct{ Requests, FiveXX, Closed, Errors int64 }
 
@@ -126,7 +130,8 @@ func serve(c serveConfig, stop io.Reader, out io.Writer) error {
 		server.Run(srvCtx, cln, ceil.handler(), time.Second, slog.New(slog.DiscardHandler))
 		done <- struct{}{}
 	}()
-	if err := json.NewEncoder(out).Encode(serveAddrs{Concierge: base, Ceiling: "http://" + cln.Addr().String()}); err != nil {
+	if err := json.NewEncoder(out).Encode(serveAddrs{Concierge: base, Ceiling: "http://" + cln.Addr().String(),
+		UserBytes: len(userJSON), PageBytes: len(pageJSON)}); err != nil {
 		return err
 	}
 	io.Copy(io.Discard, stop)
