@@ -5,6 +5,10 @@
 // requests per second and latency percentiles as a Markdown table.
 //
 //	go run ./cmd/concierge-bench -engine sqlite -users 100000
+//
+// With -ceiling it measures each workload against what the machine does
+// without Concierge (see ceiling.go), the server in a process of its own;
+// -quick is a seconds-long ceiling run that checks for errors only.
 package main
 
 import (
@@ -30,6 +34,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/app"
 	"github.com/conciergehq/concierge/internal/id"
+	"github.com/conciergehq/concierge/internal/password"
 	"github.com/conciergehq/concierge/internal/server"
 	"github.com/conciergehq/concierge/internal/sqlstore"
 	"github.com/conciergehq/concierge/internal/user"
@@ -41,6 +46,9 @@ const key = "sk_test_benchbenchbenchbenchbenchbenchbench"
 var profile io.Writer
 
 func main() {
+	if os.Getenv(serveEnv) != "" {
+		os.Exit(serveMain())
+	}
 	engine := flag.String("engine", "sqlite", "sqlite or postgres")
 	dsn := flag.String("dsn", "", "database (default: a fresh SQLite file in a temp dir; required for postgres: a URL to a fresh, empty database)")
 	n := flag.Int("users", 100_000, "users to seed")
@@ -50,9 +58,40 @@ func main() {
 		"operations to run, comma-separated; name@N runs one with N clients")
 	sqliteSync = flag.String("sqlite-synchronous", "full", "SQLite's synchronous mode for the writer: full or normal (CONCIERGE_SQLITE_SYNCHRONOUS)")
 	reuse := flag.Bool("reuse", false, "the database given by -dsn was seeded by an earlier run with the same -users: skip seeding")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file (with -ceiling: of the server process)")
 	importFile := flag.String("write-import", "", "write -users users to this file as Clerk's export CSV (for timing concierge import) and exit")
+	ceilingMode := flag.Bool("ceiling", false, "measure every workload against its ceiling (ignores -ops and -concurrency; see -clients)")
+	clientsList := flag.String("clients", "32,1", "with -ceiling: the client counts, comma-separated")
+	only := flag.String("only", "", "with -ceiling: run only these workloads (get, email, list100, create, signin, create_pw) and their ceilings")
+	quick := flag.Bool("quick", false, "a few seconds' ceiling run on few users that fails on errors only, never on speed")
 	flag.Parse()
+	if *ceilingMode || *quick {
+		c := ceilingRun{engine: *engine, dsn: *dsn, users: *n, reuse: *reuse, dur: *dur, sync: *sqliteSync,
+			cost: password.DefaultCost, out: os.Stdout}
+		for _, f := range strings.Split(*clientsList, ",") {
+			var k int
+			if _, err := fmt.Sscan(f, &k); err != nil || k < 1 {
+				fmt.Fprintf(os.Stderr, "concierge-bench: bad -clients %q\n", *clientsList)
+				os.Exit(2)
+			}
+			c.clients = append(c.clients, k)
+		}
+		if *only != "" {
+			c.only = map[string]bool{}
+			for _, w := range strings.Split(*only, ",") {
+				c.only[strings.TrimSpace(w)] = true
+			}
+		}
+		c.cpuprofile = *cpuprofile
+		if *quick {
+			c = c.quick()
+		}
+		if err := c.check(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "concierge-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *importFile != "" {
 		if err := writeImportFile(*importFile, *n); err != nil {
 			fmt.Fprintln(os.Stderr, "concierge-bench:", err)
@@ -301,6 +340,22 @@ func (r *result) pct(p int) time.Duration {
 
 // drive runs mk from conc goroutines for dur and collects latencies.
 func drive(client *http.Client, mk request, dur time.Duration, conc int) *result {
+	return driveWith(client, mk, dur, conc, driveOptions{})
+}
+
+type driveOptions struct {
+	// minEach: each goroutine goes on past the duration until it has made
+	// this many requests (the quick mode's slowest workloads under -race).
+	minEach int
+	// drain: at the end, the requests in flight are waited for instead of
+	// dropped, and counted, so that a server never carries the work of
+	// one run into the next (a bcrypt is not stopped by a hang-up).
+	drain bool
+}
+
+// driveWith is drive with options.
+func driveWith(client *http.Client, mk request, dur time.Duration, conc int, o driveOptions) *result {
+	minEach := o.minEach
 	var mu sync.Mutex
 	res := &result{}
 	var wg sync.WaitGroup
@@ -310,6 +365,9 @@ func drive(client *http.Client, mk request, dur time.Duration, conc int) *result
 	// generator's end does: the server must not count them as its faults.
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	if o.drain {
+		ctx = context.Background()
+	}
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func(seed uint64) {
@@ -317,16 +375,20 @@ func drive(client *http.Client, mk request, dur time.Duration, conc int) *result
 			r := rand.New(rand.NewPCG(seed, seed*7+1))
 			var lat []time.Duration
 			errors := 0
-			for time.Now().Before(deadline) {
+			for made := 0; time.Now().Before(deadline) || made < minEach; made++ {
 				req, err := mk(r)
 				if err != nil {
 					errors++
 					continue
 				}
+				rctx := ctx
+				if made < minEach {
+					rctx = context.Background()
+				}
 				t0 := time.Now()
-				resp, err := client.Do(req.WithContext(ctx))
+				resp, err := client.Do(req.WithContext(rctx))
 				if err != nil {
-					if ctx.Err() != nil {
+					if rctx.Err() != nil {
 						break
 					}
 					errors++

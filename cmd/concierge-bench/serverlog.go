@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 )
 
@@ -13,6 +15,8 @@ import (
 // requests must show as 499s (client closed), not as 5xx or errors.
 type serverTally struct {
 	requests, closed, fivexx, errors atomic.Int64
+	// show, if set, receives the first error lines.
+	show io.Writer
 }
 
 func (s *serverTally) String() string {
@@ -29,7 +33,13 @@ func (h tallyHandler) Enabled(_ context.Context, l slog.Level) bool { return l >
 
 func (h tallyHandler) Handle(_ context.Context, r slog.Record) error {
 	if r.Level >= slog.LevelError {
-		h.s.errors.Add(1)
+		// The first few are shown, to say what went wrong.
+		if h.s.errors.Add(1) <= 5 && h.s.show != nil {
+			var b strings.Builder
+			fmt.Fprintf(&b, "server error: %s", r.Message)
+			r.Attrs(func(a slog.Attr) bool { fmt.Fprintf(&b, " %s=%v", a.Key, a.Value); return true })
+			fmt.Fprintln(h.s.show, b.String())
+		}
 	}
 	if r.Message != "request" {
 		return nil

@@ -53,6 +53,12 @@ func JSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"errors":[{"message":"Oops, an unexpected error occurred","long_message":"Oops, an unexpected error occurred","code":"internal_clerk_error"}]}`)
 	}
+	Raw(w, status, b)
+}
+
+// Raw writes b, JSON already encoded, with status and the headers JSON
+// writes.
+func Raw(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))

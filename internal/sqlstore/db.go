@@ -113,8 +113,20 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 }
 
 func openSQLite(path string, o Options) (*DB, error) {
+	write, read, err := OpenSQLitePools(path, o)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{write: write, read: read, dialect: sqliteDialect{}, path: path}, nil
+}
+
+// OpenSQLitePools opens the SQLite file at path as Concierge's store does,
+// with the same driver, pragmas and pool shapes (one writer, a read-only
+// pool), but neither migrates it nor prepares anything: the benchmark's
+// ceilings use it so that they cannot drift from what the store runs on.
+func OpenSQLitePools(path string, o Options) (write, read *sql.DB, err error) {
 	if path == "" {
-		return nil, fmt.Errorf("sqlite: empty database path")
+		return nil, nil, fmt.Errorf("sqlite: empty database path")
 	}
 	var sync string
 	switch strings.ToLower(o.Synchronous) {
@@ -123,14 +135,14 @@ func openSQLite(path string, o Options) (*DB, error) {
 	case "normal":
 		sync = "NORMAL"
 	default:
-		return nil, fmt.Errorf("sqlite: synchronous %q: must be full or normal", o.Synchronous)
+		return nil, nil, fmt.Errorf("sqlite: synchronous %q: must be full or normal", o.Synchronous)
 	}
 	budget := o.CacheBytes
 	if budget == 0 {
 		budget = DefaultCacheBytes
 	}
 	if budget < 0 {
-		return nil, fmt.Errorf("sqlite: a negative cache size")
+		return nil, nil, fmt.Errorf("sqlite: a negative cache size")
 	}
 	readers := sqliteReaders()
 	// The writer and each reader get an equal share, in KiB (a negative
@@ -141,9 +153,9 @@ func openSQLite(path string, o Options) (*DB, error) {
 	// processes instead of failing; foreign keys for ON DELETE CASCADE.
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(%s)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-%d)&_txlock=immediate", sync, perConn)
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	write, err := sql.Open("sqlite", base+"?"+pragmas)
+	write, err = sql.Open("sqlite", base+"?"+pragmas)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, nil, fmt.Errorf("sqlite: %w", err)
 	}
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
@@ -151,26 +163,52 @@ func openSQLite(path string, o Options) (*DB, error) {
 	// Create the file and switch it to WAL before readers connect.
 	if err := write.Ping(); err != nil {
 		write.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	read, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, nil, fmt.Errorf("sqlite: %w", err)
 	}
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 	read.SetConnMaxLifetime(0)
-	return &DB{write: write, read: read, dialect: sqliteDialect{}, path: path}, nil
+	return write, read, nil
 }
 
 // sqliteReaders is the size of SQLite's read pool.
 func sqliteReaders() int { return max(4, runtime.GOMAXPROCS(0)*2) }
 
 func openPostgres(dsn string) (*DB, error) {
+	pool, cfg, err := openPostgresPool(dsn)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var schema string
+	if err := pool.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db := &DB{write: pool, read: pool, dialect: postgresDialect{}}
+	// A channel name is at most 63 bytes; schema names are too.
+	db.changes.channel, db.changes.cfg = truncate("concierge_changes_"+schema, 63), cfg
+	return db, nil
+}
+
+// OpenPostgresPool connects to the PostgreSQL server at dsn as the store
+// does, with the same driver, session settings and pool shape, but
+// neither migrates nor prepares anything: for the benchmark's ceilings.
+func OpenPostgresPool(dsn string) (*sql.DB, error) {
+	pool, _, err := openPostgresPool(dsn)
+	return pool, err
+}
+
+func openPostgresPool(dsn string) (*sql.DB, *pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: invalid URL: %w", err)
+		return nil, nil, fmt.Errorf("postgres: invalid URL: %w", err)
 	}
 	// Statements are prepared once and reused, and after five runs
 	// PostgreSQL may switch to a generic plan, which cannot see how
@@ -187,17 +225,9 @@ func openPostgres(dsn string) (*DB, error) {
 	defer cancel()
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	var schema string
-	if err := pool.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	db := &DB{write: pool, read: pool, dialect: postgresDialect{}}
-	// A channel name is at most 63 bytes; schema names are too.
-	db.changes.channel, db.changes.cfg = truncate("concierge_changes_"+schema, 63), cfg
-	return db, nil
+	return pool, cfg, nil
 }
 
 // Engine returns SQLite or Postgres.
