@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/conciergehq/concierge/internal/passkey"
@@ -201,4 +202,37 @@ func BenchmarkUserPageJSON(b *testing.B) {
 			_ = append(out, ']')
 		}
 	})
+}
+
+// TestUserJSONAppendCoversEveryField: the random users above set every
+// field of the user and of its email addresses at least once, so that a
+// field added to UserJSON (or emailAddressJSON) but not to AppendJSON
+// fails TestUserJSONAppendMatches instead of being dropped silently.
+// A new field must be added to randomUserJSON too for this to pass.
+func TestUserJSONAppendCoversEveryField(t *testing.T) {
+	r := rand.New(rand.NewPCG(20, 20))
+	seen := map[string]bool{}
+	mark := func(prefix string, v reflect.Value) {
+		for i := range v.NumField() {
+			if !v.Field(i).IsZero() {
+				seen[prefix+v.Type().Field(i).Name] = true
+			}
+		}
+	}
+	for range 3000 {
+		u := randomUserJSON(r)
+		mark("", reflect.ValueOf(*u))
+		for _, e := range u.EmailAddresses {
+			mark("email.", reflect.ValueOf(e))
+		}
+	}
+	check := func(prefix string, typ reflect.Type) {
+		for i := range typ.NumField() {
+			if name := prefix + typ.Field(i).Name; !seen[name] {
+				t.Errorf("%s is never set by randomUserJSON: add it there and to AppendJSON", name)
+			}
+		}
+	}
+	check("", reflect.TypeOf(UserJSON{}))
+	check("email.", reflect.TypeOf(emailAddressJSON{}))
 }
