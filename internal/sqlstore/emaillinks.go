@@ -36,26 +36,22 @@ func (db *DB) EmailLink(ctx context.Context, tokenHash string) (*emaillink.Link,
 // UseEmailLink spends a link: one conditional update, so that of two
 // openings racing exactly one succeeds.
 func (db *DB) UseEmailLink(ctx context.Context, tokenHash string, now int64) (bool, error) {
-	var ok bool
-	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := db.in(tx).ExecContext(ctx, "UPDATE email_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", now, tokenHash)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		ok = n == 1
-		return err
-	})
-	return ok, err
+	return db.claimEmailLink(ctx, "UPDATE email_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", now, tokenHash)
 }
 
 // SettleEmailLink marks the completion of a used link's attempt: one
 // conditional update, so that two readings of the attempt racing
 // complete it once.
 func (db *DB) SettleEmailLink(ctx context.Context, tokenHash string, now int64) (bool, error) {
+	return db.claimEmailLink(ctx, "UPDATE email_links SET settled_at = ? WHERE token_hash = ? AND used_at IS NOT NULL AND settled_at IS NULL", now, tokenHash)
+}
+
+// claimEmailLink runs a conditional update and reports whether it
+// changed the row: the caller won the race for it.
+func (db *DB) claimEmailLink(ctx context.Context, query string, now int64, tokenHash string) (bool, error) {
 	var ok bool
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := db.in(tx).ExecContext(ctx, "UPDATE email_links SET settled_at = ? WHERE token_hash = ? AND used_at IS NOT NULL AND settled_at IS NULL", now, tokenHash)
+		res, err := db.in(tx).ExecContext(ctx, query, now, tokenHash)
 		if err != nil {
 			return err
 		}
