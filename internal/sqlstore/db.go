@@ -18,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/conciergehq/concierge/internal/errs"
 )
 
 // DB is an open, migrated database. SQLite allows one writer at a time, so
@@ -270,10 +272,25 @@ func (db *DB) nowMillis() int64 { return db.Now().UnixMilli() }
 // tx runs fn in a write transaction; its changes are committed if and
 // only if it returns nil. fn must use the context it is given.
 func (db *DB) tx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	var err error
 	if db.batch != nil {
-		return db.batch.do(ctx, fn)
+		err = db.batch.do(ctx, fn)
+	} else {
+		err = db.plainTx(ctx, fn)
 	}
-	return db.plainTx(ctx, fn)
+	return db.goneMeanwhile(err)
+}
+
+// goneMeanwhile turns a foreign-key violation that no store method
+// mapped into a 404. The services check that what a write refers to
+// exists before the write's transaction, so a row deleted between the
+// two (a user deleted while a member is added) fails the key: a race a
+// client can cause, not a server fault, and nothing was written.
+func (db *DB) goneMeanwhile(err error) error {
+	if err == nil || !db.dialect.isForeignKey(err) {
+		return err
+	}
+	return errs.ResourceNotFound("not found", "Something this request refers to was deleted while it was being carried out.")
 }
 
 func (db *DB) plainTx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
