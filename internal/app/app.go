@@ -435,6 +435,7 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 		instance.OrganizationMaxMemberships: cfg.OrganizationMaxMemberships, instance.OrganizationCreatorRole: cfg.OrganizationCreatorRole,
 		instance.SecondFactors: cfg.SecondFactors, instance.ClientTrust: cfg.ClientTrust,
 		instance.MFARequired: cfg.MFARequired, instance.Blocklist: cfg.Blocklist,
+		instance.EmailLink: cfg.EmailLink, instance.EmailLinkSameClient: cfg.EmailLinkSameClient,
 		instance.BlockEmailSubaddresses: cfg.BlockEmailSubaddresses, instance.BlockDisposableEmailDomains: cfg.BlockDisposableEmailDomains,
 		instance.SupportEmail: cfg.SupportEmail,
 	}

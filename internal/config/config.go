@@ -61,6 +61,9 @@ type Config struct {
 	// ClientTrust and MFARequired are "true", "false" or "" (the
 	// settings').
 	ClientTrust, MFARequired string
+	// EmailLink and EmailLinkSameClient are "true", "false" or "" (the
+	// instance setting's: off).
+	EmailLink, EmailLinkSameClient string
 	// Blocklist, BlockEmailSubaddresses and BlockDisposableEmailDomains
 	// are the sign-up restrictions: "true", "false" or "" (the
 	// settings'). SupportEmail is an address or "".
@@ -129,6 +132,8 @@ var settings = []setting{
 	{"second-factors", "CONCIERGE_SECOND_FACTORS", "", "the second factors users may enrol in their profile, comma-separated: totp, phone_code, backup_code (all, the default), or none. A second factor a user has (enrolled or imported) is asked for at sign-in either way. An instance setting like sign-up-mode", false},
 	{"client-trust", "CONCIERGE_CLIENT_TRUST", "", "true (the default for a new instance): a user without a second factor signing in with a password on a browser never used for them gets a code by email (or SMS) to confirm it; false: not asked (an instance from before this setting keeps false). An instance setting like sign-up-mode", false},
 	{"mfa-required", "CONCIERGE_MFA_REQUIRED", "", "true: every user must have a second factor; a user without one signs in to a pending session (Clerk's setup-mfa task, which clerk-js's SignIn shows) until they add one; false (the default): optional. An instance setting like sign-up-mode", false},
+	{"email-link", "CONCIERGE_EMAIL_LINK", "", "true: users may sign in, sign up and verify an added address with a link by email (Clerk's email_link strategy) as well as a code; false (the default): codes only. An instance setting like sign-up-mode", false},
+	{"email-link-require-same-client", "CONCIERGE_EMAIL_LINK_REQUIRE_SAME_CLIENT", "", "true: an email link opened in another browser than the one that asked for it is refused (client_mismatch); false (the default, as Clerk's): it completes the sign-in in the asking browser. An instance setting like sign-up-mode", false},
 	{"blocklist", "CONCIERGE_BLOCKLIST", "", "true (the default): identifiers on the blocklist cannot sign up or sign in; false: the blocklist is kept but not applied (Clerk's Blocklist restriction). An instance setting like sign-up-mode", false},
 	{"block-email-subaddresses", "CONCIERGE_BLOCK_EMAIL_SUBADDRESSES", "", "true: sign-ups with an email address whose local part holds +, = or # are refused; false (the default): allowed. An instance setting like sign-up-mode", false},
 	{"block-disposable-email-domains", "CONCIERGE_BLOCK_DISPOSABLE_EMAIL_DOMAINS", "", "true: sign-ups from disposable-mail domains (a shipped list, see -disposable-domains-file) are refused; false (the default): allowed. An instance setting like sign-up-mode", false},
@@ -242,6 +247,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		SecondFactors:               strings.ToLower(strings.TrimSpace(*vals["second-factors"])),
 		ClientTrust:                 strings.ToLower(strings.TrimSpace(*vals["client-trust"])),
 		MFARequired:                 strings.ToLower(strings.TrimSpace(*vals["mfa-required"])),
+		EmailLink:                   strings.ToLower(strings.TrimSpace(*vals["email-link"])),
+		EmailLinkSameClient:         strings.ToLower(strings.TrimSpace(*vals["email-link-require-same-client"])),
 		Blocklist:                   strings.ToLower(strings.TrimSpace(*vals["blocklist"])),
 		BlockEmailSubaddresses:      strings.ToLower(strings.TrimSpace(*vals["block-email-subaddresses"])),
 		BlockDisposableEmailDomains: strings.ToLower(strings.TrimSpace(*vals["block-disposable-email-domains"])),
@@ -382,6 +389,7 @@ func (c *Config) validateDelivery(publicHost string) error {
 		{"CONCIERGE_ORGANIZATIONS", c.Organizations}, {"CONCIERGE_ORGANIZATION_DOMAINS", c.OrganizationDomains},
 		{"CONCIERGE_ORGANIZATION_CREATE", c.OrganizationCreate}, {"CONCIERGE_ORGANIZATION_ADMIN_DELETE", c.OrganizationAdminDelete},
 		{"CONCIERGE_CLIENT_TRUST", c.ClientTrust}, {"CONCIERGE_MFA_REQUIRED", c.MFARequired},
+		{"CONCIERGE_EMAIL_LINK", c.EmailLink}, {"CONCIERGE_EMAIL_LINK_REQUIRE_SAME_CLIENT", c.EmailLinkSameClient},
 		{"CONCIERGE_BLOCKLIST", c.Blocklist}, {"CONCIERGE_BLOCK_EMAIL_SUBADDRESSES", c.BlockEmailSubaddresses},
 		{"CONCIERGE_BLOCK_DISPOSABLE_EMAIL_DOMAINS", c.BlockDisposableEmailDomains},
 	} {

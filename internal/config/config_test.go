@@ -42,6 +42,15 @@ func TestAuditRetention(t *testing.T) {
 	}
 }
 
+// TestEmailLinkSettings: the email-link instance settings' initial
+// values come from the environment.
+func TestEmailLinkSettings(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"CONCIERGE_EMAIL_LINK": "True", "CONCIERGE_EMAIL_LINK_REQUIRE_SAME_CLIENT": "false"}), &bytes.Buffer{})
+	if err != nil || c.EmailLink != "true" || c.EmailLinkSameClient != "false" {
+		t.Fatalf("%v %q %q", err, c.EmailLink, c.EmailLinkSameClient)
+	}
+}
+
 func TestPrecedenceAndFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "key")
 	os.WriteFile(file, []byte("sk_test_fromfilefromfilefromfilefromfile\n"), 0o600)
@@ -73,6 +82,8 @@ func TestInvalid(t *testing.T) {
 		"retention":       {"CONCIERGE_AUDIT_RETENTION": "a year"},
 		"retention short": {"CONCIERGE_AUDIT_RETENTION": "5m"},
 		"mode":            {"CONCIERGE_SIGN_UP_MODE": "everyone"},
+		"email link":      {"CONCIERGE_EMAIL_LINK": "maybe"},
+		"same client":     {"CONCIERGE_EMAIL_LINK_REQUIRE_SAME_CLIENT": "yes"},
 		"app name":        {"CONCIERGE_APP_NAME": "two\nlines"},
 		"strict":          {"CONCIERGE_STRICT_ENUMERATION_PROTECTION": "yes"},
 		"delete":          {"CONCIERGE_DELETE_SELF": "1"},
