@@ -68,15 +68,36 @@ func TestBinary(t *testing.T) {
 	}
 }
 
-// build compiles the binary into a temporary directory.
+// The binary is built once for all the package's tests (each build
+// links 40 MB), into a folder TestMain removes.
+var (
+	binOnce sync.Once
+	binDir  string
+	binErr  error
+)
+
+// build returns a fresh temporary directory and the compiled binary.
 func build(t *testing.T) (dir, bin string) {
 	t.Helper()
-	dir = t.TempDir()
-	bin = filepath.Join(dir, "concierge")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "concierge-test-bin-"); binErr != nil {
+			return
+		}
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "concierge"), ".").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("build: %v", binErr)
 	}
-	return dir, bin
+	return t.TempDir(), filepath.Join(binDir, "concierge")
+}
+
+// removeBinary removes what build made, once the tests are done.
+func removeBinary() {
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 }
 
 func stop(t *testing.T, cmd *exec.Cmd) {

@@ -22,7 +22,7 @@ import (
 	"github.com/conciergehq/concierge/internal/user"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) { dbtest.Main(m, removeBinary) }
 
 // envFor runs commands against dsn.
 func envFor(dsn string) func(string) string {

@@ -49,12 +49,16 @@ var (
 )
 
 // Main runs the package's tests and then drops the run's PostgreSQL
-// database, if one was made. Call it from TestMain.
-func Main(m *testing.M) {
+// database, if one was made, and calls after (clean-ups of what the
+// package's tests shared). Call it from TestMain.
+func Main(m *testing.M, after ...func()) {
 	if serverURL() == "" {
 		fmt.Println("dbtest: " + EnvVar + " is not set: running on SQLite only")
 	}
 	code := m.Run()
+	for _, f := range after {
+		f()
+	}
 	if runName != "" {
 		if admin, err := sql.Open("pgx", serverURL()); err == nil {
 			admin.Exec("DROP DATABASE IF EXISTS " + runName + " WITH (FORCE)")
