@@ -50,11 +50,16 @@ func (e *env) shownSecret(label string) string {
 	return eval[string](e, field+`.value`)
 }
 
-// signOut signs the browser out and waits for clerk-js to see it.
+// signOut signs the browser out and waits for the page clerk-js opens
+// then. Once signed out clerk-js navigates to the after-sign-out URL,
+// which loads a new document: awaiting signOut's promise raced that
+// navigation (and lost, "Inspected target navigated or closed", now and
+// then), and a wait on the old document could pass just before it went.
+// So the old document is marked and the wait is for one without the mark.
 func (e *env) signOut() {
 	e.t.Helper()
-	eval[bool](e, `Clerk.signOut().then(() => true)`)
-	e.waitJS(`!Clerk.user`)
+	eval[bool](e, `window.__signingOut = true, Clerk.signOut(), true`)
+	e.waitJS(`!window.__signingOut && window.__loaded === 'ok' && window.Clerk && Clerk.loaded && !Clerk.user`)
 	eval[bool](e, `document.getElementById('app').innerHTML = '', true`)
 }
 

@@ -161,8 +161,8 @@ func TestMultiSessionSignOut(t *testing.T) {
 	if s, _ := e.a.API.Sessions.Session(ctx, second); s.Status != session.Active {
 		t.Fatalf("second session: %s", s.Status)
 	}
-	eval[bool](e, `Clerk.signOut().then(() => true)`)
-	e.waitJS(`!Clerk.user && Clerk.client.sessions.length === 0`)
+	e.signOut()
+	e.waitJS(`Clerk.client.sessions.length === 0`)
 	e.waitSession(second, func(status string) bool { return status != session.Active })
 }
 
