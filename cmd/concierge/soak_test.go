@@ -107,10 +107,12 @@ func TestSoakMemory(t *testing.T) {
 	t.Logf("RSS per round (KiB): %v; %d users written", kib, len(a.users))
 	early := max(kib[0], kib[1], kib[2], kib[3])
 	late := max(kib[4], kib[5], kib[6], kib[7])
-	// Levelling off: the second half of the rounds adds at most a quarter
-	// to the first half's peak (plus 8 MiB of slack for the Go heap's
-	// pacing), though it writes as many users again.
-	if late > early+early/4+8<<10 {
+	// Levelling off: the second half of the rounds, though it writes as
+	// many users again, adds to the first half's peak at most what the
+	// page cache may still fill (its whole 32 MiB budget: how much of it
+	// the first half filled depends on how busy the machine was) and
+	// 16 MiB of slack for the Go heap's pacing.
+	if late > early+(32+16)<<10 {
 		t.Fatalf("RSS keeps growing: first half peak %d KiB, second half %d KiB (%v)", early, late, kib)
 	}
 	if late > 200<<10 {
