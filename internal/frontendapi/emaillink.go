@@ -61,13 +61,9 @@ func (a *API) verifyEmailLink(w http.ResponseWriter, r *http.Request) error {
 	a.setToken(w, r, out.Token)
 	// Checked when the link was asked for, and again now: the allowed
 	// origins may have changed since. Without one, the hosted page.
-	dest := out.RedirectURL
-	if dest == "" || !a.RedirectAllowed(r.Context(), dest) {
-		dest = a.PublicURL + "/sign-in"
-	}
-	u, err := url.Parse(dest)
-	if err != nil {
-		return err
+	u, err := url.Parse(out.RedirectURL)
+	if out.RedirectURL == "" || err != nil || !a.RedirectAllowed(r.Context(), out.RedirectURL) {
+		u, _ = url.Parse(a.PublicURL + "/sign-in")
 	}
 	q := u.Query()
 	q.Set("__clerk_status", out.Status)
