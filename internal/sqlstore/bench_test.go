@@ -71,3 +71,67 @@ func BenchmarkCreateUser(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListUsers measures a page of 100 users (the Backend API's
+// list, newest first) through the store, without HTTP or JSON:
+// go test -run - -bench ListUsers ./internal/sqlstore
+func BenchmarkListUsers(b *testing.B) {
+	for _, engine := range dbtest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			db := dbtest.Open(b, engine)
+			svc := user.NewService(db)
+			for i := 0; i < 2000; i++ {
+				if _, err := svc.Create(ctx, user.CreateParams{
+					EmailAddresses: []string{fmt.Sprintf("u%d@example.com", i)}, FirstName: ptr("Ada"), LastName: ptr("Lovelace"),
+					SkipPasswordRequirement: ptr(true),
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				users, err := db.ListUsers(ctx, user.Query{Limit: 100, Desc: true, OrderBy: user.OrderCreatedAt})
+				if err != nil || len(users) != 100 || len(users[0].Identifiers) != 1 {
+					b.Fatalf("%d users, %v", len(users), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUserByEmail measures the Backend API's lookup by email
+// (GET /v1/users?email_address=) through the store:
+// go test -run - -bench UserByEmail ./internal/sqlstore
+func BenchmarkUserByEmail(b *testing.B) {
+	for _, engine := range dbtest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			db := dbtest.Open(b, engine)
+			svc := user.NewService(db)
+			const n = 1000
+			for i := 0; i < n; i++ {
+				if _, err := svc.Create(ctx, user.CreateParams{
+					EmailAddresses: []string{fmt.Sprintf("u%d@example.com", i)}, SkipPasswordRequirement: ptr(true),
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					q := user.Query{Filter: user.Filter{EmailAddresses: []string{fmt.Sprintf("u%d@example.com", i%n)}}, Limit: 10}
+					users, err := db.ListUsers(ctx, q)
+					if err != nil || len(users) != 1 || len(users[0].Identifiers) != 1 {
+						b.Errorf("%d users, %v", len(users), err)
+						return
+					}
+					i += 7
+				}
+			})
+		})
+	}
+}

@@ -243,8 +243,7 @@ func (db *DB) User(ctx context.Context, id string) (*user.User, error) {
 
 // selectUserJoinedSQL reads a user and its identifiers in one statement:
 // one row per identifier (or one with NULLs), user columns repeated.
-const selectUserJoinedSQL = "SELECT " + userColumns + `,
-	i.id, i.kind, i.value, i.reserved, i.verification_status, i.verification_strategy, i.data, i.created_at, i.updated_at
+const selectUserJoinedSQL = "SELECT " + userColumns + ", " + joinedIdentifierColumns + `
 	FROM users u LEFT JOIN identifiers i ON i.user_id = u.id WHERE u.id = ? ORDER BY i.seq`
 
 func (db *DB) userWithIdentifiers(ctx context.Context, c q, query, id string) (*user.User, error) {
@@ -252,18 +251,42 @@ func (db *DB) userWithIdentifiers(ctx context.Context, c q, query, id string) (*
 	if err != nil {
 		return nil, err
 	}
+	users, err := scanJoinedUsers(rows, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 {
+		return nil, errUserNotFound(id)
+	}
+	return users[0], nil
+}
+
+// joinedIdentifierColumns follow userColumns in a query that LEFT JOINs
+// identifiers i to users u (see scanJoinedUsers).
+const joinedIdentifierColumns = `i.id, i.kind, i.value, i.reserved, i.verification_status,
+	i.verification_strategy, i.data, i.created_at, i.updated_at`
+
+// scanJoinedUsers reads users joined to their identifiers, one row per
+// identifier (or one with NULLs for a user without any), each user's
+// rows together in identifier order; it closes rows. Every row is
+// scanned whole (database/sql allows one Scan a row), and the user
+// columns of a row after a user's first are dropped.
+func scanJoinedUsers(rows *sql.Rows, capacity int) ([]*user.User, error) {
 	defer rows.Close()
+	users := make([]*user.User, 0, capacity)
 	var u *user.User
+	var idnID, kind, value, status, strategy, data sql.NullString
+	var reserved sql.NullBool
+	var created, updated sql.NullInt64
+	idn := rowScanner{rows, []any{&idnID, &kind, &value, &reserved, &status, &strategy, &data, &created, &updated}}
 	for rows.Next() {
-		var idnID, kind, value, status, strategy, data sql.NullString
-		var reserved sql.NullBool
-		var created, updated sql.NullInt64
-		got, err := scanUser(rowScanner{rows, []any{&idnID, &kind, &value, &reserved, &status, &strategy, &data, &created, &updated}})
+		got, err := scanUser(idn)
 		if err != nil {
 			return nil, err
 		}
-		if u == nil {
+		if u == nil || got.ID != u.ID {
 			u = got
+			users = append(users, u)
 		}
 		if idnID.Valid {
 			u.Identifiers = append(u.Identifiers, user.Identifier{
@@ -273,13 +296,7 @@ func (db *DB) userWithIdentifiers(ctx context.Context, c q, query, id string) (*
 			})
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if u == nil {
-		return nil, errUserNotFound(id)
-	}
-	return u, nil
+	return users, rows.Err()
 }
 
 // rowScanner scans the user columns plus extra trailing destinations.
