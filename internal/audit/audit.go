@@ -32,6 +32,16 @@ const (
 var Kinds = []ActorKind{Operator, APIKey, User, System}
 
 // Actor is who acts in a request, and from where.
+//
+// An actor with a kind but no ID is someone not yet known to be anyone:
+// a signed-out client signing up, in or out (kind User), a person
+// signing in to the dashboard (kind Operator). Each event of theirs is
+// recorded as the user's or operator's it concerns (its target, or a
+// session's user), since on those requests only the one signing in, up
+// or out changes that account; an event that concerns no one of their
+// kind (a waitlist entry, a setting) is not recorded. A lockout is the
+// exception: failed attempts prove nobody is the user, so user.locked
+// keeps the ID empty and tells only where the attempts came from.
 type Actor struct {
 	Kind ActorKind
 	ID   string
@@ -61,6 +71,11 @@ const (
 
 	SessionCreated = "session.created"
 	SessionRevoked = "session.revoked"
+	// SessionEnded and SessionRemoved are a user's own sign-out (the
+	// statuses clerk-js's end and remove leave); SessionRevoked is
+	// another's doing, or the user's from another session.
+	SessionEnded   = "session.ended"
+	SessionRemoved = "session.removed"
 
 	InvitationCreated = "invitation.created"
 	InvitationRevoked = "invitation.revoked"
@@ -109,6 +124,11 @@ const (
 	WaitlistRejected   = "waitlist_entry.rejected"
 	WaitlistDeleted    = "waitlist_entry.deleted"
 	OperatorCreated    = "operator.created"
+	OperatorSignedIn   = "operator.signed_in"
+	// WebhookTested is a test event queued for an endpoint;
+	// WebhookReplayed is a message (an event, msg_…) queued again.
+	WebhookTested   = "webhook_endpoint.tested"
+	WebhookReplayed = "webhook_message.replayed"
 
 	// ImpersonationStarted is an actor token minted: the dashboard's
 	// "Sign in as this user" or POST /v1/actor_tokens. Its target is the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/dbtest"
+	"github.com/conciergehq/concierge/internal/instance"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -34,8 +35,8 @@ func TestAuditDashboard(t *testing.T) {
 		c := e.client()
 		post := c.operator("op@example.com")
 		ops := auditEvents(t, e, audit.Filter{})
-		if len(ops) != 0 {
-			t.Fatalf("events before any change: %+v", ops)
+		if len(ops) != 1 || ops[0].Action != audit.OperatorSignedIn {
+			t.Fatalf("events before any change but the sign-in: %+v", ops)
 		}
 
 		if st, _ := post("/dashboard/users", url.Values{"email_address": {"ada@example.com"}}); st != 303 {
@@ -57,7 +58,7 @@ func TestAuditDashboard(t *testing.T) {
 		if st, _ := post("/dashboard/users", url.Values{"email_address": {"ada@example.com"}}); st != 422 {
 			t.Fatalf("duplicate: %d", st)
 		}
-		if n := len(auditEvents(t, e, audit.Filter{})); n != 1 {
+		if n := len(auditEvents(t, e, audit.Filter{})); n != 2 {
 			t.Fatalf("a refused change wrote events: %d", n)
 		}
 
@@ -75,7 +76,8 @@ func TestAuditDashboard(t *testing.T) {
 		for _, ev := range all {
 			actions = append(actions, ev.Action)
 		}
-		want := []string{audit.SettingsUpdated, audit.APIKeyCreated, audit.ImpersonationStarted, audit.UserBanned, audit.UserCreated}
+		want := []string{audit.SettingsUpdated, audit.APIKeyCreated, audit.ImpersonationStarted, audit.UserBanned, audit.UserCreated,
+			audit.OperatorSignedIn}
 		if strings.Join(actions, " ") != strings.Join(want, " ") {
 			t.Fatalf("actions %v, want %v", actions, want)
 		}
@@ -127,8 +129,105 @@ func TestAuditDashboard(t *testing.T) {
 			t.Fatalf("first page: %d rows, next %q", n, older)
 		}
 		_, body, _ = c.get(strings.ReplaceAll(older, "&amp;", "&"))
-		if n := strings.Count(body, "<tr data-action="); n != 65-50 || strings.Contains(body, `rel="next"`) || !strings.Contains(body, audit.UserCreated) {
+		if n := strings.Count(body, "<tr data-action="); n != 66-50 || strings.Contains(body, `rel="next"`) || !strings.Contains(body, audit.UserCreated) {
 			t.Fatalf("second page: %d rows\n%s", n, body)
+		}
+	})
+}
+
+// TestAuditOperatorSignIn: set-up records the first operator making
+// itself and signing in, a sign-in records the operator, from the
+// client's address and with its user agent; a failed sign-in records
+// nothing; a lockout from failed user sign-ins shows on the audit page
+// with no user named.
+func TestAuditOperatorSignIn(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		c := e.client()
+		if st, _, _ := c.post("/dashboard/setup", url.Values{"secret_key": {secretKey}, "email": {"op@example.com"},
+			"password": {"operator password 1"}}); st != 303 {
+			t.Fatalf("setup: %d", st)
+		}
+		got := auditEvents(t, e, audit.Filter{})
+		if len(got) != 2 || got[0].Action != audit.OperatorSignedIn || got[1].Action != audit.OperatorCreated {
+			t.Fatalf("setup: %+v", got)
+		}
+		opID := got[1].TargetID
+		for _, ev := range got {
+			if ev.ActorKind != audit.Operator || ev.ActorID != opID || ev.TargetID != opID || ev.IP != "127.0.0.1" || ev.UserAgent == "" {
+				t.Fatalf("setup event: %+v", ev)
+			}
+		}
+		if got[0].ActorName != "op@example.com" {
+			t.Fatalf("sign-in actor name: %q", got[0].ActorName)
+		}
+
+		other := e.client()
+		if st, _, _ := other.post("/dashboard/sign-in", url.Values{"email": {"op@example.com"}, "password": {"wrong password 1"}}); st != 422 {
+			t.Fatalf("wrong password: %d", st)
+		}
+		if st, _, _ := other.post("/dashboard/sign-in", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password 1"}}); st != 422 {
+			t.Fatalf("unknown operator: %d", st)
+		}
+		if n := len(auditEvents(t, e, audit.Filter{})); n != 2 {
+			t.Fatalf("failed sign-ins wrote %d events", n-2)
+		}
+		if st, _, _ := other.post("/dashboard/sign-in", url.Values{"email": {"op@example.com"}, "password": {"operator password 1"}}); st != 303 {
+			t.Fatalf("sign-in: %d", st)
+		}
+		got = auditEvents(t, e, audit.Filter{ActorID: opID, Action: audit.OperatorSignedIn})
+		if len(got) != 2 || got[0].TargetType != "operator" || got[0].ActorName != "op@example.com" || got[0].IP != "127.0.0.1" {
+			t.Fatalf("sign-ins: %+v", got)
+		}
+
+		// A lockout names no user as its actor; the page says so.
+		ctx := audit.WithActor(context.Background(), audit.Actor{Kind: audit.User, IP: "192.0.2.7"})
+		u, err := e.app.API.Users.Create(context.Background(), userParams("ada@example.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.db.CountFailure(ctx, u.ID, 0, func(x *user.User) { until := int64(1) << 50; x.LockoutUntil = &until }); err != nil {
+			t.Fatal(err)
+		}
+		_, body, _ := c.get("/dashboard/audit?action=" + audit.UserLocked)
+		if !strings.Contains(body, "signed-out client") || !strings.Contains(body, "192.0.2.7") || strings.Contains(body, `?actor_id="`) {
+			t.Fatalf("lockout on the page:\n%s", body)
+		}
+	})
+}
+
+// TestAuditWebhookDashboard: an operator's test event and replay are
+// recorded as theirs.
+func TestAuditWebhookDashboard(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		ctx := context.Background()
+		if err := e.app.Settings.Set(ctx, instance.WebhookAllowPrivate, "true"); err != nil {
+			t.Fatal(err)
+		}
+		post := e.client().operator("op@example.com")
+		if st, _ := post("/dashboard/webhooks", url.Values{"url": {"http://127.0.0.1:9/hook"}}); st != 303 {
+			t.Fatalf("add: %d", st)
+		}
+		eps, _ := e.app.API.Webhooks.List(ctx)
+		if len(eps) != 1 {
+			t.Fatalf("endpoints: %+v", eps)
+		}
+		if st, _ := post("/dashboard/webhooks/"+eps[0].ID+"/test", url.Values{}); st != 303 {
+			t.Fatalf("test: %d", st)
+		}
+		ds, _ := e.app.API.Webhooks.Deliveries(ctx, eps[0].ID, 10)
+		if len(ds) != 1 {
+			t.Fatalf("deliveries: %+v", ds)
+		}
+		if st, _ := post("/dashboard/webhook-deliveries/"+ds[0].ID+"/replay", url.Values{}); st != 303 {
+			t.Fatalf("replay: %d", st)
+		}
+		got := auditEvents(t, e, audit.Filter{ActorKind: audit.Operator})
+		if len(got) < 2 || got[0].Action != audit.WebhookReplayed || got[0].TargetID != ds[0].EventID ||
+			!strings.Contains(string(got[0].Detail), ds[0].ID) || got[1].Action != audit.WebhookTested ||
+			got[1].TargetID != eps[0].ID || got[0].ActorName != "op@example.com" || got[1].IP != "127.0.0.1" {
+			t.Fatalf("events: %+v", got)
 		}
 	})
 }

@@ -1,11 +1,13 @@
 package dashboard
 
 import (
-	"github.com/conciergehq/concierge/internal/httpcheck"
+	"context"
 	"net/http"
 	"strings"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
+	"github.com/conciergehq/concierge/internal/httpcheck"
 )
 
 type authData struct {
@@ -31,7 +33,7 @@ func (d *Dashboard) setupPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (d *Dashboard) setupSubmit(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
+	ctx := signingIn(r) // the first operator is recorded making itself
 	if any, err := d.Operators.Any(ctx); err != nil || any {
 		if err != nil {
 			return err
@@ -92,7 +94,7 @@ func (d *Dashboard) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 		v.Error, _ = message(err)
 		return d.render(w, r, "sign_in", http.StatusTooManyRequests, v)
 	}
-	tok, _, err := d.Operators.SignIn(r.Context(), f.Get("email"), f.Get("password"))
+	tok, _, err := d.Operators.SignIn(signingIn(r), f.Get("email"), f.Get("password"))
 	if err != nil {
 		if msg, ok := message(err); ok {
 			v.Error = msg
@@ -114,6 +116,15 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) error {
 	d.setCookie(w, "", -1)
 	http.Redirect(w, r, "/dashboard/sign-in", http.StatusSeeOther)
 	return nil
+}
+
+// signingIn is r's context with the operator not yet known as its audit
+// actor: the store records the operator an event concerns (the one
+// signing in, or made at set-up), from r's address (see audit.Actor).
+// A failed sign-in records nothing: it writes nothing, and the rate
+// limit answers for guessing.
+func signingIn(r *http.Request) context.Context {
+	return audit.WithActor(r.Context(), audit.Actor{Kind: audit.Operator, IP: httpcheck.ClientIP(r), UserAgent: r.UserAgent()})
 }
 
 // limit applies the sign-in rate limit to the caller's address.

@@ -350,7 +350,7 @@ func (a *API) transportLimit(next handler, limit int64) http.Handler {
 		if err != nil {
 			return err
 		}
-		ctx := context.WithValue(r.Context(), clientKey, c)
+		ctx := signedOut(context.WithValue(r.Context(), clientKey, c), r)
 		if tok := r.URL.Query().Get("__clerk_testing_token"); tok != "" && !a.Production && a.TestingKey != nil &&
 			testingtoken.Valid(a.TestingKey, tok, time.Now()) {
 			ctx = context.WithValue(ctx, testingKey, true)

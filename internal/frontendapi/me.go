@@ -6,10 +6,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/backendapi"
 	"github.com/conciergehq/concierge/internal/emaillink"
-	"github.com/conciergehq/concierge/internal/httpcheck"
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
@@ -70,8 +68,7 @@ func (a *API) withMe(kind limitKind, fn meHandler) handler {
 			return err
 		}
 		// What a user changes of their own account is recorded as theirs.
-		r = r.WithContext(audit.WithActor(r.Context(), audit.Actor{Kind: audit.User, ID: u.ID,
-			IP: httpcheck.ClientIP(r), UserAgent: r.UserAgent()}))
+		r = asUser(r, u.ID)
 		v, err := params(r)
 		if err != nil {
 			return err

@@ -64,6 +64,7 @@ func (a *API) transferSignUp(w http.ResponseWriter, r *http.Request, c *session.
 // for form_post providers such as Apple). The outcome is kept on the
 // client's sign-in or sign-up; the browser goes on to the application.
 func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) error {
+	r = r.WithContext(signedOut(r.Context(), r)) // the provider's redirect: no transport here
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		return errMalformed

@@ -135,7 +135,7 @@ func (a *API) pageTransport(next handler) http.Handler {
 		if err != nil {
 			return err
 		}
-		return next(w, r.WithContext(contextWithClient(r, c)))
+		return next(w, r.WithContext(signedOut(contextWithClient(r, c), r)))
 	})
 }
 

@@ -28,6 +28,7 @@ func (a *API) setProfileImage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	r = asUser(r, u.ID) // as withMe would, were the body not an upload
 	file, _, err := images.Upload(w, r)
 	if err != nil {
 		return err

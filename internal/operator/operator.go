@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/conciergehq/concierge/internal/audit"
 	"github.com/conciergehq/concierge/internal/errs"
 	"github.com/conciergehq/concierge/internal/id"
 	"github.com/conciergehq/concierge/internal/identifier"
@@ -99,8 +100,14 @@ func (s *Service) SignIn(ctx context.Context, email, pw string) (string, *Sessio
 	return s.Open(ctx, o)
 }
 
-// Open starts a session for o.
+// Open starts a session for o. Where the request is audited (the
+// sign-in and set-up forms name where it comes from), the sign-in is
+// recorded as o's.
 func (s *Service) Open(ctx context.Context, o *Operator) (string, *Session, error) {
+	if a, ok := audit.ActorFrom(ctx); ok {
+		a.Kind, a.ID, a.Name = audit.Operator, o.ID, o.Email
+		ctx = audit.WithActor(ctx, a)
+	}
 	tok, csrf := id.Secret(), id.Secret()
 	now := s.Now()
 	sess := &Session{Operator: o, CSRF: csrf, ExpiresAt: now.Add(SessionLifetime).UnixMilli()}

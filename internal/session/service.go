@@ -39,6 +39,9 @@ type Users interface {
 	// number or username (normalized), or returns a not-found error.
 	UserByIdentifier(ctx context.Context, value string) (*user.User, *user.Identifier, error)
 	UpdateUser(ctx context.Context, id string, fn func(*user.User) error) (*user.User, error)
+	// CountFailure stores the failed-attempt count and lockout fn sets
+	// on the user, recording a lockout that begins at now.
+	CountFailure(ctx context.Context, id string, now int64, fn func(*user.User)) (*user.User, error)
 }
 
 // Config holds the policies of sessions and codes.

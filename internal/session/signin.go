@@ -500,13 +500,12 @@ func (s *Service) failed(ctx context.Context, u *user.User, cause error) error {
 		return cause
 	}
 	now := s.Now().UnixMilli()
-	updated, err := s.Users.UpdateUser(ctx, u.ID, func(x *user.User) error {
+	updated, err := s.Users.CountFailure(ctx, u.ID, now, func(x *user.User) {
 		x.FailedAttempts++
 		if x.FailedAttempts >= user.MaxAttempts {
 			until := now + user.LockoutDuration
 			x.LockoutUntil = &until
 		}
-		return nil
 	})
 	if err != nil {
 		return err

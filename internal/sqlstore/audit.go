@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/audit"
+	"github.com/conciergehq/concierge/internal/session"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -29,6 +30,17 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, action, targetType, target
 	if !ok {
 		return nil
 	}
+	if a.ID == "" {
+		// Someone signing in, up or out: the event is theirs of whom it
+		// concerns (see audit.Actor), or not recorded.
+		subject := subjectOf(a.Kind, targetType, targetID, detail)
+		if subject == "" {
+			return nil
+		}
+		if action != audit.UserLocked {
+			a.ID = subject
+		}
+	}
 	d := []byte("{}")
 	if detail != nil {
 		var err error
@@ -42,6 +54,27 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, action, targetType, target
 	_, err := db.in(tx).ExecContext(ctx, insertAuditSQL, string(a.Kind), a.ID, a.Name, action, targetType, targetID,
 		a.IP, audit.Clip(a.UserAgent, userAgentMax), string(d), db.nowMillis())
 	return err
+}
+
+// subjectOf is the user or operator (as kind says) an event concerns:
+// its target, or the user_id its detail names (a session's user).
+func subjectOf(kind audit.ActorKind, targetType, targetID string, detail any) string {
+	switch {
+	case kind == audit.Operator && targetType == "operator":
+		return targetID
+	case kind != audit.User:
+		return ""
+	case targetType == "user":
+		return targetID
+	}
+	switch d := detail.(type) {
+	case map[string]string:
+		return d["user_id"]
+	case map[string]any:
+		id, _ := d["user_id"].(string)
+		return id
+	}
+	return ""
 }
 
 const auditColumns = "seq, actor_kind, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail, created_at"
@@ -190,4 +223,47 @@ func (db *DB) recordEvent(ctx context.Context, tx *sql.Tx, typ, targetID string,
 	}
 	action, target := fromEvent(typ)
 	return db.record(ctx, tx, action, target, targetID, detail)
+}
+
+// recordCompletion records the session a sign-in or sign-up completed
+// with (the sign-up's user.created is createUser's). A session opened
+// with an actor token carries that actor in the detail: the one who
+// signed in was the impersonator, not the user the entry names.
+func (db *DB) recordCompletion(ctx context.Context, tx *sql.Tx, x session.Completion) error {
+	detail := map[string]any{"user_id": x.Session.UserID, "strategy": x.Strategy}
+	if len(x.Session.Actor) > 0 {
+		detail["actor"] = json.RawMessage(x.Session.Actor)
+	}
+	return db.record(ctx, tx, audit.SessionCreated, "session", x.Session.ID, detail)
+}
+
+// recordEnding records, before they end, the sign-out (session.<status>)
+// of each active session of a client.
+func (db *DB) recordEnding(ctx context.Context, tx *sql.Tx, status, clientID string) error {
+	if _, ok := audit.ActorFrom(ctx); !ok {
+		return nil
+	}
+	rows, err := db.in(tx).QueryContext(ctx, "SELECT id, user_id FROM sessions WHERE client_id = ? AND status = 'active'", clientID)
+	if err != nil {
+		return err
+	}
+	var ending [][2]string
+	for rows.Next() {
+		var id, userID string
+		if err := rows.Scan(&id, &userID); err != nil {
+			rows.Close()
+			return err
+		}
+		ending = append(ending, [2]string{id, userID})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, s := range ending {
+		if err := db.record(ctx, tx, "session."+status, "session", s[0], map[string]string{"user_id": s[1]}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -42,3 +42,28 @@ func TestUserChange(t *testing.T) {
 		t.Fatalf("ban: %s", action)
 	}
 }
+
+// TestAuditSubject: an actor not yet known becomes the user or operator
+// of its kind that an event concerns, or no one.
+func TestAuditSubject(t *testing.T) {
+	for _, c := range []struct {
+		kind               audit.ActorKind
+		targetType, target string
+		detail             any
+		want               string
+	}{
+		{audit.User, "user", "user_1", nil, "user_1"},
+		{audit.User, "session", "sess_1", map[string]string{"user_id": "user_2"}, "user_2"},
+		{audit.User, "session", "sess_1", map[string]any{"user_id": "user_3", "strategy": "password"}, "user_3"},
+		{audit.User, "waitlist_entry", "wle_1", map[string]string{"email_address": "a@example.com"}, ""},
+		{audit.User, "settings", "sign_up_mode", nil, ""},
+		{audit.User, "operator", "op_1", nil, ""},
+		{audit.Operator, "operator", "op_1", nil, "op_1"},
+		{audit.Operator, "user", "user_1", nil, ""},
+		{audit.APIKey, "user", "user_1", nil, ""},
+	} {
+		if got := subjectOf(c.kind, c.targetType, c.target, c.detail); got != c.want {
+			t.Errorf("%s on %s %s: %q, want %q", c.kind, c.targetType, c.target, got, c.want)
+		}
+	}
+}

@@ -53,9 +53,11 @@ func (db *DB) CreateOperatorSession(ctx context.Context, tokenHash, operatorID, 
 		if _, err := c.ExecContext(ctx, "DELETE FROM operator_sessions WHERE expires_at <= ?", now); err != nil {
 			return err
 		}
-		_, err := c.ExecContext(ctx, `INSERT INTO operator_sessions (token_hash, operator_id, csrf, expires_at, created_at)
-			VALUES (?, ?, ?, ?, ?)`, tokenHash, operatorID, csrf, expiresAt, now)
-		return err
+		if _, err := c.ExecContext(ctx, `INSERT INTO operator_sessions (token_hash, operator_id, csrf, expires_at, created_at)
+			VALUES (?, ?, ?, ?, ?)`, tokenHash, operatorID, csrf, expiresAt, now); err != nil {
+			return err
+		}
+		return db.record(ctx, tx, audit.OperatorSignedIn, "operator", operatorID, nil)
 	})
 }
 

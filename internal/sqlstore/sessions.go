@@ -312,6 +312,9 @@ func (db *DB) Complete(ctx context.Context, x session.Completion) error {
 		if err := db.insertSession(ctx, tx, x.Session); err != nil {
 			return err
 		}
+		if err := db.recordCompletion(ctx, tx, x); err != nil {
+			return err
+		}
 		if x.SignIn != nil {
 			if err := db.saveAttempt(ctx, tx, session.KindSignIn, x.SignIn.ID, x.ClientID, x.SignIn, false, x.SignIn.CreatedAt, x.Now); err != nil {
 				return err
@@ -412,6 +415,9 @@ func (db *DB) SetSessionStatus(ctx context.Context, id, status string, now int64
 func (db *DB) EndClientSessions(ctx context.Context, clientID, status string, now int64) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c := db.in(tx)
+		if err := db.recordEnding(ctx, tx, status, clientID); err != nil {
+			return err
+		}
 		if err := db.endSessions(ctx, tx, "client_id = ?", status, now, clientID); err != nil {
 			return err
 		}

@@ -302,13 +302,20 @@ func (db *DB) DeleteEndpoint(ctx context.Context, epID string) error {
 	})
 }
 
-// QueueDelivery queues one event for one endpoint (test events, replays).
+// QueueDelivery queues one event for one endpoint: a test event, or a
+// replay (d.ReplayOf set).
 func (db *DB) QueueDelivery(ctx context.Context, d *webhook.Delivery) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := db.in(tx).ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, type, payload, status,
+		if _, err := db.in(tx).ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, type, payload, status,
 			next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.ID, d.EventID, d.EndpointID, d.Type, string(d.Payload), webhook.Pending, d.NextAttemptAt, d.CreatedAt, d.CreatedAt)
-		return err
+			d.ID, d.EventID, d.EndpointID, d.Type, string(d.Payload), webhook.Pending, d.NextAttemptAt, d.CreatedAt, d.CreatedAt); err != nil {
+			return err
+		}
+		if d.ReplayOf != "" {
+			return db.record(ctx, tx, audit.WebhookReplayed, "webhook_message", d.EventID, map[string]string{
+				"endpoint_id": d.EndpointID, "delivery_id": d.ID, "replay_of": d.ReplayOf, "type": d.Type})
+		}
+		return db.record(ctx, tx, audit.WebhookTested, "webhook_endpoint", d.EndpointID, map[string]string{"delivery_id": d.ID})
 	})
 }
 

@@ -28,6 +28,9 @@ type Delivery struct {
 	LastResponse string `json:"last_response"`
 	CreatedAt    int64  `json:"created_at"`
 	UpdatedAt    int64  `json:"updated_at"`
+	// ReplayOf is, on a delivery being queued as a replay, the one it
+	// sends again (for the audit log; not stored).
+	ReplayOf string `json:"-"`
 }
 
 // Store keeps endpoints and deliveries.

@@ -188,7 +188,7 @@ func (s *Service) Replay(ctx context.Context, deliveryID string) (*Delivery, err
 	if err != nil {
 		return nil, err
 	}
-	return s.queue(ctx, &Delivery{EventID: d.EventID, EndpointID: d.EndpointID, Type: d.Type, Payload: d.Payload}, s.Now())
+	return s.queue(ctx, &Delivery{EventID: d.EventID, EndpointID: d.EndpointID, Type: d.Type, Payload: d.Payload, ReplayOf: d.ID}, s.Now())
 }
 
 // ReplayFailed queues again every delivery to an endpoint that failed
@@ -203,7 +203,8 @@ func (s *Service) ReplayFailed(ctx context.Context, epID string, since int64) (i
 	}
 	now := s.Now()
 	for _, d := range failed {
-		if _, err := s.queue(ctx, &Delivery{EventID: d.EventID, EndpointID: d.EndpointID, Type: d.Type, Payload: d.Payload}, now); err != nil {
+		if _, err := s.queue(ctx, &Delivery{EventID: d.EventID, EndpointID: d.EndpointID, Type: d.Type, Payload: d.Payload,
+			ReplayOf: d.ID}, now); err != nil {
 			return 0, err
 		}
 	}
