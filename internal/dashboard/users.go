@@ -129,7 +129,7 @@ func (d *Dashboard) users(w http.ResponseWriter, r *http.Request) error {
 	}
 	if q.Get("partial") == "1" {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		return pages["users"].ExecuteTemplate(w, "rows", data)
+		return pages()["users"].ExecuteTemplate(w, "rows", data)
 	}
 	return d.render(w, r, "users", http.StatusOK, view{Title: "Users", Nav: "users", Data: data})
 }
