@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/conciergehq/concierge/internal/cputime"
 	"github.com/conciergehq/concierge/internal/dbtest"
 	"github.com/conciergehq/concierge/internal/user"
 )
@@ -30,6 +31,7 @@ func BenchmarkGetUser(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			defer cputime.PerOp(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {
@@ -56,6 +58,7 @@ func BenchmarkCreateUser(b *testing.B) {
 			b.SetParallelism(8)
 			b.ReportAllocs()
 			b.ResetTimer()
+			defer cputime.PerOp(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := n.Add(1)
@@ -91,6 +94,7 @@ func BenchmarkListUsers(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			defer cputime.PerOp(b)()
 			for i := 0; i < b.N; i++ {
 				users, err := db.ListUsers(ctx, user.Query{Limit: 100, Desc: true, OrderBy: user.OrderCreatedAt})
 				if err != nil || len(users) != 100 || len(users[0].Identifiers) != 1 {
@@ -120,6 +124,7 @@ func BenchmarkUserByEmail(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			defer cputime.PerOp(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/conciergehq/concierge/internal/cputime"
 	"github.com/conciergehq/concierge/internal/user"
 )
 
@@ -33,6 +34,7 @@ func BenchmarkRowWidth(b *testing.B) {
 		ids = append(ids, u.ID)
 	}
 	b.Run("store-get-44-columns", func(b *testing.B) {
+		defer cputime.PerOp(b)()
 		for i := 0; i < b.N; i++ {
 			if _, err := db.User(ctx, ids[i%len(ids)]); err != nil {
 				b.Fatal(err)
@@ -40,6 +42,7 @@ func BenchmarkRowWidth(b *testing.B) {
 		}
 	})
 	b.Run("user-row-35-columns", func(b *testing.B) {
+		defer cputime.PerOp(b)()
 		for i := 0; i < b.N; i++ {
 			rows, err := db.reader().QueryContext(ctx, "SELECT "+userColumns+" FROM users u WHERE u.id = ?", ids[i%len(ids)])
 			if err != nil {
@@ -54,6 +57,7 @@ func BenchmarkRowWidth(b *testing.B) {
 		}
 	})
 	b.Run("five-columns", func(b *testing.B) {
+		defer cputime.PerOp(b)()
 		var id, email string
 		var first, last *string
 		var created int64
