@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -126,6 +127,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("concierge listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Engine(),
 		"instance", cfg.InstanceType(), "publishable_key", sdk.PublishableKeyFor(cfg.PublicURL, cfg.Production),
 		"email", transportName(a.Dispatcher.Email), "sms", transportName(a.Dispatcher.SMS))
+	// What start-up allocated (migrations, settings, prepared statements)
+	// is garbage now: hand its pages back rather than carry them idle.
+	go debug.FreeOSMemory()
 	return server.Run(ctx, ln, a.Handler, cfg.ShutdownTimeout, log)
 }
 
