@@ -36,7 +36,9 @@ type ceilingRun struct {
 	only map[string]bool
 	// cpuprofile, if set, is where the server writes a CPU profile.
 	cpuprofile string
-	out        io.Writer
+	// processes, if over 1, adds the read-scaling rows (see scale).
+	processes int
+	out       io.Writer
 }
 
 // ceilingReport is what a run found; the quick test fails on its errors.
@@ -108,8 +110,10 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 	if err := seedCeiling(ctx, c.engine, ceilingDSN(c.engine, c.dsn), s.ids); err != nil {
 		return nil, err
 	}
-	ch, err := startChild(serveConfig{Engine: c.engine, DSN: c.dsn, Synchronous: c.sync, BcryptCost: c.cost, SampleID: s.ids[len(s.ids)/2],
-		CPUProfile: c.cpuprofile})
+	cfg := serveConfig{Engine: c.engine, DSN: c.dsn, Synchronous: c.sync, BcryptCost: c.cost, SampleID: s.ids[len(s.ids)/2]}
+	first := cfg
+	first.CPUProfile = c.cpuprofile
+	ch, err := startChild(first)
 	if err != nil {
 		return nil, err
 	}
@@ -157,10 +161,18 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 			}
 		}
 	}
+	var extra serveTally
+	if c.processes > 1 {
+		if err := c.scale(ch, cfg, c.processes, reqs, maxc, rep, &extra); err != nil {
+			return nil, err
+		}
+	}
 	stopped = true
 	if rep.tally, err = ch.stop(); err != nil {
 		return nil, fmt.Errorf("server process: %w", err)
 	}
+	rep.tally.Requests, rep.tally.FiveXX, rep.tally.Closed, rep.tally.Errors = rep.tally.Requests+extra.Requests,
+		rep.tally.FiveXX+extra.FiveXX, rep.tally.Closed+extra.Closed, rep.tally.Errors+extra.Errors
 	fmt.Fprintf(c.out, "\nserver log: %d requests, %d 5xx, %d client-closed (499), %d error lines\n",
 		rep.tally.Requests, rep.tally.FiveXX, rep.tally.Closed, rep.tally.Errors)
 	return rep, nil

@@ -63,11 +63,16 @@ func main() {
 	ceilingMode := flag.Bool("ceiling", false, "measure every workload against its ceiling (ignores -ops and -concurrency; see -clients)")
 	clientsList := flag.String("clients", "32,1", "with -ceiling: the client counts, comma-separated")
 	only := flag.String("only", "", "with -ceiling: run only these workloads (get, email, list100, create, signin, create_pw) and their ceilings")
+	processes := flag.Int("processes", 1, "with -ceiling on postgres: also measure get and email spread over this many Concierge processes on the one database")
 	quick := flag.Bool("quick", false, "a few seconds' ceiling run on few users that fails on errors only, never on speed")
 	flag.Parse()
 	if *ceilingMode || *quick {
 		c := ceilingRun{engine: *engine, dsn: *dsn, users: *n, reuse: *reuse, dur: *dur, sync: *sqliteSync,
-			cost: password.DefaultCost, out: os.Stdout}
+			cost: password.DefaultCost, processes: *processes, out: os.Stdout}
+		if c.processes > 1 && c.engine != sqlstore.Postgres {
+			fmt.Fprintln(os.Stderr, "concierge-bench: -processes needs -engine postgres: a SQLite file is served by one process")
+			os.Exit(2)
+		}
 		for _, f := range strings.Split(*clientsList, ",") {
 			var k int
 			if _, err := fmt.Sscan(f, &k); err != nil || k < 1 {
