@@ -26,9 +26,20 @@ const userAgentMax = 512
 // recorded. detail, if not nil, is marshalled to a small JSON object:
 // callers put names and IDs there, never secrets.
 func (db *DB) record(ctx context.Context, tx *sql.Tx, action, targetType, targetID string, detail any) error {
+	args, err := db.auditArgs(ctx, action, targetType, targetID, detail)
+	if args == nil {
+		return err
+	}
+	_, err = db.in(tx).ExecContext(ctx, insertAuditSQL, args...)
+	return err
+}
+
+// auditArgs returns the arguments of insertAuditSQL for the event, or nil
+// when ctx carries no actor.
+func (db *DB) auditArgs(ctx context.Context, action, targetType, targetID string, detail any) ([]any, error) {
 	a, ok := audit.ActorFrom(ctx)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	if a.ID == "" {
 		// Someone signing in, up or out: the event is theirs of whom it
@@ -45,15 +56,14 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, action, targetType, target
 	if detail != nil {
 		var err error
 		if d, err = json.Marshal(detail); err != nil {
-			return err
+			return nil, err
 		}
 		if string(d) == "null" { // a nil map: nothing to add
 			d = []byte("{}")
 		}
 	}
-	_, err := db.in(tx).ExecContext(ctx, insertAuditSQL, string(a.Kind), a.ID, a.Name, action, targetType, targetID,
-		a.IP, audit.Clip(a.UserAgent, userAgentMax), string(d), db.nowMillis())
-	return err
+	return []any{string(a.Kind), a.ID, a.Name, action, targetType, targetID,
+		a.IP, audit.Clip(a.UserAgent, userAgentMax), string(d), db.nowMillis()}, nil
 }
 
 // subjectOf is the user or operator (as kind says) an event concerns:

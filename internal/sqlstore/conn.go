@@ -84,7 +84,8 @@ func (c *stmtCache) close() {
 
 // q runs store SQL either inside a write transaction or on the read pool.
 // Queries are written with "?" placeholders, rebound for the engine, and
-// prepared once.
+// prepared once, except those the dialect plans at every run with their
+// values (see planPerRun).
 type q struct {
 	db *DB
 	tx *sql.Tx
@@ -116,6 +117,13 @@ func (c q) stmt(ctx context.Context, query string) (*sql.Stmt, string, error) {
 
 // ExecContext runs a statement.
 func (c q) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if opt := c.db.dialect.planPerRun(query); opt != nil {
+		query, args = c.db.dialect.rebind(query), append(opt, args...)
+		if c.tx != nil {
+			return c.tx.ExecContext(ctx, query, args...)
+		}
+		return c.db.write.ExecContext(ctx, query, args...)
+	}
 	st, text, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -131,6 +139,13 @@ func (c q) ExecContext(ctx context.Context, query string, args ...any) (sql.Resu
 
 // QueryContext runs a query.
 func (c q) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if opt := c.db.dialect.planPerRun(query); opt != nil {
+		query, args = c.db.dialect.rebind(query), append(opt, args...)
+		if c.tx != nil {
+			return c.tx.QueryContext(ctx, query, args...)
+		}
+		return c.db.read.QueryContext(ctx, query, args...)
+	}
 	st, text, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err

@@ -125,9 +125,14 @@ func (sqliteDialect) searchCond(column, q string) (string, []any) {
 }
 
 func (postgresDialect) syncSearch(ctx context.Context, c q, userID string, d searchDoc, _ bool) error {
-	all := strings.Join([]string{d.ids, d.emails, d.phones, d.usernames, d.web3, d.names}, "\n")
-	_, err := c.ExecContext(ctx, postgresUpsertSearchSQL, userID, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, all)
+	_, err := c.ExecContext(ctx, postgresUpsertSearchSQL, postgresSearchValues(userID, d)...)
 	return err
+}
+
+// postgresSearchValues are the arguments of postgresUpsertSearchSQL.
+func postgresSearchValues(userID string, d searchDoc) []any {
+	all := strings.Join([]string{d.ids, d.emails, d.phones, d.usernames, d.web3, d.names}, "\n")
+	return []any{userID, d.ids, d.emails, d.phones, d.usernames, d.web3, d.names, all}
 }
 
 func (postgresDialect) deleteSearch() string { return "DELETE FROM user_search WHERE user_id = ?" }

@@ -155,6 +155,9 @@ var updateUserSQL = func() string {
 
 // CreateUser stores u, its identifiers and its search row atomically.
 func (db *DB) CreateUser(ctx context.Context, u *user.User) error {
+	if db.dialect.name() == Postgres {
+		return db.goneMeanwhile(db.createUserPipelined(ctx, u))
+	}
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.createUser(ctx, tx, u) })
 }
 
@@ -193,17 +196,27 @@ func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *user.User) error {
 }
 
 func (db *DB) insertIdentifier(ctx context.Context, tx *sql.Tx, i *user.Identifier) error {
-	_, err := db.in(tx).ExecContext(ctx, insertIdentifierSQL, i.ID, i.UserID, string(i.Kind), i.Value, i.Reserved, i.VerificationStatus, i.VerificationStrategy, nullIfEmpty(i.Data), i.CreatedAt, i.UpdatedAt)
+	_, err := db.in(tx).ExecContext(ctx, insertIdentifierSQL, identifierValues(i)...)
 	if db.dialect.isUnique(err) {
-		// (kind, value) is the only unique key a fresh idn_ ID can hit.
-		return errs.IdentifierExists(string(i.Kind), strings.ReplaceAll(string(i.Kind), "_", " "))
+		return identifierTaken(i)
 	}
 	return err
 }
 
+func identifierValues(i *user.Identifier) []any {
+	return []any{i.ID, i.UserID, string(i.Kind), i.Value, i.Reserved, i.VerificationStatus, i.VerificationStrategy, nullIfEmpty(i.Data), i.CreatedAt, i.UpdatedAt}
+}
+
+// identifierTaken explains a unique violation inserting i: (kind, value)
+// is the only unique key a fresh idn_ ID can hit.
+func identifierTaken(i *user.Identifier) error {
+	return errs.IdentifierExists(string(i.Kind), strings.ReplaceAll(string(i.Kind), "_", " "))
+}
+
 // userConflict explains a unique violation on the users row: it can only
 // be the username or the external ID. On PostgreSQL the failed statement
-// aborted the transaction, so the check runs outside it.
+// aborted the transaction (tx, or nil for a pipeline, which has rolled
+// back already), so the check runs outside it.
 func (db *DB) userConflict(ctx context.Context, tx *sql.Tx, u *user.User) error {
 	// SQLite's single writer connection is held by tx, and a failed
 	// statement leaves the transaction usable; PostgreSQL aborts it.
@@ -211,7 +224,9 @@ func (db *DB) userConflict(ctx context.Context, tx *sql.Tx, u *user.User) error 
 		return db.in(tx).QueryRowContext(ctx, query, args...)
 	}
 	if db.dialect.name() == Postgres {
-		tx.Rollback()
+		if tx != nil {
+			tx.Rollback()
+		}
 		exists = func(query string, args ...any) scanner {
 			return db.write.QueryRowContext(ctx, db.dialect.rebind(query), args...)
 		}

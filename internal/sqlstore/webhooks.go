@@ -139,14 +139,36 @@ func (db *DB) endSessions(ctx context.Context, tx *sql.Tx, cond, status string, 
 
 // emit queues an event for every endpoint that takes it, in tx.
 func (db *DB) emit(ctx context.Context, tx *sql.Tx, typ string, obj any) error {
-	if db.Events.Render == nil {
-		return nil
-	}
-	eps, err := db.cachedEndpoints(ctx, db.in(tx))
+	rows, err := db.deliveries(ctx, db.in(tx), typ, obj)
 	if err != nil {
 		return err
 	}
+	for _, args := range rows {
+		if _, err := db.in(tx).ExecContext(ctx, insertDeliverySQL, args...); err != nil {
+			return err
+		}
+	}
+	if len(rows) > 0 && db.Events.Wake != nil {
+		db.Events.Wake()
+	}
+	return nil
+}
+
+const insertDeliverySQL = `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, type, payload, status,
+			next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// deliveries returns the arguments of insertDeliverySQL for the event of
+// type typ about obj, one row per endpoint that takes it.
+func (db *DB) deliveries(ctx context.Context, c q, typ string, obj any) ([][]any, error) {
+	if db.Events.Render == nil {
+		return nil, nil
+	}
+	eps, err := db.cachedEndpoints(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	var payload []byte
+	var rows [][]any
 	eventID := id.New(id.WebhookEvent)
 	now := db.nowMillis()
 	for _, ep := range eps {
@@ -155,19 +177,12 @@ func (db *DB) emit(ctx context.Context, tx *sql.Tx, typ string, obj any) error {
 		}
 		if payload == nil {
 			if payload, err = db.Events.Render(typ, obj); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		if _, err := db.in(tx).ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, type, payload, status,
-			next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id.New(id.WebhookDelivery), eventID, ep.ID, typ, string(payload), webhook.Pending, now, now, now); err != nil {
-			return err
-		}
+		rows = append(rows, []any{id.New(id.WebhookDelivery), eventID, ep.ID, typ, string(payload), webhook.Pending, now, now, now})
 	}
-	if payload != nil && db.Events.Wake != nil {
-		db.Events.Wake()
-	}
-	return nil
+	return rows, nil
 }
 
 type storedEndpoint struct {
