@@ -46,7 +46,7 @@ func (db *DB) auditArgs(ctx context.Context, action, targetType, targetID string
 		// concerns (see audit.Actor), or not recorded.
 		subject := subjectOf(a.Kind, targetType, targetID, detail)
 		if subject == "" {
-			return nil
+			return nil, nil
 		}
 		if action != audit.UserLocked {
 			a.ID = subject
