@@ -18,17 +18,7 @@ func BenchmarkGetUser(b *testing.B) {
 		b.Run(engine, func(b *testing.B) {
 			ctx := context.Background()
 			db := dbtest.Open(b, engine)
-			svc := user.NewService(db)
-			var ids []string
-			for i := 0; i < 1000; i++ {
-				u, err := svc.Create(ctx, user.CreateParams{
-					EmailAddresses: []string{fmt.Sprintf("u%d@example.com", i)}, SkipPasswordRequirement: ptr(true),
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				ids = append(ids, u.ID)
-			}
+			ids := seedUsers(b, db, 1000)
 			b.ReportAllocs()
 			b.ResetTimer()
 			defer cputime.PerOp(b)()
@@ -83,15 +73,7 @@ func BenchmarkListUsers(b *testing.B) {
 		b.Run(engine, func(b *testing.B) {
 			ctx := context.Background()
 			db := dbtest.Open(b, engine)
-			svc := user.NewService(db)
-			for i := 0; i < 2000; i++ {
-				if _, err := svc.Create(ctx, user.CreateParams{
-					EmailAddresses: []string{fmt.Sprintf("u%d@example.com", i)}, FirstName: ptr("Ada"), LastName: ptr("Lovelace"),
-					SkipPasswordRequirement: ptr(true),
-				}); err != nil {
-					b.Fatal(err)
-				}
-			}
+			seedUsers(b, db, 2000)
 			b.ReportAllocs()
 			b.ResetTimer()
 			defer cputime.PerOp(b)()
@@ -113,15 +95,8 @@ func BenchmarkUserByEmail(b *testing.B) {
 		b.Run(engine, func(b *testing.B) {
 			ctx := context.Background()
 			db := dbtest.Open(b, engine)
-			svc := user.NewService(db)
 			const n = 1000
-			for i := 0; i < n; i++ {
-				if _, err := svc.Create(ctx, user.CreateParams{
-					EmailAddresses: []string{fmt.Sprintf("u%d@example.com", i)}, SkipPasswordRequirement: ptr(true),
-				}); err != nil {
-					b.Fatal(err)
-				}
-			}
+			seedUsers(b, db, n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			defer cputime.PerOp(b)()
@@ -139,4 +114,24 @@ func BenchmarkUserByEmail(b *testing.B) {
 			})
 		})
 	}
+}
+
+// seedUsers creates n users, u<i>@example.com named Ada Lovelace, and
+// returns their IDs.
+func seedUsers(b *testing.B, db user.Store, n int) []string {
+	b.Helper()
+	ctx := context.Background()
+	svc := user.NewService(db)
+	ids := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		u, err := svc.Create(ctx, user.CreateParams{
+			EmailAddresses: []string{fmt.Sprintf("u%d@example.com", i)}, FirstName: ptr("Ada"), LastName: ptr("Lovelace"),
+			SkipPasswordRequirement: ptr(true),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	return ids
 }
