@@ -34,8 +34,9 @@ type dialect interface {
 	// migrationLock serialises migrations across processes.
 	migrationLock() string
 	// searchCond returns a condition on users (aliased u) matching users
-	// whose column (one of searchColumns, or "" for all) contains q.
-	searchCond(column, q string) (string, []any)
+	// whose column (one of searchColumns, or "" for all) contains term.
+	// It may look the matches up first, through c.
+	searchCond(ctx context.Context, c q, column, term string) (string, []any, error)
 	// syncSearch writes the search row of a user; fresh says the user
 	// was just created, so there is no old row to replace.
 	syncSearch(ctx context.Context, c q, userID string, d searchDoc, fresh bool) error

@@ -1,6 +1,9 @@
 package sqlstore
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // TestPlanPerRun: on PostgreSQL a query with a pattern match (a search)
 // carries the driver option that plans it with its values at every run,
@@ -8,7 +11,12 @@ import "testing"
 // SQLite prepares everything.
 func TestPlanPerRun(t *testing.T) {
 	pg, lite := postgresDialect{}, sqliteDialect{}
-	search, _ := pg.searchCond("", "ada")
+	// Too short for trigrams: the condition is the pattern match itself,
+	// made without a lookup (so without a database).
+	search, _, err := pg.searchCond(context.Background(), q{}, "", "ad")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		query   string
 		perRun  bool

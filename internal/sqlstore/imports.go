@@ -379,14 +379,19 @@ func (db *DB) importState(ctx context.Context, tx *sql.Tx, users []*user.User, o
 }
 
 // AfterImport refreshes the statistics the planner reads (ANALYZE on
-// PostgreSQL, PRAGMA optimize on SQLite) for the tables an import fills.
+// PostgreSQL, PRAGMA optimize on SQLite) for the tables an import fills,
+// and on SQLite merges the search index the import grew in segments.
 func (db *DB) AfterImport(ctx context.Context) error {
-	stmt := "PRAGMA optimize"
+	stmts := []string{"PRAGMA optimize", sqliteOptimizeSearchSQL}
 	if db.dialect.name() == Postgres {
-		stmt = "ANALYZE users, identifiers, user_search"
+		stmts = []string{"ANALYZE users, identifiers, user_search"}
 	}
-	_, err := db.write.ExecContext(ctx, stmt)
-	return err
+	for _, stmt := range stmts {
+		if _, err := db.write.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ImportPosition returns how many records of source an import committed.

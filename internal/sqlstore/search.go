@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -92,6 +93,12 @@ const (
 		  names = excluded.names, all_text = excluded.all_text`
 )
 
+// sqliteOptimizeSearchSQL merges the FTS5 index's segments into one: a
+// search reads each term's doclist in every segment, so after a bulk load
+// (a segment per committed batch, merged only a few at a time) a merged
+// index answers a ?query= with a third less CPU.
+const sqliteOptimizeSearchSQL = "INSERT INTO user_search (user_search) VALUES ('optimize')"
+
 func (sqliteDialect) deleteSearch() string { return sqliteDeleteSearchSQL }
 
 func (sqliteDialect) searchStatements() []string {
@@ -103,13 +110,13 @@ func (postgresDialect) searchStatements() []string { return []string{postgresUps
 // searchCond on SQLite uses FTS5 MATCH with a quoted phrase, which the
 // trigram tokenizer turns into a substring match; shorter terms fall back
 // to LIKE over the search table, which scans it.
-func (sqliteDialect) searchCond(column, q string) (string, []any) {
-	if trigramable(q) {
-		phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+func (sqliteDialect) searchCond(_ context.Context, _ q, column, term string) (string, []any, error) {
+	if trigramable(term) {
+		phrase := `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
 		if column != "" {
 			phrase = "{" + column + "} : " + phrase
 		}
-		return "u.seq IN (SELECT rowid FROM user_search WHERE user_search MATCH ?)", []any{phrase}
+		return "u.seq IN (SELECT rowid FROM user_search WHERE user_search MATCH ?)", []any{phrase}, nil
 	}
 	cols := []string{column}
 	if column == "" {
@@ -119,9 +126,9 @@ func (sqliteDialect) searchCond(column, q string) (string, []any) {
 	args := make([]any, len(cols))
 	for i, c := range cols {
 		conds[i] = c + ` LIKE ? ESCAPE '\'`
-		args[i] = likePattern(q)
+		args[i] = likePattern(term)
 	}
-	return "u.seq IN (SELECT rowid FROM user_search WHERE " + strings.Join(conds, " OR ") + ")", args
+	return "u.seq IN (SELECT rowid FROM user_search WHERE " + strings.Join(conds, " OR ") + ")", args, nil
 }
 
 func (postgresDialect) syncSearch(ctx context.Context, c q, userID string, d searchDoc, _ bool) error {
@@ -137,11 +144,51 @@ func postgresSearchValues(userID string, d searchDoc) []any {
 
 func (postgresDialect) deleteSearch() string { return "DELETE FROM user_search WHERE user_id = ?" }
 
+// searchFew is how many matches PostgreSQL's search looks up through the
+// trigram index before it leaves the plan to the planner. Up to this many
+// are cheap to fetch by ID and sort; past it, walking the list's order
+// index meets a page's worth of matches within limit×users/searchFew rows.
+const searchFew = 1000
+
 // searchCond on PostgreSQL uses ILIKE, which pg_trgm's GIN indexes serve
 // for terms of three characters or more.
-func (postgresDialect) searchCond(column, q string) (string, []any) {
+//
+// The planner cannot tell how many users a term matches (it guesses from
+// the pattern's length), and a wrong guess is costly either way: for a
+// term matching a few dozen users it may walk the created_at index over
+// half the table, testing each row (hill529: 470,000 rows, 2.4 s), and
+// for one matching most users it may fetch them all through the index
+// to sort them. So a trigramable term's matches are looked up first,
+// bounded: if there are few, the condition is their IDs (an index lookup
+// each); if many, the planner's guess of "many" is right, and the
+// ordered walk it then chooses meets matches often.
+func (postgresDialect) searchCond(ctx context.Context, c q, column, term string) (string, []any, error) {
 	if column == "" || column == "web3" {
 		column = "all_text"
 	}
-	return "u.id IN (SELECT user_id FROM user_search WHERE " + column + ` ILIKE ? ESCAPE '\')`, []any{likePattern(q)}
+	pattern := likePattern(term)
+	cond := "u.id IN (SELECT user_id FROM user_search WHERE " + column + ` ILIKE ? ESCAPE '\')`
+	if !trigramable(term) {
+		return cond, []any{pattern}, nil
+	}
+	rows, err := c.QueryContext(ctx, "SELECT user_id FROM user_search WHERE "+column+` ILIKE ? ESCAPE '\' LIMIT `+strconv.Itoa(searchFew+1), pattern)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	ids := make([]string, 0, 16)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", nil, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, err
+	}
+	if len(ids) > searchFew {
+		return cond, []any{pattern}, nil
+	}
+	return "u.id = ANY(?)", []any{ids}, nil
 }

@@ -26,8 +26,8 @@ var orderColumns = map[string]string{
 }
 
 // where builds the WHERE clause (with its keyword, or "" for no filter)
-// for f.
-func (db *DB) where(f *user.Filter) (string, []any) {
+// for f. A search filter may be looked up first.
+func (db *DB) where(ctx context.Context, f *user.Filter) (string, []any, error) {
 	var conds []string
 	var args []any
 	add := func(c string, a ...any) {
@@ -120,7 +120,10 @@ func (db *DB) where(f *user.Filter) (string, []any) {
 		{searchUsernames, f.UsernameQuery}, {searchNames, f.NameQuery},
 	} {
 		if s.q != "" {
-			c, a := db.dialect.searchCond(s.column, s.q)
+			c, a, err := db.dialect.searchCond(ctx, db.reader(), s.column, s.q)
+			if err != nil {
+				return "", nil, err
+			}
 			add(c, a...)
 		}
 	}
@@ -141,10 +144,10 @@ func (db *DB) where(f *user.Filter) (string, []any) {
 		}
 	}
 	if len(conds) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
 	// Everything else narrows the identifier union.
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
 }
 
 // ListUsers returns one page of users, with their identifiers loaded in a
@@ -158,7 +161,10 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 	if q.Desc {
 		dir = " DESC"
 	}
-	where, args := db.where(&q.Filter)
+	where, args, err := db.where(ctx, &q.Filter)
+	if err != nil {
+		return nil, err
+	}
 	if q.StartingAfter != "" {
 		// Keyset paging on (created_at, seq), in the list's direction;
 		// seq (insertion order) breaks ties within a millisecond.
@@ -229,8 +235,11 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 
 // CountUsers counts users matching f.
 func (db *DB) CountUsers(ctx context.Context, f user.Filter) (int64, error) {
-	where, args := db.where(&f)
+	where, args, err := db.where(ctx, &f)
+	if err != nil {
+		return 0, err
+	}
 	var n int64
-	err := db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM users u"+where, args...).Scan(&n)
+	err = db.reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM users u"+where, args...).Scan(&n)
 	return n, err
 }
