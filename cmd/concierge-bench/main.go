@@ -158,7 +158,7 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 	fmt.Fprintf(os.Stderr, "seeded %d users on %s in %s (reuse=%v)\n", n, db.Engine(), time.Since(seedStart).Round(time.Second), reuse)
 
 	// The server's log is counted, not kept (see serverTally).
-	tally := &serverTally{}
+	tally := &serverTally{show: os.Stderr}
 	log := slog.New(tally.handler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -137,8 +139,26 @@ func (c q) ExecContext(ctx context.Context, query string, args ...any) (sql.Resu
 	return c.db.write.ExecContext(ctx, text, args...)
 }
 
-// QueryContext runs a query.
+// badConnRetries is how many more times a read is tried on the read pool
+// after database/sql gave up with driver.ErrBadConn.
+const badConnRetries = 3
+
+// QueryContext runs a query. On the read pool a query that database/sql
+// answers with driver.ErrBadConn is tried again: when clients hang up
+// together (a load balancer dropping its connections), every connection
+// of a full pool can be closing at once, database/sql's own retries are
+// handed the same dying connections, and a request from a client still
+// there was answered 503. A read can always be tried again.
 func (c q) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	for attempt := 0; ; attempt++ {
+		rows, err := c.query(ctx, query, args...)
+		if err == nil || c.tx != nil || attempt == badConnRetries || ctx.Err() != nil || !errors.Is(err, driver.ErrBadConn) {
+			return rows, err
+		}
+	}
+}
+
+func (c q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if opt := c.db.dialect.planPerRun(query); opt != nil {
 		query, args = c.db.dialect.rebind(query), append(opt, args...)
 		if c.tx != nil {
