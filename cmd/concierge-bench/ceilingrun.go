@@ -179,16 +179,9 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 }
 
 func (c ceilingRun) measure(ch *child, client *http.Client, reqs map[string]request, name, ceiling string, clients int, dur time.Duration) (ceilingRow, error) {
-	before, err := ch.cpu()
-	if err != nil {
-		return ceilingRow{}, err
-	}
-	res := driveWith(client, reqs[name], dur, clients, driveOptions{minEach: c.minEach, drain: true})
-	after, err := ch.cpu()
-	if err != nil {
-		return ceilingRow{}, err
-	}
-	return ceilingRow{name: name, ceiling: ceiling, clients: clients, res: res, cpu: after - before}, nil
+	row, err := c.measureOn([]*child{ch}, client, reqs[name], name, clients, dur)
+	row.ceiling = ceiling
+	return row, err
 }
 
 func (rep *ceilingReport) add(out io.Writer, r ceilingRow, ceil *ceilingRow) {

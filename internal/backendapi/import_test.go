@@ -119,6 +119,10 @@ func TestImportClerkCSV(t *testing.T) {
 			if err != nil || u.PasswordHasher != "bcrypt" {
 				t.Fatalf("%s (%s) after sign-in: hasher %q, %v", id, hasher, u.PasswordHasher, err)
 			}
+			// The password did not change: nothing visible did.
+			if u.UpdatedAt != got.UpdatedAt {
+				t.Fatalf("%s (%s): updated_at %d after the digest's upgrade, was %d", id, hasher, u.UpdatedAt, got.UpdatedAt)
+			}
 			signIn(1) // and the bcrypt digest works
 		}
 		// The cells that are not passwords.

@@ -60,7 +60,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, u *user.Use
 	ms := s.Now().UnixMilli()
 	u, err = s.Users.UpdateUser(ctx, u.ID, func(x *user.User) error {
 		x.SetPassword(h, "bcrypt", ms)
-		x.UpdatedAt = ms
+		x.Touch(ms)
 		return nil
 	})
 	if err != nil || !signOutOthers {

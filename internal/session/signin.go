@@ -448,7 +448,7 @@ func (s *Service) ResetPassword(ctx context.Context, c *Client, siID, pw string,
 	ms := s.Now().UnixMilli()
 	u, err := s.Users.UpdateUser(ctx, si.UserID, func(x *user.User) error {
 		x.SetPassword(h, "bcrypt", ms)
-		x.UpdatedAt = ms
+		x.Touch(ms)
 		x.FailedAttempts, x.LockoutUntil = 0, nil
 		return nil
 	})

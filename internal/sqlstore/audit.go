@@ -155,22 +155,6 @@ var bookkeeping = map[string]bool{"updated_at": true, "last_sign_in_at": true, "
 	// Denormalised copies of the primary identifiers' values.
 	"primary_email_address": true, "primary_phone_number": true, "primary_web3_wallet": true}
 
-// substantive reports whether after differs from before in more than
-// bookkeeping: a column outside bookkeeping (a TOTP enrolment begun is
-// bookkeeping too, until it is confirmed), or the identifiers.
-func substantive(before, after *user.User) bool {
-	if len(after.Identifiers) != len(before.Identifiers) {
-		return true
-	}
-	a, b := userValues(before), userValues(after)
-	for i, col := range userColumnNames {
-		if !bookkeeping[col] && col != "totp_pending" && !reflect.DeepEqual(a[i], b[i]) {
-			return true
-		}
-	}
-	return false
-}
-
 // secretColumns are listed by what they hold, never with a value.
 var secretColumns = map[string]string{"password_digest": "password", "password_hasher": "password",
 	"password_last_updated_at": "password", "totp_secret": "totp", "totp_pending": "totp",

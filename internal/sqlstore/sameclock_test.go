@@ -10,9 +10,10 @@ import (
 	"github.com/conciergehq/concierge/internal/user"
 )
 
-// TestChangesWithinOneMillisecond: two changes to a user stamped with
-// the same millisecond are both told of (two audit events, updated_at
-// moving on), while bookkeeping (a sign-in's counters) still is not.
+// TestChangesWithinOneMillisecond: two changes to a user made within one
+// millisecond (and of its creation) are both told of (two audit events,
+// updated_at moving on), while bookkeeping (a sign-in's counters) still
+// is not.
 func TestChangesWithinOneMillisecond(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, engine string) {
 		db := dbtest.Open(t, engine)
@@ -27,7 +28,8 @@ func TestChangesWithinOneMillisecond(t *testing.T) {
 		var stamps []int64
 		for _, name := range []string{"Ada", "Augusta"} {
 			got, err := db.UpdateUser(ctx, u.ID, func(x *user.User) error {
-				x.FirstName, x.UpdatedAt = ptr(name), now.UnixMilli()
+				x.FirstName = ptr(name)
+				x.Touch(now.UnixMilli())
 				return nil
 			})
 			if err != nil {

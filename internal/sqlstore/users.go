@@ -369,13 +369,6 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*user.User) err
 		if err := fn(u); err != nil {
 			return err
 		}
-		if u.UpdatedAt <= before.UpdatedAt && substantive(&before, u) {
-			// Services stamp a change with the current millisecond, so a
-			// change within the millisecond of the one before would pass
-			// for bookkeeping below and go untold (no webhook, no audit
-			// event): updated_at moves on by one instead, never back.
-			u.UpdatedAt = before.UpdatedAt + 1
-		}
 		args := append(userValues(u)[1:], u.ID)
 		if _, err := db.in(tx).ExecContext(ctx, updateUserSQL, args...); err != nil {
 			if db.dialect.isUnique(err) {

@@ -321,8 +321,7 @@ func (db *DB) DeleteEndpoint(ctx context.Context, epID string) error {
 // replay (d.ReplayOf set).
 func (db *DB) QueueDelivery(ctx context.Context, d *webhook.Delivery) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := db.in(tx).ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, type, payload, status,
-			next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := db.in(tx).ExecContext(ctx, insertDeliverySQL,
 			d.ID, d.EventID, d.EndpointID, d.Type, string(d.Payload), webhook.Pending, d.NextAttemptAt, d.CreatedAt, d.CreatedAt); err != nil {
 			return err
 		}

@@ -106,7 +106,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, backup b
 		if backup {
 			x.BackupCodes = digests
 		}
-		x.UpdatedAt = s.nowMillis()
+		x.Touch(s.nowMillis())
 		return nil
 	})
 	if err != nil {
@@ -134,7 +134,8 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, userID string) (*Us
 		if !x.TOTPEnabled() && len(x.MFAPhones()) == 0 {
 			return errNeedsSecondFactor
 		}
-		x.BackupCodes, x.UpdatedAt = digests, s.nowMillis()
+		x.BackupCodes = digests
+		x.Touch(s.nowMillis())
 		return nil
 	})
 	if err != nil {
@@ -155,7 +156,7 @@ func (s *Service) DisableTOTP(ctx context.Context, userID string) (*User, error)
 		if len(u.MFAPhones()) == 0 {
 			u.BackupCodes = nil
 		}
-		u.UpdatedAt = s.nowMillis()
+		u.Touch(s.nowMillis())
 		return nil
 	})
 }
@@ -204,7 +205,7 @@ func (s *Service) SetPhoneSecondFactor(ctx context.Context, userID, phoneID stri
 		if !x.TOTPEnabled() && len(x.MFAPhones()) == 0 {
 			x.BackupCodes = nil
 		}
-		x.UpdatedAt = s.nowMillis()
+		x.Touch(s.nowMillis())
 		return nil
 	})
 	if err != nil {

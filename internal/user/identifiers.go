@@ -166,7 +166,7 @@ func (s *Service) applyFlags(ctx context.Context, kind IdentifierKind, userID, i
 			} else {
 				u.PrimaryPhoneNumberID = &idn.ID
 			}
-			u.UpdatedAt = s.nowMillis()
+			u.Touch(s.nowMillis())
 			return nil
 		})
 		if err != nil {

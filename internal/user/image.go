@@ -51,7 +51,8 @@ func (s *Service) replaceImage(ctx context.Context, userID string, url *string, 
 		if u.ImageURL != nil {
 			old = images.IDFromURL(s.PublicURL, *u.ImageURL)
 		}
-		u.ImageURL, u.UpdatedAt = url, s.nowMillis()
+		u.ImageURL = url
+		u.Touch(s.nowMillis())
 		return nil
 	})
 	if err != nil {

@@ -45,7 +45,7 @@ func (s *Service) RemovePassword(ctx context.Context, userID string) (*User, err
 				"The password is the user's only way to sign in: add a verified email address or phone number first.")
 		}
 		u.PasswordDigest, u.PasswordHasher, u.PasswordLastUpdatedAt, u.PasswordCompromisedAt = "", "", nil, nil
-		u.UpdatedAt = now
+		u.Touch(now)
 		return nil
 	})
 }
@@ -76,7 +76,7 @@ func (s *Service) SetPasswordCompromised(ctx context.Context, userID string, com
 		} else if !compromised {
 			u.PasswordCompromisedAt = nil
 		}
-		u.UpdatedAt = now
+		u.Touch(now)
 		return nil
 	})
 }

@@ -80,7 +80,7 @@ func (s *Service) RemoveFactors(ctx context.Context, userID string, totp, backup
 		if totp && backup {
 			u.SecondFactorPhones = nil
 		}
-		u.UpdatedAt = s.nowMillis()
+		u.Touch(s.nowMillis())
 		return nil
 	})
 }

@@ -51,7 +51,7 @@ func (s *Service) Update(ctx context.Context, userID string, p UpdateParams) (*U
 		if p.Password.Set || p.PasswordDigest.Set {
 			u.PasswordLastUpdatedAt, u.PasswordCompromisedAt = &now, nil
 		}
-		u.UpdatedAt = now
+		u.Touch(now)
 		return nil
 	})
 }
@@ -269,7 +269,7 @@ func (s *Service) metadata(ctx context.Context, userID string, p MetadataParams,
 			}
 			*dsts[i] = v
 		}
-		u.UpdatedAt = now
+		u.Touch(now)
 		return nil
 	})
 }
@@ -278,7 +278,8 @@ func (s *Service) metadata(ctx context.Context, userID string, p MetadataParams,
 func (s *Service) SetBanned(ctx context.Context, userID string, banned bool) (*User, error) {
 	now := s.nowMillis()
 	return s.Store.UpdateUser(ctx, userID, func(u *User) error {
-		u.Banned, u.UpdatedAt = banned, now
+		u.Banned = banned
+		u.Touch(now)
 		return nil
 	})
 }
@@ -287,7 +288,8 @@ func (s *Service) SetBanned(ctx context.Context, userID string, banned bool) (*U
 func (s *Service) SetLocked(ctx context.Context, userID string, locked bool) (*User, error) {
 	now := s.nowMillis()
 	return s.Store.UpdateUser(ctx, userID, func(u *User) error {
-		u.Locked, u.UpdatedAt = locked, now
+		u.Locked = locked
+		u.Touch(now)
 		if !locked {
 			// Unlocking also lifts a lockout from failed attempts.
 			u.FailedAttempts, u.LockoutUntil = 0, nil

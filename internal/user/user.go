@@ -143,6 +143,13 @@ func (u *User) AttemptsRemaining() int64 {
 }
 
 // PasswordEnabled reports whether the user can sign in with a password.
+// Touch stamps a change to u made at now (Unix ms). updated_at never
+// stands still or goes back: the store tells a change (webhook, audit
+// event) from bookkeeping (sign-in counters, a digest upgraded) by
+// updated_at moving, so a second change within the millisecond of the
+// one before moves it on by one.
+func (u *User) Touch(now int64) { u.UpdatedAt = max(now, u.UpdatedAt+1) }
+
 func (u *User) PasswordEnabled() bool { return u.PasswordDigest != "" }
 
 // DisplayIdentifier is what Clerk shows a user by: the primary email
