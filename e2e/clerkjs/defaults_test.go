@@ -66,7 +66,7 @@ func (e *env) smsCode(n int, to string) string {
 		if time.Now().After(deadline) {
 			e.shot("sms")
 			body, _ := chromedp.Run(e.ctx, chromedp.Text(chromedp.CSS("body")))
-			t.Fatalf("%d SMS arrived, want %d\npage: %s\nFrontend API calls: %v", got, n, body, e.rec.calls)
+			t.Fatalf("%d SMS arrived, want %d\npage: %s\nFrontend API calls: %v", got, n, body, e.rec.seen())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -44,8 +44,8 @@ func TestDevelopmentBrowserCrossSite(t *testing.T) {
 	}
 	e.signIn("alice@example.com", alicePassword)
 	e.waitJS(`window.Clerk.user && window.Clerk.session`)
-	if !strings.Contains(strings.Join(e.rec.calls, " "), "POST /v1/dev_browser") {
-		t.Fatalf("no development browser was made: %v", e.rec.calls)
+	if !strings.Contains(strings.Join(e.rec.seen(), " "), "POST /v1/dev_browser") {
+		t.Fatalf("no development browser was made: %v", e.rec.seen())
 	}
 	tok := eval[string](e, `Clerk.session.getToken()`)
 	if _, err := e.a.Keys.Verify(tok, e.fapi, nowTime()); err != nil {

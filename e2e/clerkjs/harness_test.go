@@ -170,6 +170,14 @@ func (rec *recorder) wrap(next http.Handler) http.Handler {
 	})
 }
 
+// seen is a copy of the calls so far: the server goroutines append while
+// a test reads.
+func (rec *recorder) seen() []string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return slices.Clone(rec.calls)
+}
+
 func (rec *recorder) report() string {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -309,7 +317,7 @@ func (e *env) do(steps ...chromedp.Action[chromedp.Void]) {
 		if len(html) > 3000 {
 			html = html[:3000]
 		}
-		e.t.Fatalf("%v\nFrontend API calls: %v\nconsole:\n%s\nbody: %s", err, e.rec.calls, e.consoleText(), html)
+		e.t.Fatalf("%v\nFrontend API calls: %v\nconsole:\n%s\nbody: %s", err, e.rec.seen(), e.consoleText(), html)
 	}
 }
 
@@ -338,7 +346,7 @@ func (e *env) waitJS(js string) {
 		if time.Now().After(deadline) {
 			e.shot("timeout")
 			body, _ := chromedp.Run(e.ctx, chromedp.Text(chromedp.CSS("body")))
-			e.t.Fatalf("never true: %s\npage text: %s\nFrontend API calls: %v\n%s\nconsole:\n%s", js, body, e.rec.calls, e.rec.report(), e.consoleText())
+			e.t.Fatalf("never true: %s\npage text: %s\nFrontend API calls: %v\n%s\nconsole:\n%s", js, body, e.rec.seen(), e.rec.report(), e.consoleText())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -374,7 +382,7 @@ func (e *env) typeInto(sel, text string) {
 	e.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.WaitEnabled(chromedp.CSS(sel)))
 	if err := browsertest.TypeInto(e.ctx, sel, text); err != nil {
 		e.shot("failure")
-		e.t.Fatalf("typing into %s: %v\nFrontend API calls: %v", sel, err, e.rec.calls)
+		e.t.Fatalf("typing into %s: %v\nFrontend API calls: %v", sel, err, e.rec.seen())
 	}
 }
 

@@ -283,7 +283,7 @@ func (e *env) waitShown(fs *failures, js string) {
 			e.shot("timeout")
 			body, _ := chromedp.Run(e.ctx, chromedp.Text(chromedp.CSS("body")))
 			e.t.Fatalf("never shown: %s\npage text: %q\nfailed requests:\n  %s\nFrontend API calls: %v\nconsole:\n%s",
-				js, body, strings.Join(fs.report(e), "\n  "), e.rec.calls, e.consoleText())
+				js, body, strings.Join(fs.report(e), "\n  "), e.rec.seen(), e.consoleText())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -95,7 +95,7 @@ func TestOrganizationComponents(t *testing.T) {
 		e.shot("organization-list")
 
 		fails.check(e)
-		t.Logf("Frontend API calls: %v", e.rec.calls)
+		t.Logf("Frontend API calls: %v", e.rec.seen())
 	})
 }
 

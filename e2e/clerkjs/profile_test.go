@@ -63,6 +63,6 @@ func TestUserProfile(t *testing.T) {
 		if !password.Verify(u.PasswordHasher, u.PasswordDigest, "another long password") {
 			t.Fatal("password not changed")
 		}
-		t.Logf("Frontend API calls: %v", e.rec.calls)
+		t.Logf("Frontend API calls: %v", e.rec.seen())
 	})
 }
