@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/conciergehq/concierge/internal/domain"
 	"github.com/conciergehq/concierge/internal/emaillink"
 	"github.com/conciergehq/concierge/internal/redirecturl"
+	"github.com/conciergehq/concierge/internal/revcache"
 	"github.com/conciergehq/concierge/internal/signintoken"
 	"log/slog"
 	"net"
@@ -89,7 +91,14 @@ type Options struct {
 	// AuditRetention is how long the janitor keeps audit events (0: for
 	// ever; the configuration's default is a year).
 	AuditRetention time.Duration
+	// UserCache bounds the bytes of rendered users the Backend API keeps
+	// (0: DefaultUserCache; negative: none kept).
+	UserCache int64
 }
+
+// DefaultUserCache is the configuration's default for Options.UserCache:
+// 32 MiB holds about 19,000 users of one email address each.
+const DefaultUserCache = 32 << 20
 
 // App is a wired Concierge.
 type App struct {
@@ -296,6 +305,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 		Webhooks:   hooks,
 		SignUpJSON: frontendapi.SignUpJSON,
 		Settings:   settings,
+		UserJSON:   revcache.New(cmp.Or(o.UserCache, DefaultUserCache)),
 	}
 	operators := &operator.Service{Store: db, Now: time.Now}
 	dash := &dashboard.Dashboard{Tickets: tickets, Log: o.Log, Blocklist: blocked, Waitlist: waiting, RedirectURLs: redirects, Store: db, Operators: operators, Users: users, Sessions: sessions, Invitations: invitations,
@@ -337,7 +347,7 @@ func New(ctx context.Context, db *sqlstore.DB, o Options) (*App, error) {
 			l.Name, l.Shared = name, db
 		}
 	}
-	mets := newMetrics(db, disp, limits, time.Now)
+	mets := newMetrics(db, disp, limits, api.UserJSON, time.Now)
 	policy := janitor.DefaultPolicy
 	policy.Audit = o.AuditRetention
 	return &App{
@@ -453,7 +463,15 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 	return Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
 		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log, Production: cfg.Production,
 		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir, DisposableDomainsFile: cfg.DisposableDomainsFile,
-		MetricsToken: cfg.MetricsToken, AuditRetention: cfg.AuditRetention}, nil
+		MetricsToken: cfg.MetricsToken, AuditRetention: cfg.AuditRetention, UserCache: userCache(cfg.UserCache)}, nil
+}
+
+// userCache turns the configuration's 0 (none) into Options' negative.
+func userCache(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // EventRenderer renders webhook event payloads the way the Backend API

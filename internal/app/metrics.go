@@ -7,13 +7,14 @@ import (
 	"github.com/conciergehq/concierge/internal/delivery"
 	"github.com/conciergehq/concierge/internal/metrics"
 	"github.com/conciergehq/concierge/internal/ratelimit"
+	"github.com/conciergehq/concierge/internal/revcache"
 	"github.com/conciergehq/concierge/internal/sqlstore"
 )
 
 // newMetrics is the server's /metrics: its requests (counted by the
 // server), and read at each scrape the outbox, this process's delivery
 // attempts and rate-limit refusals, and the database pools.
-func newMetrics(db *sqlstore.DB, disp *delivery.Dispatcher, limits map[string]*ratelimit.Limiter, now func() time.Time) *metrics.Metrics {
+func newMetrics(db *sqlstore.DB, disp *delivery.Dispatcher, limits map[string]*ratelimit.Limiter, users *revcache.Cache, now func() time.Time) *metrics.Metrics {
 	m := metrics.New()
 	m.Collect(func(ctx context.Context) ([]metrics.Sample, error) {
 		queued, oldest, err := db.OutboxStats(ctx)
@@ -58,6 +59,16 @@ func newMetrics(db *sqlstore.DB, disp *delivery.Dispatcher, limits map[string]*r
 				metrics.Sample{Name: "concierge_db_wait_seconds_total", Help: "Time spent waiting for a free connection.", Type: "counter", Labels: l, Value: s.WaitDuration.Seconds()})
 		}
 		return out, nil
+	})
+	m.Collect(func(context.Context) ([]metrics.Sample, error) {
+		st := users.Stats()
+		const name, help = "concierge_user_cache_reads_total", "Backend API user reads that found a rendered copy at the user's revision (hit) or not (miss)."
+		return []metrics.Sample{
+			{Name: "concierge_user_cache_bytes", Help: "Bytes of rendered users kept (CONCIERGE_USER_CACHE bounds them).", Type: "gauge", Value: float64(st.Bytes)},
+			{Name: "concierge_user_cache_entries", Help: "Rendered users kept.", Type: "gauge", Value: float64(st.Entries)},
+			{Name: name, Help: help, Type: "counter", Labels: map[string]string{"outcome": "hit"}, Value: float64(st.Hits)},
+			{Name: name, Help: help, Type: "counter", Labels: map[string]string{"outcome": "miss"}, Value: float64(st.Misses)},
+		}, nil
 	})
 	return m
 }

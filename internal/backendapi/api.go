@@ -6,6 +6,7 @@ package backendapi
 import (
 	"github.com/conciergehq/concierge/internal/blocklist"
 	"github.com/conciergehq/concierge/internal/httpcheck"
+	"github.com/conciergehq/concierge/internal/revcache"
 	"github.com/conciergehq/concierge/internal/signintoken"
 	"net/http"
 	"net/url"
@@ -64,6 +65,9 @@ type API struct {
 	Settings *instance.Service
 	// PublicURL is Concierge's external base URL, for links in responses.
 	PublicURL string
+	// UserJSON keeps rendered users, checked against their revision on
+	// every read (nil: none kept).
+	UserJSON *revcache.Cache
 	// Production refuses testing tokens; TestingKey signs them.
 	Production bool
 	TestingKey []byte

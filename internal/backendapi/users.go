@@ -17,6 +17,9 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if a.UserJSON != nil {
+		return a.listCachedUsers(w, r, q)
+	}
 	users, err := a.Users.List(r.Context(), q)
 	if err != nil {
 		return err
@@ -70,8 +73,24 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := a.Users.Get(r.Context(), r.PathValue("user_id"))
-	return a.writeUser(w, u, err)
+	id := r.PathValue("user_id")
+	if b, err := a.cachedUser(r.Context(), id); b != nil || err != nil {
+		if err != nil {
+			return err
+		}
+		respond.Raw(w, http.StatusOK, b)
+		return nil
+	}
+	u, err := a.Users.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	b, err := a.renderUser(u)
+	if err != nil {
+		return err
+	}
+	respond.Raw(w, http.StatusOK, b)
+	return nil
 }
 
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {

@@ -28,7 +28,10 @@ type Config struct {
 	// connections together) tune the SQLite engine.
 	SQLiteSynchronous string
 	SQLiteCache       int64
-	SecretKey         string
+	// UserCache bounds the rendered users the Backend API keeps (bytes;
+	// 0: none).
+	UserCache int64
+	SecretKey string
 	// MetricsToken, if set, is the bearer token /metrics asks for.
 	MetricsToken string
 	// AuditRetention is how long audit events are kept (0: for ever).
@@ -113,6 +116,7 @@ var settings = []setting{
 	{"database", "CONCIERGE_DATABASE", "concierge.db", "SQLite file path, or a postgres:// URL for PostgreSQL", false},
 	{"sqlite-synchronous", "CONCIERGE_SQLITE_SYNCHRONOUS", "full", "SQLite: full (a commit is on disk before it is answered: survives power loss) or normal (survives a crash of the process; the last commits may be lost with power)", false},
 	{"sqlite-cache", "CONCIERGE_SQLITE_CACHE", "32MiB", "SQLite: page cache of all connections together (e.g. 16MiB, 1GiB)", false},
+	{"user-cache", "CONCIERGE_USER_CACHE", "32MiB", "rendered users the Backend API keeps for reads, each checked against the user's revision in the database on every read (never stale, with any number of processes); 0 keeps none", false},
 	{"secret-key", "CONCIERGE_SECRET_KEY", "", "a secret key (sk_test_… or sk_live_…) the Backend API accepts in addition to stored keys; also CONCIERGE_SECRET_KEY_FILE", true},
 	{"public-url", "CONCIERGE_PUBLIC_URL", "", "external base URL of this server (default http://<addr>)", false},
 	{"log-level", "CONCIERGE_LOG_LEVEL", "info", "debug, info, warn or error", false},
@@ -276,6 +280,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return Config{}, fmt.Errorf("CONCIERGE_SQLITE_CACHE %q: must be a size of at least 1MiB, e.g. 32MiB", *vals["sqlite-cache"])
 	}
 	c.SQLiteCache = cache
+	if c.UserCache, err = parseBytes(*vals["user-cache"]); err != nil || c.UserCache < 0 {
+		return Config{}, fmt.Errorf("CONCIERGE_USER_CACHE %q: must be a size such as 32MiB, or 0 for none", *vals["user-cache"])
+	}
 	if c.AuditRetention, err = parseRetention(*vals["audit-retention"]); err != nil {
 		return Config{}, fmt.Errorf("CONCIERGE_AUDIT_RETENTION %q: must be 0 (for ever), a number of days such as 365d, or a duration of at least 1h such as 720h", *vals["audit-retention"])
 	}

@@ -42,6 +42,21 @@ func TestAuditRetention(t *testing.T) {
 	}
 }
 
+// TestUserCache: 32 MiB unless set; 0 keeps none; not a size is refused.
+func TestUserCache(t *testing.T) {
+	for v, want := range map[string]int64{"": 32 << 20, "0": 0, "1GiB": 1 << 30, "512KiB": 512 << 10} {
+		c, err := Load(nil, env(map[string]string{"CONCIERGE_USER_CACHE": v}), &bytes.Buffer{})
+		if err != nil || c.UserCache != want {
+			t.Errorf("%q: %d %v, want %d", v, c.UserCache, err, want)
+		}
+	}
+	for _, v := range []string{"-1", "lots", "1TB"} {
+		if _, err := Load(nil, env(map[string]string{"CONCIERGE_USER_CACHE": v}), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "CONCIERGE_USER_CACHE") {
+			t.Errorf("%q: %v, want an error naming CONCIERGE_USER_CACHE", v, err)
+		}
+	}
+}
+
 // TestEmailLinkSettings: the email-link instance settings' initial
 // values come from the environment.
 func TestEmailLinkSettings(t *testing.T) {

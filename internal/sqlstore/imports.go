@@ -208,13 +208,13 @@ func (db *DB) insertImported(ctx context.Context, tx *sql.Tx, users []*user.User
 	userRows := make([][]any, len(users))
 	var idnRows [][]any
 	for i, u := range users {
-		userRows[i] = userValues(u)
+		userRows[i] = insertValues(u)
 		for _, idn := range u.Identifiers {
 			idnRows = append(idnRows, []any{idn.ID, idn.UserID, string(idn.Kind), idn.Value, idn.Reserved,
 				idn.VerificationStatus, idn.VerificationStrategy, nullIfEmpty(idn.Data), idn.CreatedAt, idn.UpdatedAt})
 		}
 	}
-	if err := insertRows(ctx, c, "INSERT INTO users ("+insertColumns+") VALUES ", userRows); err != nil {
+	if err := insertRows(ctx, c, "INSERT INTO users ("+insertUserColumns+") VALUES ", userRows); err != nil {
 		return err
 	}
 	if err := insertRows(ctx, c, `INSERT INTO identifiers (id, user_id, kind, value, reserved,

@@ -59,7 +59,7 @@ func (db *DB) pipeline(ctx context.Context, writes []pipedWrite) (failed int, er
 // deliveries, in one round trip.
 func (db *DB) createUserPipelined(ctx context.Context, u *user.User) error {
 	writes := make([]pipedWrite, 0, len(u.Identifiers)+4)
-	writes = append(writes, pipedWrite{insertUserSQL, userValues(u)})
+	writes = append(writes, pipedWrite{insertUserSQL, insertValues(u)})
 	for i := range u.Identifiers {
 		writes = append(writes, pipedWrite{insertIdentifierSQL, identifierValues(&u.Identifiers[i])})
 	}

@@ -150,9 +150,15 @@ func (db *DB) where(ctx context.Context, f *user.Filter) (string, []any, error) 
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
 }
 
-// ListUsers returns one page of users, with their identifiers loaded in a
-// single second query.
-func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error) {
+// userPage is a list query's WHERE clause and its ORDER BY … LIMIT …
+// OFFSET tail, with their arguments.
+type userPage struct {
+	where, order, page string
+	args               []any
+	limit              int
+}
+
+func (db *DB) userPage(ctx context.Context, q user.Query) (userPage, error) {
 	col, ok := orderColumns[q.OrderBy]
 	if !ok {
 		col = orderColumns[user.OrderCreatedAt]
@@ -163,7 +169,7 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 	}
 	where, args, err := db.where(ctx, &q.Filter)
 	if err != nil {
-		return nil, err
+		return userPage{}, err
 	}
 	if q.StartingAfter != "" {
 		// Keyset paging on (created_at, seq), in the list's direction;
@@ -171,10 +177,10 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 		var at, seq int64
 		err := db.reader().QueryRowContext(ctx, "SELECT created_at, seq FROM users WHERE id = ?", q.StartingAfter).Scan(&at, &seq)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, errs.ParamValue("starting_after", q.StartingAfter)
+			return userPage{}, errs.ParamValue("starting_after", q.StartingAfter)
 		}
 		if err != nil {
-			return nil, err
+			return userPage{}, err
 		}
 		op := ">"
 		if q.Desc {
@@ -197,6 +203,16 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 	// wanted and sorts the whole table instead of walking an index.
 	order := col + dir + ", u.seq" + dir
 	page := " ORDER BY " + order + " LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(max(q.Offset, 0))
+	return userPage{where: where, order: order, page: page, args: args, limit: limit}, nil
+}
+
+// ListUsers returns one page of users, with their identifiers loaded in a
+// single second query.
+func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error) {
+	p, err := db.userPage(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	if db.dialect.name() == Postgres {
 		// One statement, one round trip: the page chosen in a subquery
 		// and joined to its identifiers. A second query for the
@@ -204,18 +220,24 @@ func (db *DB) ListUsers(ctx context.Context, q user.Query) ([]*user.User, error)
 		// by email. (On SQLite there is no round trip to save, and
 		// sorting the joined rows cost more than the second query.)
 		rows, err := db.reader().QueryContext(ctx, "SELECT "+userColumns+", "+joinedIdentifierColumns+
-			" FROM (SELECT * FROM users u"+where+page+") u LEFT JOIN identifiers i ON i.user_id = u.id ORDER BY "+order+", i.seq", args...)
+			" FROM (SELECT * FROM users u"+p.where+p.page+") u LEFT JOIN identifiers i ON i.user_id = u.id ORDER BY "+p.order+", i.seq", p.args...)
 		if err != nil {
 			return nil, err
 		}
-		return scanJoinedUsers(rows, limit)
+		return scanJoinedUsers(rows, p.limit)
 	}
-	rows, err := db.reader().QueryContext(ctx, "SELECT "+userColumns+" FROM users u"+where+page, args...)
+	rows, err := db.reader().QueryContext(ctx, "SELECT "+userColumns+" FROM users u"+p.where+p.page, p.args...)
 	if err != nil {
 		return nil, err
 	}
+	return db.withIdentifiers(ctx, rows, p.limit)
+}
+
+// withIdentifiers scans users from rows (which it closes) and loads their
+// identifiers with one second query.
+func (db *DB) withIdentifiers(ctx context.Context, rows *sql.Rows, capacity int) ([]*user.User, error) {
 	defer rows.Close()
-	users := make([]*user.User, 0, limit)
+	users := make([]*user.User, 0, capacity)
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {

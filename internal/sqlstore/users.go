@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/conciergehq/concierge/internal/audit"
@@ -22,7 +23,7 @@ const userColumns = `u.id, u.external_id, u.username, u.first_name, u.last_name,
 	u.create_organizations_limit, u.bypass_client_trust,
 	u.last_sign_in_at, u.last_active_at, u.legal_accepted_at, u.created_at, u.updated_at,
 	u.failed_attempts, u.lockout_until, u.totp_secret, u.backup_codes, u.totp_last_step,
-	u.totp_pending, u.mfa_phones, u.password_compromised_at, u.image_url`
+	u.totp_pending, u.mfa_phones, u.password_compromised_at, u.image_url, u.rev`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -39,7 +40,7 @@ func scanUser(s scanner) (*user.User, error) {
 		&limit, &u.BypassClientTrust,
 		&u.LastSignInAt, &u.LastActiveAt, &u.LegalAcceptedAt, &u.CreatedAt, &u.UpdatedAt,
 		&u.FailedAttempts, &u.LockoutUntil, &u.TOTPSecret, &codes, &u.TOTPLastStep,
-		&u.TOTPPending, &phones, &u.PasswordCompromisedAt, &u.ImageURL)
+		&u.TOTPPending, &phones, &u.PasswordCompromisedAt, &u.ImageURL, &u.Revision)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +143,17 @@ func (db *DB) writeStatements() []string {
 	}, db.dialect.searchStatements()...)
 }
 
-var insertUserSQL = "INSERT INTO users (" + insertColumns + ") VALUES (" + placeholders(38) + ")"
+// insertUserColumns are insertColumns and the new row's revision, which
+// only an insert sets (triggers draw it anew on every change: see
+// migration 0033).
+const insertUserColumns = insertColumns + ", rev"
+
+// insertValues are userValues and a new revision, for insertUserColumns.
+func insertValues(u *user.User) []any {
+	return append(userValues(u), rand.Int64())
+}
+
+var insertUserSQL = "INSERT INTO users (" + insertUserColumns + ") VALUES (" + placeholders(39) + ")"
 
 var updateUserSQL = func() string {
 	cols := strings.Split(insertColumns, ",")
@@ -175,7 +186,7 @@ func (db *DB) CreateUsers(ctx context.Context, users []*user.User) error {
 }
 
 func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *user.User) error {
-	if _, err := db.in(tx).ExecContext(ctx, insertUserSQL, userValues(u)...); err != nil {
+	if _, err := db.in(tx).ExecContext(ctx, insertUserSQL, insertValues(u)...); err != nil {
 		if db.dialect.isUnique(err) {
 			return db.userConflict(ctx, tx, u)
 		}

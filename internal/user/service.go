@@ -51,6 +51,25 @@ func (s *Service) List(ctx context.Context, q Query) ([]*User, error) {
 	return s.Store.ListUsers(ctx, q)
 }
 
+// Revision returns the user's current Revision, or a not-found error.
+func (s *Service) Revision(ctx context.Context, userID string) (int64, error) {
+	return s.Store.UserRevision(ctx, userID)
+}
+
+// ListRevisions returns the IDs and revisions of the page List returns.
+func (s *Service) ListRevisions(ctx context.Context, q Query) ([]Revision, error) {
+	if q.MatchesNothing() {
+		return []Revision{}, nil
+	}
+	return s.Store.ListUserRevisions(ctx, q)
+}
+
+// ByID returns the users with these IDs, in any order, leaving out IDs
+// of no user.
+func (s *Service) ByID(ctx context.Context, ids []string) ([]*User, error) {
+	return s.Store.UsersByID(ctx, ids)
+}
+
 // Count counts users matching f.
 func (s *Service) Count(ctx context.Context, f Filter) (int64, error) {
 	if f.MatchesNothing() {

@@ -52,7 +52,12 @@ func (i *Identifier) Verified() bool { return i.VerificationStatus == StatusVeri
 
 // User is an end user of the instance. Times are Unix milliseconds.
 type User struct {
-	ID         string
+	ID string
+	// Revision is the store's mark of the user's state: it changes with
+	// every change to the user or its identifiers (and is read, never
+	// set, by the rest of the code).
+	Revision int64
+
 	ExternalID *string
 	Username   *string
 	FirstName  *string
@@ -223,6 +228,21 @@ type Store interface {
 	ListUsers(ctx context.Context, q Query) ([]*User, error)
 	// CountUsers counts the users matching f.
 	CountUsers(ctx context.Context, f Filter) (int64, error)
+
+	// UserRevision returns the user's Revision, or a not-found error.
+	UserRevision(ctx context.Context, id string) (int64, error)
+	// ListUserRevisions returns the IDs and revisions of the page of
+	// users ListUsers returns for q, in its order.
+	ListUserRevisions(ctx context.Context, q Query) ([]Revision, error)
+	// UsersByID returns the users with these IDs, in any order, leaving
+	// out IDs of no user.
+	UsersByID(ctx context.Context, ids []string) ([]*User, error)
+}
+
+// Revision is a user's ID and Revision.
+type Revision struct {
+	ID  string
+	Rev int64
 }
 
 // TOTPEnabled reports whether the user has an authenticator app.
