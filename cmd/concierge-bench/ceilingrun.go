@@ -29,6 +29,7 @@ type ceilingRun struct {
 	dur         time.Duration
 	clients     []int
 	sync        string
+	cache       int64 // SQLite page cache, bytes (0: the default)
 	cost        int
 	// minEach is how many requests each client makes at least.
 	minEach int
@@ -93,7 +94,7 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 		defer os.RemoveAll(dir)
 		c.dsn = filepath.Join(dir, "bench.db")
 	}
-	db, err := sqlstore.OpenWith(ctx, c.dsn, sqlstore.Options{Synchronous: c.sync})
+	db, err := sqlstore.OpenWith(ctx, c.dsn, sqlstore.Options{Synchronous: c.sync, CacheBytes: c.cache})
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func (c ceilingRun) run(ctx context.Context) (*ceilingReport, error) {
 	if err := seedCeiling(ctx, c.engine, ceilingDSN(c.engine, c.dsn), s.ids); err != nil {
 		return nil, err
 	}
-	cfg := serveConfig{Engine: c.engine, DSN: c.dsn, Synchronous: c.sync, BcryptCost: c.cost, SampleID: s.ids[len(s.ids)/2]}
+	cfg := serveConfig{Engine: c.engine, DSN: c.dsn, Synchronous: c.sync, CacheBytes: c.cache, BcryptCost: c.cost, SampleID: s.ids[len(s.ids)/2]}
 	first := cfg
 	first.CPUProfile = c.cpuprofile
 	ch, err := startChild(first)

@@ -57,6 +57,7 @@ func main() {
 	ops := flag.String("ops", "get,create,list100,email,query,count_query,query@1,count_query@1",
 		"operations to run, comma-separated; name@N runs one with N clients")
 	sqliteSync = flag.String("sqlite-synchronous", "full", "SQLite's synchronous mode for the writer: full or normal (CONCIERGE_SQLITE_SYNCHRONOUS)")
+	sqliteCacheMiB = flag.Int64("sqlite-cache", sqlstore.DefaultCacheBytes>>20, "SQLite's page cache of all connections together, MiB (CONCIERGE_SQLITE_CACHE)")
 	reuse := flag.Bool("reuse", false, "the database given by -dsn was seeded by an earlier run with the same -users: skip seeding")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file (with -ceiling: of the server process)")
 	importFile := flag.String("write-import", "", "write -users users to this file as Clerk's export CSV (for timing concierge import) and exit")
@@ -67,7 +68,7 @@ func main() {
 	quick := flag.Bool("quick", false, "a few seconds' ceiling run on few users that fails on errors only, never on speed")
 	flag.Parse()
 	if *ceilingMode || *quick {
-		c := ceilingRun{engine: *engine, dsn: *dsn, users: *n, reuse: *reuse, dur: *dur, sync: *sqliteSync,
+		c := ceilingRun{engine: *engine, dsn: *dsn, users: *n, reuse: *reuse, dur: *dur, sync: *sqliteSync, cache: *sqliteCacheMiB << 20,
 			cost: password.DefaultCost, processes: *processes, out: os.Stdout}
 		if c.processes > 1 && c.engine != sqlstore.Postgres {
 			fmt.Fprintln(os.Stderr, "concierge-bench: -processes needs -engine postgres: a SQLite file is served by one process")
@@ -121,6 +122,9 @@ func main() {
 
 var sqliteSync *string
 
+// sqliteCacheMiB is -sqlite-cache.
+var sqliteCacheMiB *int64
+
 func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, reuse bool) error {
 	ctx := context.Background()
 	if dsn == "" {
@@ -134,7 +138,7 @@ func run(engine, dsn string, n int, dur time.Duration, conc int, ops []string, r
 		defer os.RemoveAll(dir)
 		dsn = filepath.Join(dir, "bench.db")
 	}
-	db, err := sqlstore.OpenWith(ctx, dsn, sqlstore.Options{Synchronous: *sqliteSync})
+	db, err := sqlstore.OpenWith(ctx, dsn, sqlstore.Options{Synchronous: *sqliteSync, CacheBytes: *sqliteCacheMiB << 20})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ const benchPassword = "bench-Horse-battery-77"
 // serveConfig is what the child is told, as JSON in serveEnv.
 type serveConfig struct {
 	Engine, DSN, Synchronous string
+	CacheBytes               int64
 	BcryptCost               int
 	SampleID                 string
 	// CPUProfile, if set, receives a CPU profile of the whole serve.
@@ -71,7 +72,7 @@ func serveMain() int {
 func serve(c serveConfig, stop io.Reader, out io.Writer) error {
 	ctx := context.Background()
 	password.Cost = c.BcryptCost
-	o := sqlstore.Options{Synchronous: c.Synchronous}
+	o := sqlstore.Options{Synchronous: c.Synchronous, CacheBytes: c.CacheBytes}
 	db, err := sqlstore.OpenWith(ctx, c.DSN, o)
 	if err != nil {
 		return err

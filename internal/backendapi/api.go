@@ -68,6 +68,11 @@ type API struct {
 	// UserJSON keeps rendered users, checked against their revision on
 	// every read (nil: none kept).
 	UserJSON *revcache.Cache
+	// UserListVia is "" (lists choose how to read by what they find
+	// kept), or "revisions" or "direct" to always read one way (tests).
+	UserListVia string
+	// kept is, by listKind, the share of listed users found in UserJSON.
+	kept [3]keptShare
 	// Production refuses testing tokens; TestingKey signs them.
 	Production bool
 	TestingKey []byte

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/conciergehq/concierge/internal/respond"
@@ -11,9 +12,10 @@ import (
 )
 
 // Reads of users keep the JSON they render in a.UserJSON, keyed by the
-// user's revision (see package revcache): a read asks the store for the
-// revisions only (one column a user, where the whole user is 44 and its
-// identifiers) and renders just the users whose copy is missing or stale.
+// user's revision (see package revcache): a read can ask the store for
+// the revisions only (one column a user, where the whole user is 44 and
+// its identifiers) and render just the users whose copy is missing or
+// stale.
 
 // cachedUser returns the kept JSON of user id if it is current, nil if
 // there is none to serve, or the store's error (a user not found).
@@ -47,47 +49,63 @@ func (a *API) renderUser(u *user.User) ([]byte, error) {
 	return b, nil
 }
 
-// listCachedUsers answers a list from the page's revisions: kept copies
-// for the users unchanged since, one read of the others. Those are read
-// a moment after the page was chosen, so a user changed in between shows
-// as it is now, in the place the page found it; one deleted in between
-// is left out.
+// A list's users are read one of two ways. By revisions: the page's IDs
+// and revisions first, then whole only the users whose copy is stale;
+// that saves reading whole users when most of a page is kept, and costs a
+// second statement for the others. Or directly: the page read whole, as
+// with no cache, each user's copy served if current and kept if not.
+// Which pays depends on how much of a page is kept, so each kind of list
+// (plain pages, lookups, searches) keeps a running share of its users
+// found kept, measured either way, and goes by revisions while that share
+// is at least half. A search at a million users finds little kept and
+// reads directly; the newest page, or lookups among users read before,
+// go by revisions.
+
+// keptShare is a running share of listed users found kept, in 1/1024ths,
+// each page weighing an eighth. Updates may race: it is an estimate.
+type keptShare struct{ v atomic.Int64 }
+
+func (k *keptShare) add(kept, n int) {
+	if n > 0 {
+		old := k.v.Load()
+		k.v.Store(old - old/8 + int64(kept*1024/n)/8)
+	}
+}
+
+func (k *keptShare) mostlyKept() bool { return k.v.Load() >= 512 }
+
+// listKind sorts lists for keptShare: 0 a page with no filter of users,
+// 1 a lookup by identifiers or IDs, 2 a search.
+func listKind(f *user.Filter) int {
+	switch {
+	case f.Query != "" || f.EmailAddressQuery != "" || f.PhoneNumberQuery != "" || f.UsernameQuery != "" || f.NameQuery != "":
+		return 2
+	case len(f.EmailAddresses)+len(f.PhoneNumbers)+len(f.Usernames)+len(f.Web3Wallets)+len(f.UserIDs)+
+		len(f.ExternalIDs)+len(f.ProviderUserIDs) > 0:
+		return 1
+	}
+	return 0
+}
+
+// listCachedUsers answers a list with the cache, by revisions or
+// directly (see keptShare). Users changed between the page's revisions and
+// their whole read show as they are now, in the place the page found them;
+// one deleted in between is left out.
 func (a *API) listCachedUsers(w http.ResponseWriter, r *http.Request, q user.Query) error {
-	revs, err := a.Users.ListRevisions(r.Context(), q)
+	share := &a.kept[listKind(&q.Filter)]
+	var page [][]byte
+	var err error
+	if via := a.UserListVia; via == "revisions" || via == "" && share.mostlyKept() {
+		page, err = a.listByRevision(r.Context(), q, share)
+	} else {
+		page, err = a.listDirect(r.Context(), q, share)
+	}
 	if err != nil {
 		return err
 	}
-	page := make([][]byte, len(revs))
-	var stale []string
 	size := 2
-	for i, rv := range revs {
-		if b, ok := a.UserJSON.Get(rv.ID, rv.Rev); ok {
-			page[i] = b
-			size += len(b) + 1
-		} else {
-			stale = append(stale, rv.ID)
-		}
-	}
-	if len(stale) > 0 {
-		users, err := a.Users.ByID(r.Context(), stale)
-		if err != nil {
-			return err
-		}
-		byID := make(map[string]*user.User, len(users))
-		for _, u := range users {
-			byID[u.ID] = u
-		}
-		for i, rv := range revs {
-			if page[i] != nil {
-				continue
-			}
-			if u := byID[rv.ID]; u != nil {
-				if page[i], err = a.renderUser(u); err != nil {
-					return err
-				}
-				size += len(page[i]) + 1
-			}
-		}
+	for _, u := range page {
+		size += len(u) + 1
 	}
 	b := append(make([]byte, 0, size), '[')
 	first := true
@@ -103,4 +121,64 @@ func (a *API) listCachedUsers(w http.ResponseWriter, r *http.Request, q user.Que
 	}
 	respond.Raw(w, http.StatusOK, append(b, ']'))
 	return nil
+}
+
+func (a *API) listByRevision(ctx context.Context, q user.Query, share *keptShare) ([][]byte, error) {
+	revs, err := a.Users.ListRevisions(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	page := make([][]byte, len(revs))
+	var stale []string
+	for i, rv := range revs {
+		if b, ok := a.UserJSON.Get(rv.ID, rv.Rev); ok {
+			page[i] = b
+		} else {
+			stale = append(stale, rv.ID)
+		}
+	}
+	share.add(len(revs)-len(stale), len(revs))
+	if len(stale) == 0 {
+		return page, nil
+	}
+	users, err := a.Users.ByID(ctx, stale)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*user.User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	for i, rv := range revs {
+		if page[i] != nil {
+			continue
+		}
+		if u := byID[rv.ID]; u != nil {
+			if page[i], err = a.renderUser(u); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return page, nil
+}
+
+func (a *API) listDirect(ctx context.Context, q user.Query, share *keptShare) ([][]byte, error) {
+	users, err := a.Users.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	page := make([][]byte, len(users))
+	kept := 0
+	for i, u := range users {
+		if b, ok := a.UserJSON.Get(u.ID, u.Revision); ok {
+			page[i] = b
+			kept++
+			continue
+		}
+		if page[i], err = a.renderUser(u); err != nil {
+			return nil, err
+		}
+	}
+	share.add(kept, len(users))
+	return page, nil
 }

@@ -28,6 +28,9 @@ type Config struct {
 	// connections together) tune the SQLite engine.
 	SQLiteSynchronous string
 	SQLiteCache       int64
+	// SQLiteMmap is how much of the file SQLite's readers map (bytes; 0:
+	// none).
+	SQLiteMmap int64
 	// UserCache bounds the rendered users the Backend API keeps (bytes;
 	// 0: none).
 	UserCache int64
@@ -116,6 +119,7 @@ var settings = []setting{
 	{"database", "CONCIERGE_DATABASE", "concierge.db", "SQLite file path, or a postgres:// URL for PostgreSQL", false},
 	{"sqlite-synchronous", "CONCIERGE_SQLITE_SYNCHRONOUS", "full", "SQLite: full (a commit is on disk before it is answered: survives power loss) or normal (survives a crash of the process; the last commits may be lost with power)", false},
 	{"sqlite-cache", "CONCIERGE_SQLITE_CACHE", "32MiB", "SQLite: page cache of all connections together (e.g. 16MiB, 1GiB)", false},
+	{"sqlite-mmap", "CONCIERGE_SQLITE_MMAP", "1GiB", "SQLite: how much of the database file readers map into memory instead of reading page by page (faster reads of a large file; the mapped pages are the OS's page cache, counted in RSS as touched); 0 maps none", false},
 	{"user-cache", "CONCIERGE_USER_CACHE", "32MiB", "rendered users the Backend API keeps for reads, each checked against the user's revision in the database on every read (never stale, with any number of processes); 0 keeps none", false},
 	{"secret-key", "CONCIERGE_SECRET_KEY", "", "a secret key (sk_test_… or sk_live_…) the Backend API accepts in addition to stored keys; also CONCIERGE_SECRET_KEY_FILE", true},
 	{"public-url", "CONCIERGE_PUBLIC_URL", "", "external base URL of this server (default http://<addr>)", false},
@@ -280,6 +284,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return Config{}, fmt.Errorf("CONCIERGE_SQLITE_CACHE %q: must be a size of at least 1MiB, e.g. 32MiB", *vals["sqlite-cache"])
 	}
 	c.SQLiteCache = cache
+	if c.SQLiteMmap, err = parseBytes(*vals["sqlite-mmap"]); err != nil {
+		return Config{}, fmt.Errorf("CONCIERGE_SQLITE_MMAP %q: must be a size such as 1GiB, or 0 for none", *vals["sqlite-mmap"])
+	}
 	if c.UserCache, err = parseBytes(*vals["user-cache"]); err != nil || c.UserCache < 0 {
 		return Config{}, fmt.Errorf("CONCIERGE_USER_CACHE %q: must be a size such as 32MiB, or 0 for none", *vals["user-cache"])
 	}

@@ -57,6 +57,19 @@ func TestUserCache(t *testing.T) {
 	}
 }
 
+// TestSQLiteMmap: 1 GiB unless set; 0 maps none.
+func TestSQLiteMmap(t *testing.T) {
+	for v, want := range map[string]int64{"": 1 << 30, "0": 0, "256MiB": 256 << 20} {
+		c, err := Load(nil, env(map[string]string{"CONCIERGE_SQLITE_MMAP": v}), &bytes.Buffer{})
+		if err != nil || c.SQLiteMmap != want {
+			t.Errorf("%q: %d %v, want %d", v, c.SQLiteMmap, err, want)
+		}
+	}
+	if _, err := Load(nil, env(map[string]string{"CONCIERGE_SQLITE_MMAP": "-5"}), &bytes.Buffer{}); err == nil {
+		t.Error("a negative size was accepted")
+	}
+}
+
 // TestEmailLinkSettings: the email-link instance settings' initial
 // values come from the environment.
 func TestEmailLinkSettings(t *testing.T) {

@@ -90,7 +90,7 @@ func (c *Cache) Get(id string, rev int64) ([]byte, bool) {
 	return e.b, true
 }
 
-// Put keeps b as the copy of id at rev, in place of any other. Past the
+// Put keeps a copy of b as the copy of id at rev, in place of any other. Past the
 // budget, entries picked at random (Go's map order) make room; a copy
 // larger than a shard's budget is not kept.
 func (c *Cache) Put(id string, rev int64, b []byte) {
@@ -101,6 +101,9 @@ func (c *Cache) Put(id string, rev int64, b []byte) {
 	if cost > c.budget {
 		return
 	}
+	// A copy of exactly its length: b was grown for rendering, and the
+	// budget counts the bytes kept, not the capacity behind them.
+	b = append(make([]byte, 0, len(b)), b...)
 	s := c.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
