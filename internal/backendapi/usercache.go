@@ -92,16 +92,28 @@ func listKind(f *user.Filter) int {
 // their whole read show as they are now, in the place the page found them;
 // one deleted in between is left out.
 func (a *API) listCachedUsers(w http.ResponseWriter, r *http.Request, q user.Query) error {
+	lookup := ""
+	if kind, value, ok := q.SingleIdentifier(); ok {
+		lookup = "lookup\x00" + kind + "\x00" + value
+		if b := a.cachedLookup(r.Context(), lookup); b != nil {
+			respond.Raw(w, http.StatusOK, append(append(append(make([]byte, 0, len(b)+2), '['), b...), ']'))
+			return nil
+		}
+	}
 	share := &a.kept[listKind(&q.Filter)]
 	var page [][]byte
+	var revs []user.Revision
 	var err error
 	if via := a.UserListVia; via == "revisions" || via == "" && share.mostlyKept() {
-		page, err = a.listByRevision(r.Context(), q, share)
+		page, revs, err = a.listByRevision(r.Context(), q, share)
 	} else {
-		page, err = a.listDirect(r.Context(), q, share)
+		page, revs, err = a.listDirect(r.Context(), q, share)
 	}
 	if err != nil {
 		return err
+	}
+	if lookup != "" && len(revs) == 1 {
+		a.UserJSON.Put(lookup, revs[0].Rev, []byte(revs[0].ID))
 	}
 	size := 2
 	for _, u := range page {
@@ -123,10 +135,28 @@ func (a *API) listCachedUsers(w http.ResponseWriter, r *http.Request, q user.Que
 	return nil
 }
 
-func (a *API) listByRevision(ctx context.Context, q user.Query, share *keptShare) ([][]byte, error) {
+// cachedLookup answers a lookup of one identifier (key names it) from
+// the cache: the owner found last time, if that user's revision still
+// stands. No change to a user's identifiers leaves its revision as it
+// was, and an identifier has one owner at a time, so the owner then is
+// the owner now. It returns nil to go the long way.
+func (a *API) cachedLookup(ctx context.Context, key string) []byte {
+	rev, id, ok := a.UserJSON.Peek(key)
+	if !ok {
+		return nil
+	}
+	now, err := a.Users.Revision(ctx, string(id))
+	if err != nil || now != rev {
+		return nil
+	}
+	b, _ := a.UserJSON.Get(string(id), rev)
+	return b
+}
+
+func (a *API) listByRevision(ctx context.Context, q user.Query, share *keptShare) ([][]byte, []user.Revision, error) {
 	revs, err := a.Users.ListRevisions(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	page := make([][]byte, len(revs))
 	var stale []string
@@ -139,11 +169,11 @@ func (a *API) listByRevision(ctx context.Context, q user.Query, share *keptShare
 	}
 	share.add(len(revs)-len(stale), len(revs))
 	if len(stale) == 0 {
-		return page, nil
+		return page, revs, nil
 	}
 	users, err := a.Users.ByID(ctx, stale)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byID := make(map[string]*user.User, len(users))
 	for _, u := range users {
@@ -155,30 +185,32 @@ func (a *API) listByRevision(ctx context.Context, q user.Query, share *keptShare
 		}
 		if u := byID[rv.ID]; u != nil {
 			if page[i], err = a.renderUser(u); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	return page, nil
+	return page, revs, nil
 }
 
-func (a *API) listDirect(ctx context.Context, q user.Query, share *keptShare) ([][]byte, error) {
+func (a *API) listDirect(ctx context.Context, q user.Query, share *keptShare) ([][]byte, []user.Revision, error) {
 	users, err := a.Users.List(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	page := make([][]byte, len(users))
+	revs := make([]user.Revision, len(users))
 	kept := 0
 	for i, u := range users {
+		revs[i] = user.Revision{ID: u.ID, Rev: u.Revision}
 		if b, ok := a.UserJSON.Get(u.ID, u.Revision); ok {
 			page[i] = b
 			kept++
 			continue
 		}
 		if page[i], err = a.renderUser(u); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	share.add(kept, len(users))
-	return page, nil
+	return page, revs, nil
 }

@@ -58,6 +58,8 @@ func testUserJSONKept(t *testing.T, via string) {
 			"/v1/users/" + id,
 			"/v1/users?limit=10",
 			"/v1/users?email_address=kept@example.com",
+			"/v1/users?email_address=KEPT@example.com&limit=1",
+			"/v1/users?email_address=second@example.com&order_by=-created_at",
 			"/v1/users?user_id=" + id + "&user_id=" + other,
 			"/v1/users?query=kept&order_by=-created_at",
 			"/v1/users?username=kept_user",
@@ -107,10 +109,20 @@ func testUserJSONKept(t *testing.T, via string) {
 			{"an email address removed", func() {
 				e.call("DELETE", "/v1/email_addresses/"+created.EmailAddresses[0].ID, nil, http.StatusOK)
 			}},
+			{"the removed address given to another user", func() {
+				e.call("POST", "/v1/email_addresses", map[string]any{"user_id": other, "email_address": "kept@example.com", "verified": true}, http.StatusOK)
+			}},
+			{"a username given up and taken by another user", func() {
+				e.call("PATCH", "/v1/users/"+id, map[string]any{"username": "kept_user_2"}, http.StatusOK)
+				e.call("PATCH", "/v1/users/"+other, map[string]any{"username": "kept_user"}, http.StatusOK)
+			}},
 			{"a ban", func() { e.call("POST", "/v1/users/"+id+"/ban", nil, http.StatusOK) }},
 			{"an unban", func() { e.call("POST", "/v1/users/"+id+"/unban", nil, http.StatusOK) }},
 			{"an update through the other server", func() {
 				plain.call("PATCH", "/v1/users/"+id, map[string]any{"username": "renamed_elsewhere"}, http.StatusOK)
+			}},
+			{"a username changed in the database", func() {
+				sqlExec(t, direct, engine, "UPDATE users SET username = 'straight_user' WHERE id = ?", id)
 			}},
 			{"a user row changed in the database", func() {
 				sqlExec(t, direct, engine, "UPDATE users SET first_name = 'Straight', last_active_at = 1234 WHERE id = ?", id)

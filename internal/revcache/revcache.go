@@ -90,6 +90,20 @@ func (c *Cache) Get(id string, rev int64) ([]byte, bool) {
 	return e.b, true
 }
 
+// Peek returns the copy of id at whatever revision it was kept for, and
+// that revision: for a caller that learns from the copy what to check.
+// It counts neither a hit nor a miss.
+func (c *Cache) Peek(id string) (rev int64, b []byte, ok bool) {
+	if c == nil {
+		return 0, nil, false
+	}
+	s := c.shard(id)
+	s.mu.Lock()
+	e, ok := s.m[id]
+	s.mu.Unlock()
+	return e.rev, e.b, ok
+}
+
 // Put keeps a copy of b as the copy of id at rev, in place of any other. Past the
 // budget, entries picked at random (Go's map order) make room; a copy
 // larger than a shard's budget is not kept.

@@ -28,6 +28,9 @@ func TestServesOnlyTheRevisionItWasGiven(t *testing.T) {
 	if b, _ := c.Get("user_1", 8); string(b) != `{"v":8}` {
 		t.Fatalf("Get at 8 = %q", b)
 	}
+	if rev, b, ok := c.Peek("user_1"); !ok || rev != 8 || string(b) != `{"v":8}` {
+		t.Fatalf("Peek = %d %q %v", rev, b, ok)
+	}
 	c.Forget("user_1")
 	if c.Has("user_1") {
 		t.Fatal("Forget kept user_1")

@@ -1,5 +1,7 @@
 package user
 
+import "reflect"
+
 // Filter selects users. The identifier lists (EmailAddresses,
 // PhoneNumbers, Usernames, Web3Wallets) form one union, as Clerk documents
 // getUserList: a user matches when it owns any value of any of them. Every
@@ -71,6 +73,31 @@ type Query struct {
 	// StartingAfter is a user ID: the page starts after that user in
 	// created_at order.
 	StartingAfter string
+}
+
+// SingleIdentifier returns the one value q looks up when q asks for one
+// email address, phone number, web3 wallet or username and nothing else
+// (no other filter; the first page, in any order): its answer is then
+// that identifier's owner or no one. The kind names which list held it.
+func (q *Query) SingleIdentifier() (kind, value string, ok bool) {
+	if q.Offset > 0 || q.StartingAfter != "" || q.Limit < 0 {
+		return "", "", false
+	}
+	f := q.Filter
+	for _, l := range []struct {
+		kind string
+		list *[]string
+	}{
+		{string(EmailAddress), &f.EmailAddresses}, {string(PhoneNumber), &f.PhoneNumbers},
+		{string(Web3Wallet), &f.Web3Wallets}, {"username", &f.Usernames},
+	} {
+		if len(*l.list) == 1 && kind == "" {
+			kind, value = l.kind, (*l.list)[0]
+			*l.list = nil
+		}
+	}
+	// Whatever else a Filter holds, now or later, must be unset.
+	return kind, value, kind != "" && reflect.ValueOf(f).IsZero()
 }
 
 // Paging bounds, as Clerk's.
