@@ -172,14 +172,5 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // openDB opens the configured database with its engine settings.
 func openDB(ctx context.Context, cfg config.Config) (*sqlstore.DB, error) {
-	return sqlstore.OpenWith(ctx, cfg.Database, sqlstore.Options{Synchronous: cfg.SQLiteSynchronous, CacheBytes: cfg.SQLiteCache, MmapBytes: mmapOption(cfg.SQLiteMmap)})
-}
-
-// mmapOption turns the configuration's 0 (map none) into Options'
-// negative (its 0 is the default).
-func mmapOption(n int64) int64 {
-	if n == 0 {
-		return -1
-	}
-	return n
+	return sqlstore.OpenWith(ctx, cfg.Database, sqlstore.Options{Synchronous: cfg.SQLiteSynchronous, CacheBytes: cfg.SQLiteCache, MmapBytes: config.Option(cfg.SQLiteMmap)})
 }

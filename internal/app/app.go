@@ -463,15 +463,7 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) (Options, error) {
 	return Options{PublicURL: cfg.PublicURL, SecretKey: cfg.SecretKey, EmailDomain: cfg.EmailDomain,
 		TwilioAPIURL: cfg.TwilioAPIURL, Settings: env, Log: log, Production: cfg.Production,
 		CookieDomain: cfg.CookieDomain, BundleDir: cfg.BundleDir, DisposableDomainsFile: cfg.DisposableDomainsFile,
-		MetricsToken: cfg.MetricsToken, AuditRetention: cfg.AuditRetention, UserCache: userCache(cfg.UserCache)}, nil
-}
-
-// userCache turns the configuration's 0 (none) into Options' negative.
-func userCache(n int64) int64 {
-	if n == 0 {
-		return -1
-	}
-	return n
+		MetricsToken: cfg.MetricsToken, AuditRetention: cfg.AuditRetention, UserCache: config.Option(cfg.UserCache)}, nil
 }
 
 // EventRenderer renders webhook event payloads the way the Backend API

@@ -1,6 +1,7 @@
 package backendapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -33,18 +34,32 @@ func (a *API) cachedUser(ctx context.Context, id string) ([]byte, error) {
 }
 
 // renderUser is u's JSON, kept for its revision unless it depends on the
-// time: a lockout still running shows the seconds it has left.
+// time: a lockout still running shows the seconds it has left. u must
+// come from a read (see writeUser).
 func (a *API) renderUser(u *user.User) ([]byte, error) {
 	now := time.Now().UnixMilli()
+	b, err := a.encodeUser(u, now)
+	if err == nil && (u.LockoutUntil == nil || *u.LockoutUntil <= now) {
+		a.UserJSON.Put(u.ID, u.Revision, b)
+	}
+	return b, err
+}
+
+// encodeUser is u's JSON at now, through the hand-written encoder.
+func (a *API) encodeUser(u *user.User, now int64) ([]byte, error) {
 	out := UserObject(a.PublicURL, u, now, true)
 	b, err := out.AppendJSON(make([]byte, 0, 2560))
 	if err != nil {
 		// Not for the hand-written encoder (metadata that is not JSON):
-		// encoding/json says what it makes of it.
-		return json.Marshal(out)
-	}
-	if u.LockoutUntil == nil || *u.LockoutUntil <= now {
-		a.UserJSON.Put(u.ID, u.Revision, b)
+		// encoding/json says what it makes of it, without escaping HTML
+		// as respond.JSON does not.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(out); err != nil {
+			return nil, err
+		}
+		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 	}
 	return b, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/conciergehq/concierge/internal/app"
+	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -145,6 +146,23 @@ func testUserJSONKept(t *testing.T, via string) {
 		}
 		if e.app.API.UserJSON.Stats().Hits <= hits {
 			t.Fatal("the cache served nothing after the first step")
+		}
+		// And /metrics says so.
+		res, err := http.Get(e.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		scraped, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		st := e.app.API.UserJSON.Stats()
+		for _, want := range []string{
+			fmt.Sprintf("concierge_user_cache_entries %d\n", st.Entries),
+			fmt.Sprintf("concierge_user_cache_bytes %d\n", st.Bytes),
+			`concierge_user_cache_reads_total{outcome="hit"} `,
+		} {
+			if !bytes.Contains(scraped, []byte(want)) {
+				t.Fatalf("/metrics lacks %q", want)
+			}
 		}
 		if status, body := e.do("GET", "/v1/users/"+other, nil); status != http.StatusNotFound {
 			t.Fatalf("deleted user: %d %s", status, body)

@@ -3,6 +3,7 @@ package backendapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/conciergehq/concierge/internal/respond"
 	"github.com/conciergehq/concierge/internal/user"
@@ -161,11 +162,12 @@ func (a *API) writeUser(w http.ResponseWriter, u *user.User, err error) error {
 	if err != nil {
 		return err
 	}
-	out := a.userJSON(u)
-	if b, err := out.AppendJSON(make([]byte, 0, 2560)); err == nil {
-		respond.Raw(w, http.StatusOK, b)
-	} else {
-		respond.JSON(w, http.StatusOK, out)
+	// Not kept: a user a write returns holds the revision read before
+	// the write (the triggers draw the new one).
+	b, err := a.encodeUser(u, time.Now().UnixMilli())
+	if err != nil {
+		return err
 	}
+	respond.Raw(w, http.StatusOK, b)
 	return nil
 }

@@ -467,6 +467,16 @@ func parseRetention(s string) (time.Duration, error) {
 
 // parseBytes reads a size: a number of bytes, or one with a KiB, MiB or
 // GiB suffix.
+// Option turns a size whose configured 0 means none (UserCache,
+// SQLiteMmap) into the options' convention, where 0 is the default and
+// a negative size is none.
+func Option(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 func parseBytes(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	mult := int64(1)

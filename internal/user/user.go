@@ -55,7 +55,8 @@ type User struct {
 	ID string
 	// Revision is the store's mark of the user's state: it changes with
 	// every change to the user or its identifiers (and is read, never
-	// set, by the rest of the code).
+	// set, by the rest of the code). A user a write returns holds the
+	// revision read before the write: only a read's is current.
 	Revision int64
 
 	ExternalID *string

@@ -4,9 +4,11 @@
 -- the row holds that revision, which one narrow read tells. Triggers,
 -- not the statements, move it on, so that no write path can forget to.
 -- Random rather than counted: a user deleted and imported again under
--- its old ID must not come back at a revision a copy was made at.
+-- its old ID must not come back at a revision a copy was made at (an
+-- insert draws one too). The rows already here keep 0 until they
+-- change: nothing was kept of them before this migration, so 0 is as
+-- good as a draw, and no table of a million users is rewritten.
 ALTER TABLE users ADD COLUMN rev BIGINT NOT NULL DEFAULT 0;
-UPDATE users SET rev = floor(random() * 9.2e18)::bigint;
 
 CREATE FUNCTION users_rev() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
